@@ -1,0 +1,276 @@
+"""The ``rehearsal`` command. Heavy libraries (Prefect, Docker, Ansible) load only in the
+commands that use them, so ``--help`` and ``validate`` answer at once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from rehearsal.errors import RehearsalError
+
+app = typer.Typer(
+    name="rehearsal",
+    help="Mirror a customer's system, break it on purpose, rehearse the runbook, and report "
+    "what was found.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.",
+                      no_args_is_help=True)
+images_app = typer.Typer(help="The node images.", no_args_is_help=True)
+app.add_typer(env_app, name="env")
+app.add_typer(images_app, name="images")
+out = Console()
+err = Console(stderr=True)
+
+DEFAULT_OUT = Path("reports")
+
+
+def _fail(error: RehearsalError) -> NoReturn:
+    for line in str(error).splitlines() or [type(error).__name__]:
+        err.print(line, markup=False, highlight=False)
+    raise typer.Exit(error.exit_code)
+
+
+class Reporter:
+    """Prints top-level progress with elapsed time; details only move the spinner."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.status = err.status("starting")
+
+    def __call__(self, message: str) -> None:
+        if message.startswith("  "):
+            self.status.update(message.strip()[:100])
+            return
+        elapsed = time.monotonic() - self.started
+        err.print(f"[dim]{elapsed:6.1f}s[/dim] {message}", highlight=False)
+        self.status.update(message)
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM unwinds like Ctrl-C, so faults are reverted and the mirror torn down."""
+
+    def handler(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@app.command()
+def validate(files: Annotated[list[Path], typer.Argument(help="profiles and scenarios")]) -> None:
+    """Check profiles and scenarios; print FILE:LINE:COL: message for each problem."""
+    from rehearsal.models.loading import validate_file
+
+    problems = [problem for path in files for problem in validate_file(path)]
+    for problem in problems:
+        out.print(str(problem), markup=False, highlight=False)
+    if problems:
+        raise typer.Exit(2)
+    out.print(f"{len(files)} file(s) valid", highlight=False)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of profiles and scenarios (for editors)."""
+    from rehearsal.models.profile import Profile
+    from rehearsal.models.scenario import Scenario
+
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rehearsal profile or scenario",
+        "anyOf": [{"$ref": "#/$defs/Profile"}, {"$ref": "#/$defs/Scenario"}],
+        "$defs": {
+            "Profile": Profile.model_json_schema(ref_template="#/$defs/Profile/$defs/{model}"),
+            "Scenario": Scenario.model_json_schema(ref_template="#/$defs/Scenario/$defs/{model}"),
+        },
+    }
+    out.print_json(json.dumps(document))
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="the scenario YAML")],
+    profile: Annotated[Path | None, typer.Option(help="use this profile instead")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
+    keep: Annotated[bool, typer.Option(help="leave the environment up afterwards")] = False,
+) -> None:
+    """Build the mirror, run the scenario, tear down, and write the findings report.
+
+    Exit 0: every criterion met; 1: findings or failed criteria; 2: bad input; 3: the run
+    itself broke (environment, Docker, interrupted).
+    """
+    from rehearsal.models.loading import load_plan
+
+    try:
+        load_plan(scenario, profile)
+        from rehearsal.envs.docker import docker_client
+
+        docker_client()
+    except RehearsalError as error:
+        _fail(error)
+    _terminate_as_interrupt()
+    from rehearsal.flows import rehearsal_run
+    from rehearsal.session import new_run_id
+
+    run_id = new_run_id(scenario)
+    reporter = Reporter()
+    err.print(f"run [bold]{run_id}[/bold]", highlight=False)
+    with reporter.status:
+        outcome = rehearsal_run(str(scenario.resolve()), str(profile.resolve()) if profile else None,
+                                str(out_dir.resolve()), keep, run_id, reporter)
+    _summarise(Path(outcome["run_dir"]), keep)
+
+
+def _summarise(run_dir: Path, kept: bool) -> NoReturn:
+    results = json.loads((run_dir / "results.json").read_text())
+    metrics = results["metrics"]
+    colour = {"passed": "green", "failed": "red"}.get(results["status"], "yellow")
+    out.print(f"[bold {colour}]{results['status'].upper()}[/] {results['title']}")
+    if metrics.get("time_to_detect_s") is not None:
+        out.print(f"  time to detect  {metrics['time_to_detect_s']:.1f} s")
+    if metrics.get("time_to_recover_s") is not None:
+        out.print(f"  time to recover {metrics['time_to_recover_s']:.1f} s "
+                  f"(RTO {metrics['rto_s']:.0f} s)")
+    for finding in results["findings"]:
+        out.print(f"  [{finding['severity']}] {finding['title']}", markup=False)
+    if results.get("error"):
+        out.print(f"  error: {results['error']}", markup=False)
+    out.print(f"report: {run_dir / 'report.html'}", highlight=False)
+    if kept:
+        out.print(f"environment kept: enter a node with `docker exec -it "
+                  f"rh-{results['run_id'].rsplit('-', 1)[-1]}-NODE bash`; remove it with "
+                  f"`rehearsal env down {results['run_id']}`", markup=False)
+    raise typer.Exit({"passed": 0, "failed": 1}.get(results["status"], 3))
+
+
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
+    """Rebuild results.json and the reports from a run's journal."""
+    from rehearsal.session import write_results
+
+    if not (run_dir / "journal.jsonl").is_file():
+        err.print(f"{run_dir}: no journal.jsonl here; pass a run folder", highlight=False)
+        raise typer.Exit(2)
+    results = write_results(run_dir)
+    out.print(f"{results.status}: {run_dir / 'report.html'}", highlight=False)
+
+
+@app.command()
+def gc(
+    include_kept: Annotated[bool, typer.Option(help="also remove environments kept with --keep")]
+    = False,
+) -> None:
+    """Remove every Docker resource left by runs whose process is gone."""
+    from rehearsal.envs import labels as L
+    from rehearsal.envs.docker import docker_client, labelled_runs, remove_run
+
+    try:
+        client = docker_client()
+    except RehearsalError as error:
+        _fail(error)
+    removed = 0
+    for run_id, found in labelled_runs(client).items():
+        if L.owner_alive(found) or (found.get(L.KEEP) == "true" and not include_kept):
+            continue
+        removed += remove_run(client, run_id)
+        out.print(f"removed {run_id}", highlight=False)
+    out.print(f"{removed} resource(s) removed", highlight=False)
+
+
+@images_app.command("bootstrap")
+def images_bootstrap() -> None:
+    """Make the base node image: pulled when a registry answers, else built with mmdebstrap."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.images import BASE_IMAGE, base_image_present, ensure_base_image
+
+    try:
+        client = docker_client()
+        if base_image_present(client):
+            out.print(f"{BASE_IMAGE} is already there", highlight=False)
+            return
+        reporter = Reporter()
+        with reporter.status:
+            image = ensure_base_image(client, reporter)
+    except RehearsalError as error:
+        _fail(error)
+    out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
+
+
+@env_app.command("up")
+def env_up(
+    profile: Annotated[Path, typer.Argument(help="the customer profile")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
+) -> None:
+    """Build a customer mirror and leave it running."""
+    from rehearsal.models.loading import load_profile
+
+    try:
+        loaded = load_profile(profile)
+    except RehearsalError as error:
+        _fail(error)
+    from rehearsal.standalone import bring_up
+
+    reporter = Reporter()
+    try:
+        with reporter.status:
+            run_id, addresses = bring_up(loaded, profile, out_dir, reporter)
+    except RehearsalError as error:
+        _fail(error)
+    out.print(f"environment {run_id} is up:", highlight=False)
+    for node, address in addresses.items():
+        out.print(f"  {node:12} {address}", highlight=False)
+    out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
+
+
+@env_app.command("down")
+def env_down(run_id: Annotated[str, typer.Argument(help="the run id (see env ls)")]) -> None:
+    """Remove every container, network and volume of a run."""
+    from rehearsal.envs.docker import docker_client, remove_run
+
+    try:
+        removed = remove_run(docker_client(), run_id)
+    except RehearsalError as error:
+        _fail(error)
+    if not removed:
+        err.print(f"nothing is labelled rehearsal.run={run_id}; see `rehearsal env ls`",
+                  highlight=False)
+        raise typer.Exit(2)
+    out.print(f"removed {removed} resource(s) of {run_id}", highlight=False)
+
+
+@env_app.command("ls")
+def env_ls() -> None:
+    """List environments on this Docker engine, with their owner and whether it is alive."""
+    from rich.table import Table
+
+    from rehearsal.envs import labels as L
+    from rehearsal.envs.docker import docker_client, labelled_runs
+
+    try:
+        runs = labelled_runs(docker_client())
+    except RehearsalError as error:
+        _fail(error)
+    table = Table("run", "owner", "kept", "folder")
+    for run_id, found in sorted(runs.items()):
+        owner = "running" if L.owner_alive(found) else "gone"
+        table.add_row(run_id, owner, found.get(L.KEEP, ""), found.get(L.RUN_DIR, ""))
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except RehearsalError as error:
+        for line in str(error).splitlines():
+            err.print(line, markup=False, highlight=False)
+        sys.exit(error.exit_code)

@@ -1,0 +1,246 @@
+"""A customer mirror made of Docker containers and networks, all labelled with the run.
+
+The orchestrator reaches each node (SSH, probes) at its address on the node's first
+network, from the host; there is no extra management network, because Docker's DNS
+answers a node's host name on every network it joins and an extra network would give
+nodes paths the customer's network design does not have. Nodes keep fixed
+addresses, like servers: a node that is stopped and started comes back at the same
+address, so peers that resolved its name once (nginx upstreams do) still reach it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from rehearsal.envs import labels as L
+from rehearsal.envs.base import CommandResult
+from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.ssh import SshPool, wait_for_ssh
+from rehearsal.errors import DockerUnavailable, EnvironmentFailure
+
+SUBNET_POOL = ipaddress.ip_network("172.20.0.0/14")
+FIRST_HOST = 10
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    image: str
+    networks: tuple[str, ...]
+    cpus: float | None = None
+    memory: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    name: str
+    internal: bool
+
+
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    run_id: str
+    nodes: tuple[NodeSpec, ...]
+    networks: tuple[NetworkSpec, ...]
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def docker_client() -> Any:
+    import docker
+    import docker.errors
+
+    try:
+        client = docker.from_env(timeout=60)
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise DockerUnavailable(
+            f"cannot reach the Docker engine ({error}); start Docker or set DOCKER_HOST"
+        ) from None
+    return client
+
+
+def resource_prefix(run_id: str) -> str:
+    return f"rh-{run_id.rsplit('-', 1)[-1]}"
+
+
+class DockerEnvironment:
+    """Builds, reaches and removes one run's nodes; ``down`` is safe at any point."""
+
+    def __init__(self, client: Any, spec: EnvironmentSpec, keys: KeyPair) -> None:
+        self.client = client
+        self.spec = spec
+        self.run_id = spec.run_id
+        self.prefix = resource_prefix(spec.run_id)
+        self.keys = keys
+        self.ssh = SshPool(keys.private_path)
+        self._addresses: dict[str, str] = {}
+        self._subnets: dict[str, ipaddress.IPv4Network] = {}
+
+    def container_name(self, node: str) -> str:
+        return f"{self.prefix}-{node}"
+
+    def network_name(self, network: str) -> str:
+        return f"{self.prefix}-{network}"
+
+    def up(self, progress: Progress = lambda _m: None) -> None:
+        import docker.errors
+
+        try:
+            self._create_networks()
+            progress(f"starting {len(self.spec.nodes)} nodes")
+            with ThreadPoolExecutor(max_workers=min(16, len(self.spec.nodes))) as pool:
+                list(pool.map(self._start, self.spec.nodes))
+        except docker.errors.APIError as error:
+            raise EnvironmentFailure(f"Docker refused to build the environment: {error}") from None
+
+    def _create_networks(self) -> None:
+        candidates = _free_subnets()
+        for network in self.spec.networks:
+            self._create_network(network.name, network.internal, candidates)
+
+    def _create_network(self, name: str, internal: bool,
+                        candidates: Iterator[ipaddress.IPv4Network]) -> None:
+        """Take the next subnet nobody uses; Docker refuses overlapping ones, so try again."""
+        import docker.errors
+        from docker.types import IPAMConfig, IPAMPool
+
+        for subnet in candidates:
+            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet),
+                                                     gateway=str(subnet.network_address + 1))])
+            try:
+                self.client.networks.create(
+                    self.network_name(name), driver="bridge", internal=internal, ipam=ipam,
+                    labels=self.spec.labels, check_duplicate=True,
+                )
+            except docker.errors.APIError as error:
+                if "overlap" in str(error):
+                    continue
+                raise
+            self._subnets[name] = subnet
+            return
+        raise EnvironmentFailure(f"no free subnet left in {SUBNET_POOL} for network {name}")
+
+    def _ip(self, network: str, node: str) -> str:
+        index = [n.name for n in self.spec.nodes].index(node)
+        return str(self._subnets[network].network_address + FIRST_HOST + index)
+
+    def _start(self, node: NodeSpec) -> None:
+        extra: dict[str, Any] = {}
+        if node.cpus:
+            extra["nano_cpus"] = int(node.cpus * 1e9)
+        if node.memory:
+            extra["mem_limit"] = node.memory
+        from docker.types import EndpointConfig
+
+        first = self.network_name(node.networks[0])
+        address = self._ip(node.networks[0], node.name)
+        endpoint = EndpointConfig("1.41", ipv4_address=address, aliases=[node.name])
+        container = self.client.containers.create(
+            node.image, name=self.container_name(node.name), hostname=node.name,
+            labels={**self.spec.labels, L.NODE: node.name}, init=True, network=first,
+            networking_config={first: endpoint}, cap_add=["NET_ADMIN"], **extra,
+        )
+        for network in node.networks[1:]:
+            self.client.networks.get(self.network_name(network)).connect(
+                container, aliases=[node.name], ipv4_address=self._ip(network, node.name)
+            )
+        container.put_archive("/root", self.keys.authorized_keys_tar())
+        container.start()
+        self._addresses[node.name] = address
+        try:
+            wait_for_ssh(address, timeout_s=30)
+        except TimeoutError as error:
+            logs = container.logs(tail=30).decode(errors="replace")
+            raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
+
+    def address(self, node: str) -> str:
+        return self._addresses[node]
+
+    def addresses(self) -> dict[str, str]:
+        return dict(self._addresses)
+
+    def container(self, node: str) -> Any:
+        return self.client.containers.get(self.container_name(node))
+
+    def stop_node(self, node: str, grace_s: float) -> None:
+        self.container(node).stop(timeout=int(grace_s))
+
+    def start_node(self, node: str) -> None:
+        self.container(node).start()
+        wait_for_ssh(self.address(node), timeout_s=30)
+
+    def node_running(self, node: str) -> bool:
+        container = self.container(node)
+        container.reload()
+        return bool(container.status == "running")
+
+    def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
+        return self.ssh.run(self.address(node), command, timeout_s)
+
+    def down(self) -> None:
+        self.ssh.close()
+        remove_run(self.client, self.run_id)
+
+
+def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
+    """The pool's /24 subnets from a random point, so concurrent runs rarely collide."""
+    subnets = list(SUBNET_POOL.subnets(new_prefix=24))
+    start = random.randrange(len(subnets))
+    yield from subnets[start:] + subnets[:start]
+
+
+def remove_run(client: Any, run_id: str) -> int:
+    """Remove every container, network and volume labelled with ``run_id``; return how many."""
+    selector = {"label": f"{L.RUN}={run_id}"}
+    containers = client.containers.list(all=True, filters=selector)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(_remove_container, containers))
+    networks = client.networks.list(filters=selector)
+    for network in networks:
+        _ignore_missing(network.remove)
+    volumes = client.volumes.list(filters=selector)
+    for volume in volumes:
+        _ignore_missing(lambda v=volume: v.remove(force=True))
+    return len(containers) + len(networks) + len(volumes)
+
+
+def _remove_container(container: Any) -> None:
+    _ignore_missing(lambda: container.remove(force=True, v=True))
+
+
+def _ignore_missing(action: Callable[[], Any]) -> None:
+    import docker.errors
+
+    for attempt in range(5):
+        try:
+            action()
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as error:
+            if "in progress" not in str(error) or attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
+    """Every run with Docker resources on this engine, with the labels of one resource."""
+    runs: dict[str, dict[str, str]] = {}
+    selector = {"label": L.RUN}
+    resources: Iterable[Any] = [
+        *client.containers.list(all=True, filters=selector),
+        *client.networks.list(filters=selector),
+        *client.volumes.list(filters=selector),
+    ]
+    for resource in resources:
+        found = resource.attrs.get("Labels") or resource.attrs.get("Config", {}).get("Labels") or {}
+        if L.RUN in found:
+            runs.setdefault(found[L.RUN], found)
+    return runs

@@ -1,0 +1,147 @@
+"""The base image every node starts from, made without a registry when none answers.
+
+The base image is Debian bookworm with what every node needs to be managed like a
+server: sshd for Ansible and operators, python3 for Ansible modules, iproute2/iptables
+for network faults, procps for process faults. Role images (one per product role and
+version) are layered on it by ``rehearsal.envs.roles``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rehearsal.errors import ImageBuildFailure
+
+BASE_REPOSITORY = "rehearsal/base"
+BASE_TAG = "bookworm"
+BASE_IMAGE = f"{BASE_REPOSITORY}:{BASE_TAG}"
+SUITE = "bookworm"
+PACKAGES = (
+    "python3",
+    "python3-apt",
+    "openssh-server",
+    "iproute2",
+    "iptables",
+    "procps",
+    "ca-certificates",
+    "sudo",
+    "curl",
+)
+MIRRORS = (
+    "deb http://deb.debian.org/debian bookworm main",
+    "deb http://deb.debian.org/debian bookworm-updates main",
+    "deb http://deb.debian.org/debian-security bookworm-security main",
+)
+IMAGE_CHANGES = ['CMD ["/usr/local/sbin/rehearsal-init"]', "LABEL rehearsal.image=base"]
+Progress = Callable[[str], None]
+"""Called with what is happening; a message starting with two spaces is a detail."""
+
+
+def _init_script() -> Path:
+    return Path(str(resources.files("rehearsal.envs") / "node" / "rehearsal-init"))
+
+
+def base_image_present(client: Any) -> bool:
+    import docker.errors
+
+    try:
+        client.images.get(BASE_IMAGE)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def ensure_base_image(client: Any, progress: Progress = lambda _line: None) -> str:
+    """Return the base image id, building it only when it is not there yet."""
+    if base_image_present(client):
+        return str(client.images.get(BASE_IMAGE).id)
+    if _pull_debian(client, progress):
+        return _build_from_pulled(client, progress)
+    return _build_offline(client, progress)
+
+
+def _pull_debian(client: Any, progress: Progress) -> bool:
+    import docker.errors
+
+    progress("asking a registry for debian:bookworm")
+    try:
+        client.images.pull("debian", tag=SUITE)
+    except docker.errors.APIError as error:
+        progress(f"no registry answered ({error.explanation or error}); building offline")
+        return False
+    return True
+
+
+def _build_from_pulled(client: Any, progress: Progress) -> str:
+    progress("installing node packages into debian:bookworm")
+    container = client.containers.create(f"debian:{SUITE}", command=["sleep", "infinity"])
+    try:
+        container.start()
+        for argv in (["apt-get", "update"], ["apt-get", "install", "-y", *PACKAGES]):
+            code, output = container.exec_run(argv, environment={"DEBIAN_FRONTEND": "noninteractive"})
+            if code != 0:
+                raise ImageBuildFailure(f"{' '.join(argv)} failed:\n{output.decode()[-2000:]}")
+        with tempfile.TemporaryDirectory() as tmp:
+            container.put_archive("/usr/local/sbin", _tar_of(_init_script(), Path(tmp)))
+        container.stop(timeout=1)
+        image = container.commit(BASE_REPOSITORY, BASE_TAG, changes=IMAGE_CHANGES)
+    finally:
+        container.remove(force=True)
+    return str(image.id)
+
+
+def _tar_of(path: Path, workdir: Path) -> bytes:
+    import tarfile
+
+    archive = workdir / "file.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(path, arcname=path.name)
+    return archive.read_bytes()
+
+
+def mmdebstrap_argv(tarball: Path) -> list[str]:
+    return [
+        "mmdebstrap",
+        "--variant=apt",
+        "--components=main",
+        f"--include={','.join(PACKAGES)}",
+        f"--customize-hook=copy-in {_init_script()} /usr/local/sbin",
+        '--customize-hook=chroot "$1" apt-get clean',
+        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/*',
+        SUITE,
+        str(tarball),
+        *MIRRORS,
+    ]
+
+
+def _build_offline(client: Any, progress: Progress) -> str:
+    with tempfile.TemporaryDirectory(prefix="rehearsal-base-") as tmp:
+        tarball = Path(tmp) / "base.tar"
+        argv = mmdebstrap_argv(tarball)
+        progress("building the base image with mmdebstrap (about half a minute)")
+        try:
+            process = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            )
+        except FileNotFoundError as error:
+            raise ImageBuildFailure(
+                "no registry answered and mmdebstrap is not installed; "
+                "install it with: apt-get install -y mmdebstrap"
+            ) from error
+        tail: list[str] = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            tail = [*tail[-40:], line.rstrip()]
+            progress("  " + line.rstrip())
+        if process.wait(timeout=1800) != 0:
+            raise ImageBuildFailure("mmdebstrap failed:\n" + "\n".join(tail))
+        progress("importing the base image into Docker")
+        client.api.import_image_from_file(
+            str(tarball), repository=BASE_REPOSITORY, tag=BASE_TAG, changes=IMAGE_CHANGES
+        )
+    return str(client.images.get(BASE_IMAGE).id)

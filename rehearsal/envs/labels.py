@@ -1,0 +1,46 @@
+"""Labels that tie every Docker resource to its run and to the process that owns it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+RUN = "rehearsal.run"
+NODE = "rehearsal.node"
+OWNER_PID = "rehearsal.owner.pid"
+OWNER_HOST = "rehearsal.owner.host"
+OWNER_START = "rehearsal.owner.start"
+KEEP = "rehearsal.keep"
+RUN_DIR = "rehearsal.run_dir"
+
+
+def process_start(pid: int) -> str:
+    """The kernel's start time of ``pid``: with the pid, it names one process for good."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def owner_labels(run_id: str, keep: bool, run_dir: Path) -> dict[str, str]:
+    pid = os.getpid()
+    return {
+        RUN: run_id,
+        OWNER_PID: str(pid),
+        OWNER_HOST: socket.gethostname(),
+        OWNER_START: process_start(pid),
+        KEEP: "true" if keep else "false",
+        RUN_DIR: str(run_dir),
+    }
+
+
+def owner_alive(labels: dict[str, str]) -> bool:
+    if labels.get(OWNER_HOST) != socket.gethostname():
+        return True
+    try:
+        pid = int(labels.get(OWNER_PID, ""))
+    except ValueError:
+        return False
+    return process_start(pid) == labels.get(OWNER_START) != ""

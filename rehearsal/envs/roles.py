@@ -1,0 +1,101 @@
+"""One cached image per product role and version, so environments start already installed.
+
+A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once against a
+throwaway container on Docker's default bridge, which reaches the package mirror; the
+container is then committed. The image tag is a hash of what went into it, so changing
+the role's install tasks, its version or the base image makes a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs import labels as L
+from rehearsal.envs.ansible import HostVars, run_playbook
+from rehearsal.envs.images import BASE_IMAGE
+from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.ssh import wait_for_ssh
+from rehearsal.errors import ImageBuildFailure
+
+ROLE_REPOSITORY = "rehearsal/role"
+
+
+@dataclass(frozen=True)
+class RoleImage:
+    role: str
+    version: str
+
+    def tag(self, playbooks: Path, base_id: str) -> str:
+        digest = hashlib.sha256(f"{base_id}\0{self.role}\0{self.version}".encode())
+        install = playbooks / "roles" / self.role / "tasks" / "install.yml"
+        if install.is_file():
+            digest.update(install.read_bytes())
+        return f"{ROLE_REPOSITORY}-{self.role}:{(self.version or 'default')}-{digest.hexdigest()[:12]}"
+
+
+def ensure_role_images(client: Any, wanted: set[RoleImage], playbooks: Path, keys: KeyPair,
+                       labels: dict[str, str], workdir: Path) -> dict[RoleImage, str]:
+    """Return the image for every wanted role, building the missing ones in one Ansible run."""
+    import docker.errors
+
+    base_id = str(client.images.get(BASE_IMAGE).id)
+    tags = {image: image.tag(playbooks, base_id) for image in wanted}
+    missing = []
+    for image, tag in tags.items():
+        try:
+            client.images.get(tag)
+        except docker.errors.ImageNotFound:
+            missing.append(image)
+    if missing:
+        _build(client, missing, tags, playbooks, keys, labels, workdir)
+    return tags
+
+
+def _build(client: Any, missing: list[RoleImage], tags: dict[RoleImage, str], playbooks: Path,
+           keys: KeyPair, labels: dict[str, str], workdir: Path) -> None:
+    builders: dict[RoleImage, Any] = {}
+    try:
+        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+            started = list(pool.map(lambda image: _builder(client, image, keys, labels), missing))
+        builders = dict(zip(missing, started, strict=True))
+        hosts = [
+            HostVars(f"build-{image.role}-{index}", _address(container), image.role,
+                     image.version, {})
+            for index, (image, container) in enumerate(builders.items())
+        ]
+        for host in hosts:
+            wait_for_ssh(host.address, timeout_s=30)
+        try:
+            run_playbook(playbooks / "install.yml", hosts, keys.private_path, workdir)
+        except Exception as error:
+            raise ImageBuildFailure(f"installing role packages failed: {error}") from None
+        for image, container in builders.items():
+            container.exec_run(["rm", "-f", "/root/.ssh/authorized_keys"])
+            container.stop(timeout=5)
+            repository, tag = tags[image].rsplit(":", 1)
+            container.commit(repository, tag, changes=[
+                'CMD ["/usr/local/sbin/rehearsal-init"]',
+                f"LABEL rehearsal.image=role rehearsal.role={image.role}",
+            ])
+    finally:
+        for container in builders.values():
+            container.remove(force=True)
+
+
+def _builder(client: Any, image: RoleImage, keys: KeyPair, labels: dict[str, str]) -> Any:
+    container = client.containers.create(
+        BASE_IMAGE, labels={**labels, L.NODE: f"build-{image.role}"}, init=True,
+        hostname=f"build-{image.role}",
+    )
+    container.put_archive("/root", keys.authorized_keys_tar())
+    container.start()
+    return container
+
+
+def _address(container: Any) -> str:
+    container.reload()
+    return str(container.attrs["NetworkSettings"]["IPAddress"])

@@ -1,0 +1,102 @@
+"""SSH into nodes with paramiko, one kept-open connection per node."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import paramiko
+
+from rehearsal.envs.base import CommandResult
+
+OUTPUT_LIMIT = 64_000
+
+
+class SshPool:
+    def __init__(self, private_key: Path, user: str = "root") -> None:
+        self._key = paramiko.Ed25519Key.from_private_key_file(str(private_key))
+        self._user = user
+        self._clients: dict[str, paramiko.SSHClient] = {}
+        self._lock = threading.Lock()
+
+    def run(self, address: str, command: str, timeout_s: float) -> CommandResult:
+        """Run ``command`` on the node's shell; a dropped connection is re-opened once."""
+        started = time.monotonic()
+        for attempt in (1, 2):
+            try:
+                client = self._client(address)
+                return self._exec(client, command, timeout_s, started)
+            except (paramiko.SSHException, OSError, EOFError):
+                self._forget(address)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _exec(self, client: paramiko.SSHClient, command: str, timeout_s: float,
+              started: float) -> CommandResult:
+        _stdin, stdout, _stderr = client.exec_command(command, timeout=timeout_s, get_pty=False)
+        channel = stdout.channel
+        channel.set_combine_stderr(True)
+        chunks: list[bytes] = []
+        size = 0
+        deadline = started + timeout_s
+        while not channel.exit_status_ready() or channel.recv_ready():
+            if time.monotonic() > deadline:
+                channel.close()
+                text = b"".join(chunks).decode(errors="replace")
+                return CommandResult(124, text + f"\n[timed out after {timeout_s:g} s]",
+                                     time.monotonic() - started)
+            if channel.recv_ready():
+                data = channel.recv(32768)
+                if size < OUTPUT_LIMIT:
+                    chunks.append(data)
+                size += len(data)
+            else:
+                time.sleep(0.02)
+        code = channel.recv_exit_status()
+        return CommandResult(code, b"".join(chunks).decode(errors="replace")[:OUTPUT_LIMIT],
+                             time.monotonic() - started)
+
+    def _client(self, address: str) -> paramiko.SSHClient:
+        with self._lock:
+            client = self._clients.get(address)
+            transport = client.get_transport() if client else None
+            if client is not None and transport is not None and transport.is_active():
+                return client
+            client = paramiko.SSHClient()
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            client.connect(address, username=self._user, pkey=self._key, timeout=5,
+                           banner_timeout=5, auth_timeout=5, look_for_keys=False,
+                           allow_agent=False)
+            self._clients[address] = client
+            return client
+
+    def _forget(self, address: str) -> None:
+        with self._lock:
+            client = self._clients.pop(address, None)
+        if client is not None:
+            client.close()
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+
+
+def wait_for_ssh(address: str, timeout_s: float) -> None:
+    """Return when sshd answers with its banner; raise TimeoutError otherwise."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((address, 22), timeout=1) as connection:
+                connection.settimeout(1)
+                if connection.recv(4).startswith(b"SSH"):
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"sshd at {address} did not answer within {timeout_s:g} s")
+        time.sleep(0.05)

@@ -1,0 +1,76 @@
+"""Every error a user can see, as one tree.
+
+    RehearsalError                 base; ``exit_code`` is what the CLI exits with
+    ├── InvalidInput               profile/scenario problems (exit 2); carries ``problems``
+    ├── RunRefused                 a run that must not start (exit 2)
+    ├── EnvironmentFailure         the environment could not be built or reached (exit 3)
+    │   ├── DockerUnavailable      the Docker engine does not answer
+    │   ├── ImageBuildFailure      the base or a role image could not be made
+    │   ├── ConvergeFailure        Ansible did not configure the nodes
+    │   └── SteadyStateNotReached  the mirror was not healthy before any fault
+    ├── FaultFailure               a fault could not be injected or reverted (exit 3)
+    └── RunCancelled               Ctrl-C, SIGTERM or a cancelled flow run (exit 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, located so an editor can jump to it."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+
+class RehearsalError(Exception):
+    exit_code = 3
+
+
+class InvalidInput(RehearsalError):
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class RunRefused(RehearsalError):
+    exit_code = 2
+
+
+class EnvironmentFailure(RehearsalError):
+    exit_code = 3
+
+
+class DockerUnavailable(EnvironmentFailure):
+    pass
+
+
+class ImageBuildFailure(EnvironmentFailure):
+    pass
+
+
+class ConvergeFailure(EnvironmentFailure):
+    def __init__(self, message: str, output: str = "") -> None:
+        self.output = output
+        super().__init__(message if not output else f"{message}\n{output}")
+
+
+class FaultFailure(RehearsalError):
+    exit_code = 3
+
+
+class SteadyStateNotReached(EnvironmentFailure):
+    pass
+
+
+class RunCancelled(RehearsalError):
+    exit_code = 3

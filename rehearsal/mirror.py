@@ -1,0 +1,101 @@
+"""The customer mirror of one run: images, containers and networks, Ansible converge.
+
+It knows the profile but no scenario, so ``rehearsal env up`` and a full run build
+environments the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs import labels as L
+from rehearsal.envs.ansible import HostVars, run_playbook
+from rehearsal.envs.docker import (
+    DockerEnvironment,
+    EnvironmentSpec,
+    NetworkSpec,
+    NodeSpec,
+    docker_client,
+)
+from rehearsal.envs.images import ensure_base_image
+from rehearsal.envs.keys import KeyPair, generate_key_pair
+from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.journal import Journal
+from rehearsal.models.loading import playbooks_dir
+from rehearsal.models.profile import Profile
+
+Progress = Callable[[str], None]
+
+
+class Mirror:
+    def __init__(self, profile: Profile, run_id: str, run_dir: Path, journal: Journal,
+                 keep: bool, stack: ExitStack, progress: Progress) -> None:
+        self.profile = profile
+        self.run_id = run_id
+        self.run_dir = run_dir
+        self.journal = journal
+        self.keep = keep
+        self.stack = stack
+        self.progress = progress
+        self.labels = L.owner_labels(run_id, keep, run_dir)
+        self.env: DockerEnvironment | None = None
+        self.client: Any = None
+        self.keys: KeyPair | None = None
+        self._images: dict[str, str] = {}
+        self._torn_down = False
+
+    def prepare_images(self) -> None:
+        self.client = docker_client()
+        base = ensure_base_image(self.client, self.progress)
+        self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        wanted = {node.name: RoleImage(node.role, node.version or "")
+                  for node in self.profile.nodes}
+        self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
+        tags = ensure_role_images(self.client, set(wanted.values()), playbooks_dir(), self.keys,
+                                  self.labels, self.run_dir / "ansible-images")
+        self._images = {node: tags[image] for node, image in wanted.items()}
+        self.journal.record("images.ready", base=base, nodes=self._images)
+
+    def environment_up(self) -> None:
+        assert self.keys is not None
+        spec = EnvironmentSpec(
+            run_id=self.run_id,
+            nodes=tuple(NodeSpec(n.name, self._images[n.name], tuple(n.networks))
+                        for n in self.profile.nodes),
+            networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),
+            labels=self.labels,
+        )
+        self.env = DockerEnvironment(self.client, spec, self.keys)
+        self.stack.callback(self.teardown)
+        self.env.up(self.progress)
+        self.journal.record("environment.up", nodes=self.env.addresses(),
+                            prefix=self.env.prefix)
+
+    def converge(self) -> None:
+        assert self.env is not None and self.keys is not None
+        hosts = [HostVars(n.name, self.env.address(n.name), n.role, n.version or "", n.params)
+                 for n in self.profile.nodes]
+        self.progress("configuring nodes with Ansible")
+        report = run_playbook(playbooks_dir() / "converge.yml", hosts, self.keys.private_path,
+                              self.run_dir / "ansible")
+        self.journal.record("converge.finished", duration_s=round(report.duration_s, 2),
+                            changed=report.changed, ok=report.ok)
+        facts = {"backend": "docker", "nodes": str(len(hosts)),
+                 "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes"}
+        facts.update({f"node {name}": image for name, image in self._images.items()})
+        self.journal.record("environment.ready", facts=facts)
+
+    def teardown(self) -> None:
+        if self._torn_down or self.env is None:
+            return
+        self._torn_down = True
+        if self.keep:
+            self.env.ssh.close()
+            self.journal.record("environment.kept", prefix=self.env.prefix)
+            return
+        self.progress("tearing the environment down")
+        self.env.down()
+        self.journal.record("environment.removed")

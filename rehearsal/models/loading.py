@@ -1,0 +1,155 @@
+"""Load profiles and scenarios from YAML, and say precisely what is wrong with them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from rehearsal.errors import InvalidInput, Problem
+from rehearsal.models.profile import Profile
+from rehearsal.models.references import check_profile, check_scenario
+from rehearsal.models.scenario import Scenario
+from rehearsal.models.yamlfile import YamlDocument, read_yaml
+from rehearsal.suggest import did_you_mean
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A scenario with the profile it runs against, both valid and cross-checked."""
+
+    scenario: Scenario
+    profile: Profile
+    scenario_path: Path
+    profile_path: Path
+
+
+def playbooks_dir() -> Path:
+    return Path(os.environ.get("REHEARSAL_PLAYBOOKS", Path(__file__).parents[2] / "playbooks"))
+
+
+def load_profile(path: Path) -> Profile:
+    document = read_yaml(path)
+    profile = _validate(Profile, document)
+    problems = check_profile(profile, document, playbooks_dir() / "roles")
+    if problems:
+        raise InvalidInput(problems)
+    return profile
+
+
+def load_plan(scenario_path: Path, profile_path: Path | None = None) -> Plan:
+    document = read_yaml(scenario_path)
+    scenario = _validate(Scenario, document)
+    if profile_path is None:
+        profile_path = (scenario_path.parent / scenario.profile).resolve()
+        if not profile_path.is_file():
+            raise InvalidInput([document.problem(
+                ("profile",), f"profile file {scenario.profile!r} not found next to the scenario "
+                "; fix the path or pass --profile")])
+    profile = load_profile(profile_path)
+    problems = check_scenario(scenario, profile, document)
+    if problems:
+        raise InvalidInput(problems)
+    return Plan(scenario, profile, scenario_path, profile_path)
+
+
+def validate_file(path: Path) -> list[Problem]:
+    """Problems in one file; a scenario is checked together with the profile it names."""
+    try:
+        document = read_yaml(path)
+        if "kind" in document.data:
+            load_plan(path)
+        else:
+            load_profile(path)
+    except InvalidInput as error:
+        return error.problems
+    return []
+
+
+def _validate(model: type[M], document: YamlDocument) -> M:
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as error:
+        raise InvalidInput([_problem(model, document, item) for item in error.errors()]) from None
+
+
+def _problem(model: type[BaseModel], document: YamlDocument, error: Any) -> Problem:
+    loc: tuple[str | int, ...] = tuple(error["loc"])
+    where = ".".join(str(part) for part in _user_path(document, loc)) or "top level"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _fields_at(model, loc[:-1])
+        return document.problem(loc, f"unknown key {key!r} in {_parent(where)}"
+                                     f"{did_you_mean(key, allowed)}")
+    if kind == "missing":
+        return document.problem(loc[:-1], f"{where}: missing required key {str(loc[-1])!r}")
+    message = error["msg"].removeprefix("Value error, ")
+    given = error.get("input")
+    if kind not in ("value_error", "step_kind") and isinstance(given, str | int | float):
+        message = f"{message} (got {given!r})"
+    return document.problem(loc, f"{where}: {message}")
+
+
+def _parent(where: str) -> str:
+    head, _, _ = where.rpartition(".")
+    return head or "the top level"
+
+
+def _user_path(document: YamlDocument, loc: tuple[str | int, ...]) -> list[str | int]:
+    """The parts of ``loc`` that are keys in the file (drops pydantic's union tags)."""
+    node, path = document.data, []
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+            path.append(part)
+    return path
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Keys a model accepts at ``loc``, for 'did you mean' on unknown keys."""
+    candidates: list[Any] = [model]
+    for part in loc:
+        following: list[Any] = []
+        for candidate in candidates:
+            following.extend(_step(candidate, part))
+        candidates = following or candidates
+    names: list[str] = []
+    for candidate in candidates:
+        for inner in _unwrap(candidate):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                names += [field.alias or name for name, field in inner.model_fields.items()]
+    return names
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        return [inner for arg in get_args(annotation) for inner in _unwrap(arg)]
+    return [annotation]
+
+
+def _step(annotation: Any, part: str | int) -> list[Any]:
+    found: list[Any] = []
+    for inner in _unwrap(annotation):
+        origin = get_origin(inner)
+        if isinstance(part, int) and origin is list:
+            found.append(get_args(inner)[0])
+        elif origin is dict:
+            found.append(get_args(inner)[1])
+        elif isinstance(inner, type) and issubclass(inner, BaseModel):
+            for name, field in inner.model_fields.items():
+                if part in (name, field.alias):
+                    found.append(field.annotation)
+    return found

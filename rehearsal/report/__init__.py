@@ -1,0 +1,27 @@
+"""Findings reports of a run: report.html and report.md for people, junit.xml for CI.
+
+from rehearsal.report import render_reports
+paths = render_reports(results, events, run_dir)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rehearsal.report.html import render_html
+from rehearsal.report.junit import write_junit
+from rehearsal.report.markdown import render_markdown
+from rehearsal.results import Results
+
+__all__ = ["render_reports"]
+
+
+def render_reports(results: Results, events: list[dict[str, Any]], out_dir: Path) -> list[Path]:
+    """Write report.html, report.md and junit.xml into out_dir; return their paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = out_dir / "report.html"
+    html.write_text(render_html(results, events), encoding="utf-8")
+    markdown = out_dir / "report.md"
+    markdown.write_text(render_markdown(results), encoding="utf-8")
+    return [html, markdown, write_junit(results, out_dir / "junit.xml")]

@@ -1,0 +1,119 @@
+"""report.md: the same story as the HTML report, for chat, tickets and Prefect artifacts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rehearsal.models.durations import format_duration
+from rehearsal.report import summary
+from rehearsal.results import Results
+
+
+def render_markdown(results: Results) -> str:
+    verdict = summary.verdict(results)
+    start = results.started_at
+    lines = [
+        f"# {inline(results.title)}",
+        "",
+        f"**{inline(results.customer)}** · run `{inline(results.run_id)}` · "
+        f"{summary.stamp(results.started_at)} → {summary.stamp(results.finished_at)}",
+        "",
+        f"> **{verdict.headline}.** {inline(verdict.sentence)}",
+        "",
+    ]
+    if results.purpose:
+        lines += [inline(results.purpose), ""]
+    if results.services:
+        lines += ["## Business impact", ""]
+        lines += [f"- {inline(s)}" for s in summary.impact_sentences(results)]
+        lines.append("")
+    lines += _findings(results)
+    lines += ["## Phases and steps", ""]
+    lines += table(
+        ("phase", "step", "type", "status", "started", "took", "budget"),
+        (
+            (
+                phase.name,
+                step.label,
+                step.type,
+                step.status,
+                summary.offset(step.started_at, start),
+                _seconds(step.duration_s),
+                _seconds(step.budget_s),
+            )
+            for phase in results.phases
+            for step in phase.steps
+        ),
+    )
+    if results.faults:
+        lines += ["## Faults", ""]
+        lines += table(
+            ("fault", "type", "targets", "phase", "injected", "reverted", "revert"),
+            (
+                (
+                    f.id,
+                    f.type,
+                    ", ".join(f.targets),
+                    f.phase,
+                    summary.offset(f.injected_at, start),
+                    summary.offset(f.reverted_at, start),
+                    f.revert_status,
+                )
+                for f in results.faults
+            ),
+        )
+    lines += _metrics(results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _findings(results: Results) -> list[str]:
+    if not results.findings:
+        return ["## Findings", "", "No findings were recorded.", ""]
+    rows = (
+        (f.id, f.severity, f.category, f.title, f.recommendation or "", f.phase or "")
+        for f in summary.by_severity(results.findings)
+    )
+    headers = ("id", "severity", "category", "finding", "recommendation", "phase")
+    return ["## Findings", "", *table(headers, rows)]
+
+
+def _metrics(results: Results) -> list[str]:
+    m = results.metrics
+    within = {True: "yes", False: "no", None: "—"}[m.within_rto]
+    rows = [
+        ("measured on probe", m.measured_probe or "—"),
+        ("time to detect", _seconds(m.time_to_detect_s)),
+        ("time to recover", _seconds(m.time_to_recover_s)),
+        ("outage", _seconds(m.outage_s)),
+        ("recovery target (RTO)", _seconds(m.rto_s)),
+        ("within RTO", within),
+    ]
+    lines = ["## Metrics", "", *table(("metric", "value"), rows)]
+    if results.criteria:
+        criteria = ((c.name, "met" if c.met else "NOT met", c.detail) for c in results.criteria)
+        lines += ["## Criteria", "", *table(("criterion", "result", "detail"), criteria)]
+    return lines
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    out = [_row(headers), _row(["---"] * len(headers))]
+    out += [_row(row) for row in rows]
+    return [*out, ""]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cell(c) for c in cells) + " |"
+
+
+def cell(text: str) -> str:
+    """A table cell holds one line, and a bare ``|`` would end it early."""
+    return inline(text).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def inline(text: str) -> str:
+    # Markdown viewers render raw HTML; user-written names must not become tags.
+    return text.replace("<", "&lt;")
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else format_duration(value)

@@ -1,0 +1,139 @@
+"""The results of a run: the shape of ``results.json``, built from the journal alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+RunStatus = Literal["passed", "failed", "error", "cancelled", "incomplete"]
+StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Category = Literal[
+    "procedure", "monitoring", "configuration", "product defect", "capacity", "documentation",
+    "environment",
+]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunbookStepResult(Record):
+    index: int
+    say: str
+    node: str | None
+    command: str | None
+    status: StepStatus
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    budget_s: float | None
+    exit_code: int | None
+    output: str
+
+
+class StepResult(Record):
+    index: int
+    type: str
+    label: str
+    status: StepStatus
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    budget_s: float | None
+    detail: str
+    runbook_steps: list[RunbookStepResult] = []
+
+
+class PhaseResult(Record):
+    name: str
+    operator: str
+    analyst: str
+    status: StepStatus
+    started_at: datetime
+    finished_at: datetime | None
+    steps: list[StepResult]
+
+
+class FaultResult(Record):
+    id: str
+    type: str
+    targets: list[str]
+    phase: str
+    injected_at: datetime | None
+    reverted_at: datetime | None
+    revert_status: Literal["reverted", "failed", "not reverted"]
+
+
+class Finding(Record):
+    id: str
+    severity: Severity
+    category: Category
+    title: str
+    detail: str
+    phase: str | None
+    evidence: list[str] = []
+    recommendation: str | None = None
+
+
+class Criterion(Record):
+    name: str
+    met: bool
+    detail: str
+
+
+class ProbeSample(Record):
+    at: datetime
+    ok: bool
+    latency_s: float
+    detail: str
+
+
+class ProbeHistory(Record):
+    name: str
+    samples: list[ProbeSample]
+
+
+class Metrics(Record):
+    measured_probe: str | None
+    time_to_detect_s: float | None
+    time_to_recover_s: float | None
+    outage_s: float | None
+    rto_s: float | None
+    within_rto: bool | None
+
+
+class ServiceImpact(Record):
+    name: str
+    impact: str
+    probe: str
+    downtime_s: float
+
+
+class Results(Record):
+    run_id: str
+    kind: Literal["rehearsal", "reproduction"]
+    status: RunStatus
+    title: str
+    purpose: str | None
+    customer: str
+    account_manager: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    profile: str
+    scenario: str
+    team: dict[str, list[str]]
+    environment: dict[str, str]
+    phases: list[PhaseResult]
+    faults: list[FaultResult]
+    metrics: Metrics
+    criteria: list[Criterion]
+    findings: list[Finding]
+    services: list[ServiceImpact]
+    probes: list[ProbeHistory]
+    error: str | None = None
+    reproduced: bool | None = None
+    attempts: int | None = None
+    reproduction_rate: float | None = None

@@ -1,0 +1,51 @@
+"""An HTTP check, as a load balancer health check or an uptime monitor would make it."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field
+
+from rehearsal.models.base import Strict
+from rehearsal.models.durations import Duration
+from rehearsal.scenarios.probes.base import Probe, Sample
+
+
+class HttpCheck(Strict):
+    url: str = Field(pattern=r"^https?://", description="a node name may stand as the host")
+    method: str = "GET"
+    expect_status: int = Field(default=200, ge=100, le=599)
+    timeout: Duration = 2.0
+
+
+class HttpProbe(Probe):
+    key: ClassVar[str] = "http"
+    Spec: ClassVar[type[Strict]] = HttpCheck
+
+    def sample(self) -> Sample:
+        import httpx
+
+        spec = self.spec
+        assert isinstance(spec, HttpCheck)
+        url = self._resolved(spec.url)
+        started = time.monotonic()
+        try:
+            response = httpx.request(spec.method, url, timeout=spec.timeout)
+        except httpx.HTTPError as error:
+            return Sample(False, time.monotonic() - started, f"{type(error).__name__}: {error}")
+        latency = time.monotonic() - started
+        ok = response.status_code == spec.expect_status
+        return Sample(ok, latency, f"HTTP {response.status_code}")
+
+    def _resolved(self, url: str) -> str:
+        """Node names are the customer's host names; reach them at the node's address here."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            address = self.nodes.address(host)
+        except KeyError:
+            return url
+        netloc = address if parts.port is None else f"{address}:{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc))

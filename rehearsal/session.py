@@ -1,0 +1,121 @@
+"""One run from start to report: images, environment, converge, scenario, teardown.
+
+``execute`` is the single sequence both front ends use: the CLI calls each part directly,
+the Prefect flow passes a ``wrap`` that turns each part into a task. Teardown is owned by
+an exit stack, so it happens on success, failure, Ctrl-C and SIGTERM alike, and a report
+is written from the journal whatever happened.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rehearsal.derive import derive_results
+from rehearsal.errors import RehearsalError, RunCancelled
+from rehearsal.journal import Journal, read_journal
+from rehearsal.mirror import Mirror
+from rehearsal.models.loading import Plan
+from rehearsal.results import Results
+from rehearsal.scenarios.engine import Engine, Wrap, call_directly
+
+Progress = Callable[[str], None]
+
+
+def new_run_id(scenario_path: Path) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{scenario_path.stem}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    keep: bool = False
+
+
+class RunSession:
+    def __init__(self, plan: Plan, options: RunOptions, progress: Progress = lambda _m: None,
+                 run_id: str | None = None) -> None:
+        self.plan = plan
+        self.options = options
+        self.progress = progress
+        self.run_id = run_id or new_run_id(plan.scenario_path)
+        self.run_dir = (options.out_dir / self.run_id).resolve()
+        self.journal = Journal(self.run_dir)
+        self.stack = ExitStack()
+        self.cancelled = threading.Event()
+        self.mirror = Mirror(plan.profile, self.run_id, self.run_dir, self.journal,
+                             options.keep, self.stack, progress)
+
+    def start(self) -> None:
+        scenario, profile = self.plan.scenario, self.plan.profile
+        services = [s.model_dump() for s in profile.business.services]
+        service_probes = [s.probe for s in profile.business.services]
+        measured = next((p for p in scenario.steady_state if p in service_probes),
+                        scenario.steady_state[0])
+        self.journal.record(
+            "run.started", run_id=self.run_id, kind=scenario.kind,
+            title=scenario.title or self.plan.scenario_path.stem, purpose=scenario.purpose,
+            customer=profile.customer.name, account_manager=profile.customer.account_manager,
+            profile=str(self.plan.profile_path), scenario=str(self.plan.scenario_path),
+            team={"operators": [p.name for p in scenario.team.operators],
+                  "analysts": [p.name for p in scenario.team.analysts],
+                  "owner": [scenario.team.owner.name] if scenario.team.owner else []},
+            services=services, measured_probe=measured, rto_s=profile.business.targets.rto,
+            criteria=[c.model_dump() for c in scenario.criteria], keep=self.options.keep,
+        )
+
+    def run_scenario(self, wrap: Wrap = call_directly) -> None:
+        assert self.mirror.env is not None
+        self.progress("running the scenario")
+        Engine(self.plan.scenario, self.plan.profile, self.mirror.env, self.journal,
+               cancelled=self.cancelled, wrap=wrap).run()
+
+    def finish(self, outcome: str, error: str | None) -> Results:
+        self.journal.record("run.finished", outcome=outcome, error=error)
+        self.journal.close()
+        return write_results(self.run_dir)
+
+
+def write_results(run_dir: Path) -> Results:
+    """Derive results from the journal and write results.json and every report."""
+    from rehearsal.report import render_reports
+
+    events = read_journal(run_dir)
+    results = derive_results(events)
+    (run_dir / "results.json").write_text(results.model_dump_json(indent=2) + "\n")
+    render_reports(results, events, run_dir)
+    return results
+
+
+Step = Callable[[str, Callable[[], Any]], Any]
+
+
+def execute(session: RunSession, step: Step = call_directly) -> Results:
+    """Run every part in order; whatever happens, tear down and write the report."""
+    outcome, error = "completed", None
+    session.start()
+    try:
+        with session.stack:
+            step("prepare images", session.mirror.prepare_images)
+            step("environment up", session.mirror.environment_up)
+            step("converge", session.mirror.converge)
+            step("run scenario", lambda: session.run_scenario(step))
+            step("tear down", session.mirror.teardown)
+    except RunCancelled as cancelled:
+        outcome, error = "cancelled", str(cancelled)
+    except RehearsalError as failure:
+        outcome, error = "error", str(failure)
+    except Exception as failure:
+        outcome, error = "error", f"{type(failure).__name__}: {failure}"
+    except BaseException as interruption:  # Ctrl-C, or SIGTERM turned into an exception
+        if isinstance(interruption, GeneratorExit | SystemExit):
+            raise
+        outcome, error = "cancelled", "interrupted (Ctrl-C or SIGTERM); faults reverted, torn down"
+    return session.finish(outcome, error)

@@ -1,0 +1,58 @@
+"""Fakes handed to the engine in unit tests, in place of Docker, SSH and HTTP."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from rehearsal.envs.base import CommandResult
+from rehearsal.scenarios.probes import Probe, Sample
+
+
+@dataclass
+class FakeShop:
+    """A shop that is up while its active app node runs; `shop-lb-switch` moves it."""
+
+    running: dict[str, bool] = field(default_factory=lambda: {
+        "lb1": True, "app1": True, "app2": True, "db1": True})
+    active: str = "app1"
+    run_id: str = "fake-000000"
+    commands: list[tuple[str, str]] = field(default_factory=list)
+    broken_commands: set[str] = field(default_factory=set)
+
+    def up(self) -> bool:
+        return self.running["lb1"] and self.running[self.active]
+
+    def address(self, node: str) -> str:
+        if node not in self.running:
+            raise KeyError(node)
+        return f"10.0.0.{sorted(self.running).index(node) + 1}"
+
+    def stop_node(self, node: str, grace_s: float) -> None:
+        self.running[node] = False
+
+    def start_node(self, node: str) -> None:
+        self.running[node] = True
+
+    def node_running(self, node: str) -> bool:
+        return self.running[node]
+
+    def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
+        self.commands.append((node, command))
+        if command in self.broken_commands:
+            return CommandResult(1, "command not found", 0.01)
+        if command.startswith("shop-lb-switch "):
+            self.active = command.split()[1]
+        return CommandResult(0, "ok", 0.01)
+
+
+class ShopProbe(Probe):
+    key = "fake"
+
+    def __init__(self, shop: FakeShop) -> None:
+        self.shop = shop
+
+    def sample(self) -> Sample:
+        started = time.monotonic()
+        return Sample(self.shop.up(), time.monotonic() - started,
+                      "HTTP 200" if self.shop.up() else "HTTP 502")
