@@ -29,8 +29,8 @@ env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.",
 images_app = typer.Typer(help="The node images.", no_args_is_help=True)
 app.add_typer(env_app, name="env")
 app.add_typer(images_app, name="images")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_OUT = Path("reports")
 
@@ -73,7 +73,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="profiles and scen
 
     problems = [problem for path in files for problem in validate_file(path)]
     for problem in problems:
-        out.print(str(problem), markup=False, highlight=False)
+        print(problem)  # plain, never wrapped: editors and CI parse these lines
     if problems:
         raise typer.Exit(2)
     out.print(f"{len(files)} file(s) valid", highlight=False)

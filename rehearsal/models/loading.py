@@ -76,7 +76,21 @@ def _validate(model: type[M], document: YamlDocument) -> M:
     try:
         return model.model_validate(document.data)
     except ValidationError as error:
-        raise InvalidInput([_problem(model, document, item) for item in error.errors()]) from None
+        errors = _without_misspelt_missing(model, error.errors())
+        raise InvalidInput([_problem(model, document, item) for item in errors]) from None
+
+
+def _without_misspelt_missing(model: type[BaseModel], errors: list[Any]) -> list[Any]:
+    """Drop "missing 'x'" when the same mapping has an unknown key that is a typo of 'x'."""
+    import difflib
+
+    typos = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            parent, key = tuple(error["loc"][:-1]), str(error["loc"][-1])
+            for meant in difflib.get_close_matches(key, _fields_at(model, parent), 1, 0.6):
+                typos.add((*parent, meant))
+    return [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in typos)]
 
 
 def _problem(model: type[BaseModel], document: YamlDocument, error: Any) -> Problem:

@@ -84,7 +84,33 @@ def read_yaml(path: Path) -> YamlDocument:
         raise InvalidInput([Problem(name, 1, 1, f"YAML error: {error}")]) from None
     if not isinstance(tree, dict):
         raise InvalidInput([Problem(name, 1, 1, "expected a mapping of keys at the top level")])
+    _refuse_tags(tree, name, text)
     return YamlDocument(path, _plain(tree, name, [0], 0), tree)
+
+
+CORE_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in
+             ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+
+
+def _refuse_tags(tree: Any, name: str, text: str) -> None:
+    """Profiles are plain data: a language-specific or custom tag is an error, never code."""
+    stack, seen = [tree], 0
+    while stack and seen < MAX_NODES:
+        node = stack.pop()
+        seen += 1
+        tag = getattr(getattr(node, "tag", None), "value", None)
+        if tag and tag not in CORE_TAGS:
+            written = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+            offset = max(text.find(written), 0)
+            line = text.count("\n", 0, offset) + 1
+            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+            raise InvalidInput([Problem(name, line, column, f"YAML tag {written!r} is not "
+                                        "allowed; write plain values (strings, numbers, lists, "
+                                        "mappings)")])
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _key(key: Any, name: str, budget: list[int], depth: int) -> Any:

@@ -48,7 +48,7 @@ class Band:
 
 
 def render_timeline(results: Results) -> str:
-    axis = Axis(results.started_at, _end_of(results))
+    axis = Axis(_start_of(results), _end_of(results))
     root = svg.canvas(WIDTH, TOP, f"Timeline of run {results.run_id}")
     down_fill = svg.hatch(root, "tl-down", svg.DOWN)
     open_fill = svg.hatch(root, "tl-open", FAULT_FILL)
@@ -63,6 +63,14 @@ def render_timeline(results: Results) -> str:
     _marks(root, results, axis, y)
     root.set("viewBox", f"0 0 {WIDTH:.0f} {y + 8:.0f}")
     return svg.serialise(root)
+
+
+def _start_of(results: Results) -> datetime:
+    """Where the scenario begins (first probe sample or phase): building the mirror is
+    not part of the story the picture tells, and would squeeze it to one side."""
+    begun = [p.samples[0].at for p in results.probes if p.samples]
+    begun += [phase.started_at for phase in results.phases[:1]]
+    return min(begun, default=results.started_at)
 
 
 def _end_of(results: Results) -> datetime:

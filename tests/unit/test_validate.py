@@ -1,0 +1,110 @@
+"""`rehearsal validate`: one FILE:LINE:COL line a problem, exit 2, a fix in every message."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rehearsal.cli import app
+from tests.conftest import EXAMPLES
+
+runner = CliRunner()
+WEBSHOP = EXAMPLES / "webshop"
+
+
+def _validate(*paths: Path) -> tuple[int, list[str]]:
+    result = runner.invoke(app, ["validate", *map(str, paths)])
+    return result.exit_code, result.stdout.strip().splitlines()
+
+
+def test_examples_are_valid() -> None:
+    code, lines = _validate(WEBSHOP / "profile.yaml", WEBSHOP / "drill-app-node-loss.yaml")
+    assert code == 0, lines
+
+
+@pytest.fixture
+def webshop(tmp_path: Path) -> Path:
+    for name in ("profile.yaml", "drill-app-node-loss.yaml"):
+        shutil.copy(WEBSHOP / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "expected"),
+    [
+        ("type: container.stop", "type: contianer.stop", 19, "did you mean 'container.stop'"),
+        ("target: app1", "target: app9", 19, "unknown node 'app9'"),
+        ("probe: shop-http, status: failing", "probe: shop-htp, status: failing", 20,
+         "did you mean 'shop-http'"),
+        ("runbook: app-failover-to-standby", "runbook: app-failover", 21, "unknown runbook"),
+        ("operator: Kim Minji\n    analyst", "operator: Kim Min\n    analyst", 16,
+         "add them to team.operators"),
+        ("timeout: 30s}", "timeout: 30 seconds}", 20, "cannot read '30 seconds' as a duration"),
+        ("steady_state:", "steady_stat:", 13, "did you mean 'steady_state'"),
+    ],
+)
+def test_scenario_problem_is_reported_with_its_line(
+    webshop: Path, old: str, new: str, line: int, expected: str
+) -> None:
+    scenario = webshop / "drill-app-node-loss.yaml"
+    _edit(scenario, old, new)
+    code, lines = _validate(scenario)
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{scenario}:{line}:"), lines[0]
+    assert expected in lines[0]
+
+
+def test_profile_problems_each_get_a_line(webshop: Path) -> None:
+    profile = webshop / "profile.yaml"
+    _edit(profile, "role: nginx", "role: ngnix")
+    _edit(profile, "networks: [app, db]", "networks: [app, dbb]")
+    code, lines = _validate(profile)
+    assert code == 2
+    assert any(":16:" in line and "did you mean 'nginx'" in line for line in lines), lines
+    assert any(":25:" in line and "unknown network 'dbb'" in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("kind: rehearsal\nteam: [\n", "YAML syntax error"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+         "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+         "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "expands"),
+        ("kind: !!python/object/apply:os.system ['true']\n", "YAML"),
+    ],
+)
+def test_malformed_yaml_is_a_clear_error(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    code, lines = _validate(path)
+    assert code == 2
+    assert lines and lines[0].startswith(f"{path}:")
+    assert expected in " ".join(lines)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, lines = _validate(tmp_path / "nope.yaml")
+    assert code == 2
+    assert lines == [f"{tmp_path / 'nope.yaml'}:1:1: file not found; check the path"]
+
+
+def test_schema_is_json_schema() -> None:
+    import json
+
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.stdout)
+    assert set(schema["$defs"]) == {"Profile", "Scenario"}
+    assert "steady_state" in schema["$defs"]["Scenario"]["properties"]
