@@ -24,8 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.",
-                      no_args_is_help=True)
+env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.", no_args_is_help=True)
 images_app = typer.Typer(help="The node images.", no_args_is_help=True)
 app.add_typer(env_app, name="env")
 app.add_typer(images_app, name="images")
@@ -126,8 +125,14 @@ def run(
     reporter = Reporter()
     err.print(f"run [bold]{run_id}[/bold]", highlight=False)
     with reporter.status:
-        outcome = rehearsal_run(str(scenario.resolve()), str(profile.resolve()) if profile else None,
-                                str(out_dir.resolve()), keep, run_id, reporter)
+        outcome = rehearsal_run(
+            str(scenario.resolve()),
+            str(profile.resolve()) if profile else None,
+            str(out_dir.resolve()),
+            keep,
+            run_id,
+            reporter,
+        )
     _summarise(Path(outcome["run_dir"]), keep)
 
 
@@ -139,17 +144,21 @@ def _summarise(run_dir: Path, kept: bool) -> NoReturn:
     if metrics.get("time_to_detect_s") is not None:
         out.print(f"  time to detect  {metrics['time_to_detect_s']:.1f} s")
     if metrics.get("time_to_recover_s") is not None:
-        out.print(f"  time to recover {metrics['time_to_recover_s']:.1f} s "
-                  f"(RTO {metrics['rto_s']:.0f} s)")
+        out.print(
+            f"  time to recover {metrics['time_to_recover_s']:.1f} s (RTO {metrics['rto_s']:.0f} s)"
+        )
     for finding in results["findings"]:
         out.print(f"  [{finding['severity']}] {finding['title']}", markup=False)
     if results.get("error"):
         out.print(f"  error: {results['error']}", markup=False)
     out.print(f"report: {run_dir / 'report.html'}", highlight=False)
     if kept:
-        out.print(f"environment kept: enter a node with `docker exec -it "
-                  f"rh-{results['run_id'].rsplit('-', 1)[-1]}-NODE bash`; remove it with "
-                  f"`rehearsal env down {results['run_id']}`", markup=False)
+        out.print(
+            f"environment kept: enter a node with `docker exec -it "
+            f"rh-{results['run_id'].rsplit('-', 1)[-1]}-NODE bash`; remove it with "
+            f"`rehearsal env down {results['run_id']}`",
+            markup=False,
+        )
     raise typer.Exit({"passed": 0, "failed": 1}.get(results["status"], 3))
 
 
@@ -167,8 +176,9 @@ def report(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> Non
 
 @app.command()
 def gc(
-    include_kept: Annotated[bool, typer.Option(help="also remove environments kept with --keep")]
-    = False,
+    include_kept: Annotated[
+        bool, typer.Option(help="also remove environments kept with --keep")
+    ] = False,
 ) -> None:
     """Remove every Docker resource left by runs whose process is gone."""
     from rehearsal.envs import labels as L
@@ -242,8 +252,9 @@ def env_down(run_id: Annotated[str, typer.Argument(help="the run id (see env ls)
     except RehearsalError as error:
         _fail(error)
     if not removed:
-        err.print(f"nothing is labelled rehearsal.run={run_id}; see `rehearsal env ls`",
-                  highlight=False)
+        err.print(
+            f"nothing is labelled rehearsal.run={run_id}; see `rehearsal env ls`", highlight=False
+        )
         raise typer.Exit(2)
     out.print(f"removed {removed} resource(s) of {run_id}", highlight=False)
 

@@ -90,39 +90,76 @@ def _phases(events: list[Event]) -> list[PhaseResult]:
     for event in events:
         kind = event["event"]
         if kind == "phase.started":
-            phases.append(PhaseResult(name=event["phase"], operator=event["operator"],
-                                      analyst=event["analyst"], status="running",
-                                      started_at=_at(event), finished_at=None, steps=[]))
+            phases.append(
+                PhaseResult(
+                    name=event["phase"],
+                    operator=event["operator"],
+                    analyst=event["analyst"],
+                    status="running",
+                    started_at=_at(event),
+                    finished_at=None,
+                    steps=[],
+                )
+            )
         elif not phases:
             continue
         elif kind == "phase.finished":
-            phases[-1] = phases[-1].model_copy(update={"status": event["status"],
-                                                       "finished_at": _at(event)})
+            phases[-1] = phases[-1].model_copy(
+                update={"status": event["status"], "finished_at": _at(event)}
+            )
         elif kind == "step.started":
-            phases[-1].steps.append(StepResult(
-                index=event["index"], type=event["type"], label=event["label"],
-                status="running", started_at=_at(event), finished_at=None, duration_s=None,
-                budget_s=None, detail=""))
+            phases[-1].steps.append(
+                StepResult(
+                    index=event["index"],
+                    type=event["type"],
+                    label=event["label"],
+                    status="running",
+                    started_at=_at(event),
+                    finished_at=None,
+                    duration_s=None,
+                    budget_s=None,
+                    detail="",
+                )
+            )
         elif kind == "step.finished" and phases[-1].steps:
             step = phases[-1].steps[-1]
-            phases[-1].steps[-1] = step.model_copy(update={
-                "status": event["status"], "finished_at": _at(event),
-                "duration_s": _seconds(step.started_at, _at(event)),
-                "budget_s": event.get("budget_s"), "detail": event.get("detail", "")})
+            phases[-1].steps[-1] = step.model_copy(
+                update={
+                    "status": event["status"],
+                    "finished_at": _at(event),
+                    "duration_s": _seconds(step.started_at, _at(event)),
+                    "budget_s": event.get("budget_s"),
+                    "detail": event.get("detail", ""),
+                }
+            )
         elif kind in ("runbook.step.started", "runbook.step.skipped") and phases[-1].steps:
-            phases[-1].steps[-1].runbook_steps.append(RunbookStepResult(
-                index=event["index"], say=event["say"], node=event.get("node"),
-                command=event.get("command"),
-                status="running" if kind.endswith("started") else "skipped",
-                started_at=_at(event), finished_at=None, duration_s=None,
-                budget_s=event.get("budget_s"), exit_code=None, output=""))
+            phases[-1].steps[-1].runbook_steps.append(
+                RunbookStepResult(
+                    index=event["index"],
+                    say=event["say"],
+                    node=event.get("node"),
+                    command=event.get("command"),
+                    status="running" if kind.endswith("started") else "skipped",
+                    started_at=_at(event),
+                    finished_at=None,
+                    duration_s=None,
+                    budget_s=event.get("budget_s"),
+                    exit_code=None,
+                    output="",
+                )
+            )
         elif kind == "runbook.step.finished" and phases[-1].steps:
             runbook_steps = phases[-1].steps[-1].runbook_steps
             if runbook_steps:
-                runbook_steps[-1] = runbook_steps[-1].model_copy(update={
-                    "status": event["status"], "finished_at": _at(event),
-                    "duration_s": event.get("duration_s"), "exit_code": event.get("exit_code"),
-                    "output": event.get("output", "")})
+                runbook_steps[-1] = runbook_steps[-1].model_copy(
+                    update={
+                        "status": event["status"],
+                        "finished_at": _at(event),
+                        "duration_s": event.get("duration_s"),
+                        "exit_code": event.get("exit_code"),
+                        "output": event.get("output", ""),
+                    }
+                )
     return phases
 
 
@@ -132,15 +169,22 @@ def _faults(events: list[Event]) -> list[FaultResult]:
         kind = event["event"]
         if kind == "fault.injecting":
             faults[event["fault"]] = FaultResult(
-                id=event["fault"], type=event["type"], targets=event["targets"],
-                phase=event["phase"], injected_at=None, reverted_at=None,
-                revert_status="not reverted")
+                id=event["fault"],
+                type=event["type"],
+                targets=event["targets"],
+                phase=event["phase"],
+                injected_at=None,
+                reverted_at=None,
+                revert_status="not reverted",
+            )
         elif kind == "fault.injected" and event["fault"] in faults:
             faults[event["fault"]] = faults[event["fault"]].model_copy(
-                update={"injected_at": _at(event)})
+                update={"injected_at": _at(event)}
+            )
         elif kind == "fault.reverted" and event["fault"] in faults:
             faults[event["fault"]] = faults[event["fault"]].model_copy(
-                update={"reverted_at": _at(event), "revert_status": event["status"]})
+                update={"reverted_at": _at(event), "revert_status": event["status"]}
+            )
     return list(faults.values())
 
 
@@ -148,14 +192,20 @@ def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
     samples: dict[str, list[ProbeSample]] = {}
     for event in events:
         if event["event"] == "probe.sample":
-            samples.setdefault(event["probe"], []).append(ProbeSample(
-                at=_at(event), ok=event["ok"], latency_s=event.get("latency_s", 0.0),
-                detail=event.get("detail", "")))
+            samples.setdefault(event["probe"], []).append(
+                ProbeSample(
+                    at=_at(event),
+                    ok=event["ok"],
+                    latency_s=event.get("latency_s", 0.0),
+                    detail=event.get("detail", ""),
+                )
+            )
     return [ProbeHistory(name=name, samples=found) for name, found in samples.items()]
 
 
-def _outage(history: ProbeHistory | None, since: datetime,
-            until: datetime | None) -> tuple[datetime | None, datetime | None]:
+def _outage(
+    history: ProbeHistory | None, since: datetime, until: datetime | None
+) -> tuple[datetime | None, datetime | None]:
     """First failing sample after ``since``, and the first passing one after it.
 
     A recovery seen only after the tool reverted the fault (``until``) is the tool's doing,
@@ -172,15 +222,25 @@ def _outage(history: ProbeHistory | None, since: datetime,
     return down, up
 
 
-def _metrics(started: Event, probes: list[ProbeHistory], faults: list[FaultResult],
-             first_revert: datetime | None) -> Metrics:
+def _metrics(
+    started: Event,
+    probes: list[ProbeHistory],
+    faults: list[FaultResult],
+    first_revert: datetime | None,
+) -> Metrics:
     measured = started.get("measured_probe")
     rto = started.get("rto_s")
     injected = [f.injected_at for f in faults if f.injected_at is not None]
     history = next((p for p in probes if p.name == measured), None)
     if not injected:
-        return Metrics(measured_probe=measured, time_to_detect_s=None, time_to_recover_s=None,
-                       outage_s=None, rto_s=rto, within_rto=None)
+        return Metrics(
+            measured_probe=measured,
+            time_to_detect_s=None,
+            time_to_recover_s=None,
+            outage_s=None,
+            rto_s=rto,
+            within_rto=None,
+        )
     first = min(injected)
     down, up = _outage(history, first, first_revert)
     recover = _seconds(first, up) if up else None
@@ -196,21 +256,35 @@ def _metrics(started: Event, probes: list[ProbeHistory], faults: list[FaultResul
 
 def _findings(events: list[Event]) -> list[Finding]:
     return [
-        Finding(id=e["id"], severity=e["severity"], category=e["category"], title=e["title"],
-                detail=e["detail"], phase=e.get("phase"), evidence=e.get("evidence", []),
-                recommendation=e.get("recommendation"))
-        for e in events if e["event"] == "finding"
+        Finding(
+            id=e["id"],
+            severity=e["severity"],
+            category=e["category"],
+            title=e["title"],
+            detail=e["detail"],
+            phase=e.get("phase"),
+            evidence=e.get("evidence", []),
+            recommendation=e.get("recommendation"),
+        )
+        for e in events
+        if e["event"] == "finding"
     ]
 
 
 def _metric_findings(metrics: Metrics) -> list[Finding]:
     if metrics.within_rto is False and metrics.time_to_recover_s and metrics.rto_s:
-        return [Finding(
-            id="M1", severity="high", category="procedure",
-            title="Recovery took longer than the RTO",
-            detail=f"The service came back after {format_duration(metrics.time_to_recover_s)}; "
-                   f"the RTO is {format_duration(metrics.rto_s)}.", phase=None,
-            recommendation="Shorten the procedure or automate its slowest steps.")]
+        return [
+            Finding(
+                id="M1",
+                severity="high",
+                category="procedure",
+                title="Recovery took longer than the RTO",
+                detail=f"The service came back after {format_duration(metrics.time_to_recover_s)}; "
+                f"the RTO is {format_duration(metrics.rto_s)}.",
+                phase=None,
+                recommendation="Shorten the procedure or automate its slowest steps.",
+            )
+        ]
     return []
 
 
@@ -224,9 +298,14 @@ def _criteria(started: Event, metrics: Metrics) -> list[Criterion]:
         if took is None or limit_s is None:
             criteria.append(Criterion(name=name, met=False, detail="recovery was not observed"))
             continue
-        criteria.append(Criterion(
-            name=name, met=took <= limit_s,
-            detail=f"recovered after {format_duration(took)} (limit {format_duration(limit_s)})"))
+        criteria.append(
+            Criterion(
+                name=name,
+                met=took <= limit_s,
+                detail=f"recovered after {format_duration(took)} "
+                f"(limit {format_duration(limit_s)})",
+            )
+        )
     return criteria
 
 
@@ -234,9 +313,14 @@ def _services(started: Event, probes: list[ProbeHistory]) -> list[ServiceImpact]
     impacts = []
     for service in started.get("services", []):
         history = next((p for p in probes if p.name == service["probe"]), None)
-        impacts.append(ServiceImpact(name=service["name"], impact=service["impact"],
-                                     probe=service["probe"],
-                                     downtime_s=_downtime(history) if history else 0.0))
+        impacts.append(
+            ServiceImpact(
+                name=service["name"],
+                impact=service["impact"],
+                probe=service["probe"],
+                downtime_s=_downtime(history) if history else 0.0,
+            )
+        )
     return impacts
 
 

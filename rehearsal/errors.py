@@ -1,15 +1,15 @@
 """Every error a user can see, as one tree.
 
-    RehearsalError                 base; ``exit_code`` is what the CLI exits with
-    ├── InvalidInput               profile/scenario problems (exit 2); carries ``problems``
-    ├── RunRefused                 a run that must not start (exit 2)
-    ├── EnvironmentFailure         the environment could not be built or reached (exit 3)
-    │   ├── DockerUnavailable      the Docker engine does not answer
-    │   ├── ImageBuildFailure      the base or a role image could not be made
-    │   ├── ConvergeFailure        Ansible did not configure the nodes
-    │   └── SteadyStateNotReached  the mirror was not healthy before any fault
-    ├── FaultFailure               a fault could not be injected or reverted (exit 3)
-    └── RunCancelled               Ctrl-C, SIGTERM or a cancelled flow run (exit 3)
+RehearsalError                 base; ``exit_code`` is what the CLI exits with
+├── InvalidInput               profile/scenario problems (exit 2); carries ``problems``
+├── RunRefused                 a run that must not start (exit 2)
+├── EnvironmentFailure         the environment could not be built or reached (exit 3)
+│   ├── DockerUnavailable      the Docker engine does not answer
+│   ├── ImageBuildFailure      the base or a role image could not be made
+│   ├── ConvergeFailure        Ansible did not configure the nodes
+│   └── SteadyStateNotReached  the mirror was not healthy before any fault
+├── FaultFailure               a fault could not be injected or reverted (exit 3)
+└── RunCancelled               Ctrl-C, SIGTERM or a cancelled flow run (exit 3)
 """
 
 from __future__ import annotations

@@ -23,14 +23,21 @@ from rehearsal.session import RunOptions, RunSession, execute
 
 
 def _as_task(name: str, action: Callable[[], Any]) -> Any:
-    return task(action, name=name, task_run_name=name, cache_policy=NO_CACHE,
-                persist_result=False)()
+    as_task = task(name=name, task_run_name=name, cache_policy=NO_CACHE, persist_result=False)
+    return as_task(action)()
 
 
-@flow(name="rehearsal-run", flow_run_name="{run_id}", persist_result=False,
-      validate_parameters=False)
-def rehearsal_run(scenario: str, profile: str | None, out_dir: str, keep: bool, run_id: str,
-                  progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+@flow(
+    name="rehearsal-run", flow_run_name="{run_id}", persist_result=False, validate_parameters=False
+)
+def rehearsal_run(
+    scenario: str,
+    profile: str | None,
+    out_dir: str,
+    keep: bool,
+    run_id: str,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Build the mirror, run the scenario, tear down and report."""
     logger = get_run_logger()
 
@@ -43,8 +50,10 @@ def rehearsal_run(scenario: str, profile: str | None, out_dir: str, keep: bool, 
     session = RunSession(plan, RunOptions(Path(out_dir), keep), say, run_id=run_id)
     results = execute(session, _as_task)
     report = session.run_dir / "report.html"
-    create_link_artifact(key="findings-report", link=report.as_uri(),
-                         link_text=f"Findings report for {run_id}")
-    create_markdown_artifact(key="findings-summary",
-                             markdown=(session.run_dir / "report.md").read_text())
+    create_link_artifact(
+        key="findings-report", link=report.as_uri(), link_text=f"Findings report for {run_id}"
+    )
+    create_markdown_artifact(
+        key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
+    )
     return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}

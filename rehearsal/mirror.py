@@ -31,8 +31,16 @@ Progress = Callable[[str], None]
 
 
 class Mirror:
-    def __init__(self, profile: Profile, run_id: str, run_dir: Path, journal: Journal,
-                 keep: bool, stack: ExitStack, progress: Progress) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        run_id: str,
+        run_dir: Path,
+        journal: Journal,
+        keep: bool,
+        stack: ExitStack,
+        progress: Progress,
+    ) -> None:
         self.profile = profile
         self.run_id = run_id
         self.run_dir = run_dir
@@ -51,11 +59,18 @@ class Mirror:
         self.client = docker_client()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
-        wanted = {node.name: RoleImage(node.role, node.version or "")
-                  for node in self.profile.nodes}
+        wanted = {
+            node.name: RoleImage(node.role, node.version or "") for node in self.profile.nodes
+        }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
-        tags = ensure_role_images(self.client, set(wanted.values()), playbooks_dir(), self.keys,
-                                  self.labels, self.run_dir / "ansible-images")
+        tags = ensure_role_images(
+            self.client,
+            set(wanted.values()),
+            playbooks_dir(),
+            self.keys,
+            self.labels,
+            self.run_dir / "ansible-images",
+        )
         self._images = {node: tags[image] for node, image in wanted.items()}
         self.journal.record("images.ready", base=base, nodes=self._images)
 
@@ -63,28 +78,42 @@ class Mirror:
         assert self.keys is not None
         spec = EnvironmentSpec(
             run_id=self.run_id,
-            nodes=tuple(NodeSpec(n.name, self._images[n.name], tuple(n.networks))
-                        for n in self.profile.nodes),
+            nodes=tuple(
+                NodeSpec(n.name, self._images[n.name], tuple(n.networks))
+                for n in self.profile.nodes
+            ),
             networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),
             labels=self.labels,
         )
         self.env = DockerEnvironment(self.client, spec, self.keys)
         self.stack.callback(self.teardown)
         self.env.up(self.progress)
-        self.journal.record("environment.up", nodes=self.env.addresses(),
-                            prefix=self.env.prefix)
+        self.journal.record("environment.up", nodes=self.env.addresses(), prefix=self.env.prefix)
 
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
-        hosts = [HostVars(n.name, self.env.address(n.name), n.role, n.version or "", n.params)
-                 for n in self.profile.nodes]
+        hosts = [
+            HostVars(n.name, self.env.address(n.name), n.role, n.version or "", n.params)
+            for n in self.profile.nodes
+        ]
         self.progress("configuring nodes with Ansible")
-        report = run_playbook(playbooks_dir() / "converge.yml", hosts, self.keys.private_path,
-                              self.run_dir / "ansible")
-        self.journal.record("converge.finished", duration_s=round(report.duration_s, 2),
-                            changed=report.changed, ok=report.ok)
-        facts = {"backend": "docker", "nodes": str(len(hosts)),
-                 "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes"}
+        report = run_playbook(
+            playbooks_dir() / "converge.yml",
+            hosts,
+            self.keys.private_path,
+            self.run_dir / "ansible",
+        )
+        self.journal.record(
+            "converge.finished",
+            duration_s=round(report.duration_s, 2),
+            changed=report.changed,
+            ok=report.ok,
+        )
+        facts = {
+            "backend": "docker",
+            "nodes": str(len(hosts)),
+            "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
+        }
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
 

@@ -11,7 +11,12 @@ RunStatus = Literal["passed", "failed", "error", "cancelled", "incomplete"]
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Category = Literal[
-    "procedure", "monitoring", "configuration", "product defect", "capacity", "documentation",
+    "procedure",
+    "monitoring",
+    "configuration",
+    "product defect",
+    "capacity",
+    "documentation",
     "environment",
 ]
 

@@ -40,8 +40,13 @@ class RunOptions:
 
 
 class RunSession:
-    def __init__(self, plan: Plan, options: RunOptions, progress: Progress = lambda _m: None,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        options: RunOptions,
+        progress: Progress = lambda _m: None,
+        run_id: str | None = None,
+    ) -> None:
         self.plan = plan
         self.options = options
         self.progress = progress
@@ -50,32 +55,56 @@ class RunSession:
         self.journal = Journal(self.run_dir)
         self.stack = ExitStack()
         self.cancelled = threading.Event()
-        self.mirror = Mirror(plan.profile, self.run_id, self.run_dir, self.journal,
-                             options.keep, self.stack, progress)
+        self.mirror = Mirror(
+            plan.profile,
+            self.run_id,
+            self.run_dir,
+            self.journal,
+            options.keep,
+            self.stack,
+            progress,
+        )
 
     def start(self) -> None:
         scenario, profile = self.plan.scenario, self.plan.profile
         services = [s.model_dump() for s in profile.business.services]
         service_probes = [s.probe for s in profile.business.services]
-        measured = next((p for p in scenario.steady_state if p in service_probes),
-                        scenario.steady_state[0])
+        measured = next(
+            (p for p in scenario.steady_state if p in service_probes), scenario.steady_state[0]
+        )
         self.journal.record(
-            "run.started", run_id=self.run_id, kind=scenario.kind,
-            title=scenario.title or self.plan.scenario_path.stem, purpose=scenario.purpose,
-            customer=profile.customer.name, account_manager=profile.customer.account_manager,
-            profile=str(self.plan.profile_path), scenario=str(self.plan.scenario_path),
-            team={"operators": [p.name for p in scenario.team.operators],
-                  "analysts": [p.name for p in scenario.team.analysts],
-                  "owner": [scenario.team.owner.name] if scenario.team.owner else []},
-            services=services, measured_probe=measured, rto_s=profile.business.targets.rto,
-            criteria=[c.model_dump() for c in scenario.criteria], keep=self.options.keep,
+            "run.started",
+            run_id=self.run_id,
+            kind=scenario.kind,
+            title=scenario.title or self.plan.scenario_path.stem,
+            purpose=scenario.purpose,
+            customer=profile.customer.name,
+            account_manager=profile.customer.account_manager,
+            profile=str(self.plan.profile_path),
+            scenario=str(self.plan.scenario_path),
+            team={
+                "operators": [p.name for p in scenario.team.operators],
+                "analysts": [p.name for p in scenario.team.analysts],
+                "owner": [scenario.team.owner.name] if scenario.team.owner else [],
+            },
+            services=services,
+            measured_probe=measured,
+            rto_s=profile.business.targets.rto,
+            criteria=[c.model_dump() for c in scenario.criteria],
+            keep=self.options.keep,
         )
 
     def run_scenario(self, wrap: Wrap = call_directly) -> None:
         assert self.mirror.env is not None
         self.progress("running the scenario")
-        Engine(self.plan.scenario, self.plan.profile, self.mirror.env, self.journal,
-               cancelled=self.cancelled, wrap=wrap).run()
+        Engine(
+            self.plan.scenario,
+            self.plan.profile,
+            self.mirror.env,
+            self.journal,
+            cancelled=self.cancelled,
+            wrap=wrap,
+        ).run()
 
     def finish(self, outcome: str, error: str | None) -> Results:
         self.journal.record("run.finished", outcome=outcome, error=error)

@@ -11,15 +11,17 @@ from rehearsal.models.profile import Profile
 from rehearsal.session import new_run_id
 
 
-def bring_up(profile: Profile, profile_path: Path, out_dir: Path,
-             progress: Progress) -> tuple[str, dict[str, str]]:
+def bring_up(
+    profile: Profile, profile_path: Path, out_dir: Path, progress: Progress
+) -> tuple[str, dict[str, str]]:
     """Build and keep a mirror; a mirror that fails half-way is removed, not left behind."""
     run_id = new_run_id(profile_path)
     run_dir = (out_dir / run_id).resolve()
     with Journal(run_dir) as journal:
         journal.record("environment.requested", run_id=run_id, profile=str(profile_path))
-        mirror = Mirror(profile, run_id, run_dir, journal, keep=True, stack=ExitStack(),
-                        progress=progress)
+        mirror = Mirror(
+            profile, run_id, run_dir, journal, keep=True, stack=ExitStack(), progress=progress
+        )
         try:
             mirror.prepare_images()
             mirror.environment_up()

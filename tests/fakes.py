@@ -13,8 +13,9 @@ from rehearsal.scenarios.probes import Probe, Sample
 class FakeShop:
     """A shop that is up while its active app node runs; `shop-lb-switch` moves it."""
 
-    running: dict[str, bool] = field(default_factory=lambda: {
-        "lb1": True, "app1": True, "app2": True, "db1": True})
+    running: dict[str, bool] = field(
+        default_factory=lambda: {"lb1": True, "app1": True, "app2": True, "db1": True}
+    )
     active: str = "app1"
     run_id: str = "fake-000000"
     commands: list[tuple[str, str]] = field(default_factory=list)
@@ -54,5 +55,6 @@ class ShopProbe(Probe):
 
     def sample(self) -> Sample:
         started = time.monotonic()
-        return Sample(self.shop.up(), time.monotonic() - started,
-                      "HTTP 200" if self.shop.up() else "HTTP 502")
+        return Sample(
+            self.shop.up(), time.monotonic() - started, "HTTP 200" if self.shop.up() else "HTTP 502"
+        )

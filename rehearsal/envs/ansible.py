@@ -47,8 +47,9 @@ def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
     }
 
 
-def run_playbook(playbook: Path, hosts: list[HostVars], private_key: Path,
-                 workdir: Path) -> ConvergeReport:
+def run_playbook(
+    playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
+) -> ConvergeReport:
     """Run one playbook on ``hosts``; raise ConvergeFailure with Ansible's words on failure."""
     import time
 
@@ -68,7 +69,7 @@ def run_playbook(playbook: Path, hosts: list[HostVars], private_key: Path,
             "ANSIBLE_FORKS": str(max(5, len(hosts))),
             "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir),
             "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=120s "
-                                "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
+            "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
             "ANSIBLE_RETRY_FILES_ENABLED": "False",
             "ANSIBLE_NOCOLOR": "True",
             "ANSIBLE_DEPRECATION_WARNINGS": "False",

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from rehearsal.envs import labels as L
@@ -24,7 +25,7 @@ from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
-SUBNET_POOL = ipaddress.ip_network("172.20.0.0/14")
+SUBNET_POOL = ipaddress.IPv4Network("172.20.0.0/14")
 FIRST_HOST = 10
 Progress = Callable[[str], None]
 
@@ -105,19 +106,25 @@ class DockerEnvironment:
         for network in self.spec.networks:
             self._create_network(network.name, network.internal, candidates)
 
-    def _create_network(self, name: str, internal: bool,
-                        candidates: Iterator[ipaddress.IPv4Network]) -> None:
+    def _create_network(
+        self, name: str, internal: bool, candidates: Iterator[ipaddress.IPv4Network]
+    ) -> None:
         """Take the next subnet nobody uses; Docker refuses overlapping ones, so try again."""
         import docker.errors
         from docker.types import IPAMConfig, IPAMPool
 
         for subnet in candidates:
-            ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=str(subnet),
-                                                     gateway=str(subnet.network_address + 1))])
+            ipam = IPAMConfig(
+                pool_configs=[IPAMPool(subnet=str(subnet), gateway=str(subnet.network_address + 1))]
+            )
             try:
                 self.client.networks.create(
-                    self.network_name(name), driver="bridge", internal=internal, ipam=ipam,
-                    labels=self.spec.labels, check_duplicate=True,
+                    self.network_name(name),
+                    driver="bridge",
+                    internal=internal,
+                    ipam=ipam,
+                    labels=self.spec.labels,
+                    check_duplicate=True,
                 )
             except docker.errors.APIError as error:
                 if "overlap" in str(error):
@@ -143,9 +150,15 @@ class DockerEnvironment:
         address = self._ip(node.networks[0], node.name)
         endpoint = EndpointConfig("1.41", ipv4_address=address, aliases=[node.name])
         container = self.client.containers.create(
-            node.image, name=self.container_name(node.name), hostname=node.name,
-            labels={**self.spec.labels, L.NODE: node.name}, init=True, network=first,
-            networking_config={first: endpoint}, cap_add=["NET_ADMIN"], **extra,
+            node.image,
+            name=self.container_name(node.name),
+            hostname=node.name,
+            labels={**self.spec.labels, L.NODE: node.name},
+            init=True,
+            network=first,
+            networking_config={first: endpoint},
+            cap_add=["NET_ADMIN"],
+            **extra,
         )
         for network in node.networks[1:]:
             self.client.networks.get(self.network_name(network)).connect(
@@ -207,7 +220,7 @@ def remove_run(client: Any, run_id: str) -> int:
         _ignore_missing(network.remove)
     volumes = client.volumes.list(filters=selector)
     for volume in volumes:
-        _ignore_missing(lambda v=volume: v.remove(force=True))
+        _ignore_missing(partial(volume.remove, force=True))
     return len(containers) + len(networks) + len(volumes)
 
 

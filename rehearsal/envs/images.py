@@ -83,7 +83,9 @@ def _build_from_pulled(client: Any, progress: Progress) -> str:
     try:
         container.start()
         for argv in (["apt-get", "update"], ["apt-get", "install", "-y", *PACKAGES]):
-            code, output = container.exec_run(argv, environment={"DEBIAN_FRONTEND": "noninteractive"})
+            code, output = container.exec_run(
+                argv, environment={"DEBIAN_FRONTEND": "noninteractive"}
+            )
             if code != 0:
                 raise ImageBuildFailure(f"{' '.join(argv)} failed:\n{output.decode()[-2000:]}")
         with tempfile.TemporaryDirectory() as tmp:

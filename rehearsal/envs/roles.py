@@ -34,11 +34,19 @@ class RoleImage:
         install = playbooks / "roles" / self.role / "tasks" / "install.yml"
         if install.is_file():
             digest.update(install.read_bytes())
-        return f"{ROLE_REPOSITORY}-{self.role}:{(self.version or 'default')}-{digest.hexdigest()[:12]}"
+        return (
+            f"{ROLE_REPOSITORY}-{self.role}:{(self.version or 'default')}-{digest.hexdigest()[:12]}"
+        )
 
 
-def ensure_role_images(client: Any, wanted: set[RoleImage], playbooks: Path, keys: KeyPair,
-                       labels: dict[str, str], workdir: Path) -> dict[RoleImage, str]:
+def ensure_role_images(
+    client: Any,
+    wanted: set[RoleImage],
+    playbooks: Path,
+    keys: KeyPair,
+    labels: dict[str, str],
+    workdir: Path,
+) -> dict[RoleImage, str]:
     """Return the image for every wanted role, building the missing ones in one Ansible run."""
     import docker.errors
 
@@ -55,16 +63,24 @@ def ensure_role_images(client: Any, wanted: set[RoleImage], playbooks: Path, key
     return tags
 
 
-def _build(client: Any, missing: list[RoleImage], tags: dict[RoleImage, str], playbooks: Path,
-           keys: KeyPair, labels: dict[str, str], workdir: Path) -> None:
+def _build(
+    client: Any,
+    missing: list[RoleImage],
+    tags: dict[RoleImage, str],
+    playbooks: Path,
+    keys: KeyPair,
+    labels: dict[str, str],
+    workdir: Path,
+) -> None:
     builders: dict[RoleImage, Any] = {}
     try:
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
             started = list(pool.map(lambda image: _builder(client, image, keys, labels), missing))
         builders = dict(zip(missing, started, strict=True))
         hosts = [
-            HostVars(f"build-{image.role}-{index}", _address(container), image.role,
-                     image.version, {})
+            HostVars(
+                f"build-{image.role}-{index}", _address(container), image.role, image.version, {}
+            )
             for index, (image, container) in enumerate(builders.items())
         ]
         for host in hosts:
@@ -77,10 +93,14 @@ def _build(client: Any, missing: list[RoleImage], tags: dict[RoleImage, str], pl
             container.exec_run(["rm", "-f", "/root/.ssh/authorized_keys"])
             container.stop(timeout=5)
             repository, tag = tags[image].rsplit(":", 1)
-            container.commit(repository, tag, changes=[
-                'CMD ["/usr/local/sbin/rehearsal-init"]',
-                f"LABEL rehearsal.image=role rehearsal.role={image.role}",
-            ])
+            container.commit(
+                repository,
+                tag,
+                changes=[
+                    'CMD ["/usr/local/sbin/rehearsal-init"]',
+                    f"LABEL rehearsal.image=role rehearsal.role={image.role}",
+                ],
+            )
     finally:
         for container in builders.values():
             container.remove(force=True)
@@ -88,7 +108,9 @@ def _build(client: Any, missing: list[RoleImage], tags: dict[RoleImage, str], pl
 
 def _builder(client: Any, image: RoleImage, keys: KeyPair, labels: dict[str, str]) -> Any:
     container = client.containers.create(
-        BASE_IMAGE, labels={**labels, L.NODE: f"build-{image.role}"}, init=True,
+        BASE_IMAGE,
+        labels={**labels, L.NODE: f"build-{image.role}"},
+        init=True,
         hostname=f"build-{image.role}",
     )
     container.put_archive("/root", keys.authorized_keys_tar())

@@ -34,8 +34,9 @@ class SshPool:
                     raise
         raise AssertionError("unreachable")
 
-    def _exec(self, client: paramiko.SSHClient, command: str, timeout_s: float,
-              started: float) -> CommandResult:
+    def _exec(
+        self, client: paramiko.SSHClient, command: str, timeout_s: float, started: float
+    ) -> CommandResult:
         _stdin, stdout, _stderr = client.exec_command(command, timeout=timeout_s, get_pty=False)
         channel = stdout.channel
         channel.set_combine_stderr(True)
@@ -46,8 +47,9 @@ class SshPool:
             if time.monotonic() > deadline:
                 channel.close()
                 text = b"".join(chunks).decode(errors="replace")
-                return CommandResult(124, text + f"\n[timed out after {timeout_s:g} s]",
-                                     time.monotonic() - started)
+                return CommandResult(
+                    124, text + f"\n[timed out after {timeout_s:g} s]", time.monotonic() - started
+                )
             if channel.recv_ready():
                 data = channel.recv(32768)
                 if size < OUTPUT_LIMIT:
@@ -56,8 +58,11 @@ class SshPool:
             else:
                 time.sleep(0.02)
         code = channel.recv_exit_status()
-        return CommandResult(code, b"".join(chunks).decode(errors="replace")[:OUTPUT_LIMIT],
-                             time.monotonic() - started)
+        return CommandResult(
+            code,
+            b"".join(chunks).decode(errors="replace")[:OUTPUT_LIMIT],
+            time.monotonic() - started,
+        )
 
     def _client(self, address: str) -> paramiko.SSHClient:
         with self._lock:
@@ -67,9 +72,16 @@ class SshPool:
                 return client
             client = paramiko.SSHClient()
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            client.connect(address, username=self._user, pkey=self._key, timeout=5,
-                           banner_timeout=5, auth_timeout=5, look_for_keys=False,
-                           allow_agent=False)
+            client.connect(
+                address,
+                username=self._user,
+                pkey=self._key,
+                timeout=5,
+                banner_timeout=5,
+                auth_timeout=5,
+                look_for_keys=False,
+                allow_agent=False,
+            )
             self._clients[address] = client
             return client
 

@@ -49,9 +49,15 @@ def load_plan(scenario_path: Path, profile_path: Path | None = None) -> Plan:
     if profile_path is None:
         profile_path = (scenario_path.parent / scenario.profile).resolve()
         if not profile_path.is_file():
-            raise InvalidInput([document.problem(
-                ("profile",), f"profile file {scenario.profile!r} not found next to the scenario "
-                "; fix the path or pass --profile")])
+            raise InvalidInput(
+                [
+                    document.problem(
+                        ("profile",),
+                        f"profile file {scenario.profile!r} not found next to the scenario "
+                        "; fix the path or pass --profile",
+                    )
+                ]
+            )
     profile = load_profile(profile_path)
     problems = check_scenario(scenario, profile, document)
     if problems:
@@ -100,8 +106,9 @@ def _problem(model: type[BaseModel], document: YamlDocument, error: Any) -> Prob
     if kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _fields_at(model, loc[:-1])
-        return document.problem(loc, f"unknown key {key!r} in {_parent(where)}"
-                                     f"{did_you_mean(key, allowed)}")
+        return document.problem(
+            loc, f"unknown key {key!r} in {_parent(where)}{did_you_mean(key, allowed)}"
+        )
     if kind == "missing":
         return document.problem(loc[:-1], f"{where}: missing required key {str(loc[-1])!r}")
     message = error["msg"].removeprefix("Value error, ")

@@ -15,8 +15,9 @@ from rehearsal.suggest import did_you_mean
 Loc = tuple[str | int, ...]
 
 
-def _unknown(doc: YamlDocument, loc: Loc, what: str, name: str, known: Iterable[str],
-             fix: str) -> Problem:
+def _unknown(
+    doc: YamlDocument, loc: Loc, what: str, name: str, known: Iterable[str], fix: str
+) -> Problem:
     return doc.problem(loc, f"unknown {what} {name!r}{did_you_mean(name, known)} ({fix})")
 
 
@@ -38,24 +39,60 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         *_duplicates(doc, "networks", network_names),
         *_duplicates(doc, "probes", probe_names),
     ]
-    roles = sorted(path.name for path in roles_dir.iterdir() if path.is_dir()) if roles_dir.is_dir() else []
+    roles = (
+        sorted(path.name for path in roles_dir.iterdir() if path.is_dir())
+        if roles_dir.is_dir()
+        else []
+    )
     for index, node in enumerate(profile.nodes):
         if node.role not in roles:
-            problems.append(_unknown(doc, ("nodes", index, "role"), "role", node.role, roles,
-                                     f"roles live in {roles_dir}"))
+            problems.append(
+                _unknown(
+                    doc,
+                    ("nodes", index, "role"),
+                    "role",
+                    node.role,
+                    roles,
+                    f"roles live in {roles_dir}",
+                )
+            )
         for position, network in enumerate(node.networks):
             if network not in network_names:
-                problems.append(_unknown(doc, ("nodes", index, "networks", position), "network",
-                                         network, network_names, "declare it under 'networks:'"))
+                problems.append(
+                    _unknown(
+                        doc,
+                        ("nodes", index, "networks", position),
+                        "network",
+                        network,
+                        network_names,
+                        "declare it under 'networks:'",
+                    )
+                )
     for index, service in enumerate(profile.business.services):
         if service.probe not in probe_names:
-            problems.append(_unknown(doc, ("business", "services", index, "probe"), "probe",
-                                     service.probe, probe_names, "declare it under 'probes:'"))
+            problems.append(
+                _unknown(
+                    doc,
+                    ("business", "services", index, "probe"),
+                    "probe",
+                    service.probe,
+                    probe_names,
+                    "declare it under 'probes:'",
+                )
+            )
     for name, steps in profile.runbooks.items():
         for index, step in enumerate(steps):
             if step.on is not None and step.on not in node_names:
-                problems.append(_unknown(doc, ("runbooks", name, index, "on"), "node", step.on,
-                                         node_names, "name a node under 'nodes:'"))
+                problems.append(
+                    _unknown(
+                        doc,
+                        ("runbooks", name, index, "on"),
+                        "node",
+                        step.on,
+                        node_names,
+                        "name a node under 'nodes:'",
+                    )
+                )
     return problems
 
 
@@ -67,28 +104,75 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
     problems: list[Problem] = []
     for index, probe in enumerate(scenario.steady_state):
         if probe not in probes:
-            problems.append(_unknown(doc, ("steady_state", index), "probe", probe, probes,
-                                     "probes are declared in the profile"))
+            problems.append(
+                _unknown(
+                    doc,
+                    ("steady_state", index),
+                    "probe",
+                    probe,
+                    probes,
+                    "probes are declared in the profile",
+                )
+            )
     for p, phase in enumerate(scenario.phases):
         if phase.operator not in operators:
-            problems.append(_unknown(doc, ("phases", p, "operator"), "operator", phase.operator,
-                                     operators, "add them to team.operators"))
+            problems.append(
+                _unknown(
+                    doc,
+                    ("phases", p, "operator"),
+                    "operator",
+                    phase.operator,
+                    operators,
+                    "add them to team.operators",
+                )
+            )
         if phase.analyst not in analysts:
-            problems.append(_unknown(doc, ("phases", p, "analyst"), "analyst", phase.analyst,
-                                     analysts, "add them to team.analysts"))
+            problems.append(
+                _unknown(
+                    doc,
+                    ("phases", p, "analyst"),
+                    "analyst",
+                    phase.analyst,
+                    analysts,
+                    "add them to team.analysts",
+                )
+            )
         for s, step in enumerate(phase.steps):
             loc: Loc = ("phases", p, "steps", s)
             if isinstance(step, FaultStep):
                 for target in step.fault.targets:
                     if target not in nodes:
-                        problems.append(_unknown(doc, (*loc, "fault", "target"), "node", target,
-                                                 nodes, "targets are nodes of the profile"))
+                        problems.append(
+                            _unknown(
+                                doc,
+                                (*loc, "fault", "target"),
+                                "node",
+                                target,
+                                nodes,
+                                "targets are nodes of the profile",
+                            )
+                        )
             elif isinstance(step, WaitStep) and step.wait.until is not None:
                 if step.wait.until.probe not in probes:
-                    problems.append(_unknown(doc, (*loc, "wait", "until", "probe"), "probe",
-                                             step.wait.until.probe, probes,
-                                             "probes are declared in the profile"))
+                    problems.append(
+                        _unknown(
+                            doc,
+                            (*loc, "wait", "until", "probe"),
+                            "probe",
+                            step.wait.until.probe,
+                            probes,
+                            "probes are declared in the profile",
+                        )
+                    )
             elif isinstance(step, RunbookRef) and step.runbook not in profile.runbooks:
-                problems.append(_unknown(doc, (*loc, "runbook"), "runbook", step.runbook,
-                                         profile.runbooks, "runbooks are declared in the profile"))
+                problems.append(
+                    _unknown(
+                        doc,
+                        (*loc, "runbook"),
+                        "runbook",
+                        step.runbook,
+                        profile.runbooks,
+                        "runbooks are declared in the profile",
+                    )
+                )
     return problems

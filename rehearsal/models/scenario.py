@@ -20,7 +20,7 @@ def _fault_type(value: Any) -> str | None:
 if TYPE_CHECKING:
     AnyFaultSpec = FaultSpec
 else:
-    _tagged = tuple(Annotated[fault.Spec, Tag(fault.type)] for fault in FAULTS.values())
+    _tagged = tuple(Annotated[fault.Spec, Tag(fault.kind)] for fault in FAULTS.values())
     AnyFaultSpec = (
         Annotated[_tagged, Discriminator(_fault_type)] if len(_tagged) > 1 else _tagged[0]
     )
@@ -82,7 +82,7 @@ class RunbookRef(Strict):
     runbook: Name
 
 
-STEP_KINDS = {"fault": FaultStep, "wait": WaitStep, "runbook": RunbookRef}
+STEP_KINDS: dict[str, type[Strict]] = {"fault": FaultStep, "wait": WaitStep, "runbook": RunbookRef}
 
 
 def _step_kind(value: Any) -> str | None:
@@ -93,7 +93,8 @@ def _step_kind(value: Any) -> str | None:
 
 
 Step = Annotated[
-    Annotated[FaultStep, Tag("fault")] | Annotated[WaitStep, Tag("wait")]
+    Annotated[FaultStep, Tag("fault")]
+    | Annotated[WaitStep, Tag("wait")]
     | Annotated[RunbookRef, Tag("runbook")],
     Discriminator(
         _step_kind,

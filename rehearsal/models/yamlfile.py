@@ -65,7 +65,9 @@ def read_yaml(path: Path) -> YamlDocument:
     except FileNotFoundError:
         raise InvalidInput([Problem(name, 1, 1, "file not found; check the path")]) from None
     except OSError as error:
-        raise InvalidInput([Problem(name, 1, 1, f"cannot read the file: {error.strerror}")]) from None
+        raise InvalidInput(
+            [Problem(name, 1, 1, f"cannot read the file: {error.strerror}")]
+        ) from None
     if len(raw) > MAX_BYTES:
         raise InvalidInput([Problem(name, 1, 1, f"file is over {MAX_BYTES} bytes; split it")])
     try:
@@ -88,8 +90,10 @@ def read_yaml(path: Path) -> YamlDocument:
     return YamlDocument(path, _plain(tree, name, [0], 0), tree)
 
 
-CORE_TAGS = {f"tag:yaml.org,2002:{kind}" for kind in
-             ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
+CORE_TAGS = {
+    f"tag:yaml.org,2002:{kind}"
+    for kind in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
 
 
 def _refuse_tags(tree: Any, name: str, text: str) -> None:
@@ -100,13 +104,24 @@ def _refuse_tags(tree: Any, name: str, text: str) -> None:
         seen += 1
         tag = getattr(getattr(node, "tag", None), "value", None)
         if tag and tag not in CORE_TAGS:
-            written = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+            written = (
+                "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+            )
             offset = max(text.find(written), 0)
             line = text.count("\n", 0, offset) + 1
             column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            raise InvalidInput([Problem(name, line, column, f"YAML tag {written!r} is not "
-                                        "allowed; write plain values (strings, numbers, lists, "
-                                        "mappings)")])
+            raise InvalidInput(
+                [
+                    Problem(
+                        name,
+                        line,
+                        column,
+                        f"YAML tag {written!r} is not "
+                        "allowed; write plain values (strings, numbers, lists, "
+                        "mappings)",
+                    )
+                ]
+            )
         if isinstance(node, dict):
             stack.extend(node.values())
         elif isinstance(node, list):
@@ -122,13 +137,24 @@ def _plain(node: Any, name: str, budget: list[int], depth: int) -> Any:
     """Copy into plain Python values, refusing documents that nest or expand too far."""
     budget[0] += 1
     if budget[0] > MAX_NODES:
-        raise InvalidInput([Problem(name, 1, 1, "the document expands to too many values "
-                                    "(YAML aliases or a very large file); simplify it")])
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "the document expands to too many values "
+                    "(YAML aliases or a very large file); simplify it",
+                )
+            ]
+        )
     if depth > MAX_DEPTH:
         raise InvalidInput([Problem(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels")])
     if isinstance(node, dict):
-        return {_key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
-                for k, v in node.items()}
+        return {
+            _key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_plain(item, name, budget, depth + 1) for item in node]
     if isinstance(node, bool) or node is None:

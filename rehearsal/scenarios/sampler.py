@@ -51,8 +51,13 @@ class ProbeSampler:
         next_at = time.monotonic()
         while not self._stop.is_set():
             sample = probe.sample()
-            self._journal.record("probe.sample", probe=name, ok=sample.ok,
-                                 latency_s=round(sample.latency_s, 4), detail=sample.detail)
+            self._journal.record(
+                "probe.sample",
+                probe=name,
+                ok=sample.ok,
+                latency_s=round(sample.latency_s, 4),
+                detail=sample.detail,
+            )
             with self._changed:
                 self._sequence += 1
                 self._latest[name] = Observed(self._sequence, sample.ok, sample.detail)
@@ -65,8 +70,9 @@ class ProbeSampler:
         with self._changed:
             return self._sequence
 
-    def wait_for(self, name: str, ok: bool, after: int, timeout_s: float,
-                 cancelled: threading.Event) -> Observed | None:
+    def wait_for(
+        self, name: str, ok: bool, after: int, timeout_s: float, cancelled: threading.Event
+    ) -> Observed | None:
         """The first sample of ``name`` after ``after`` whose state is ``ok``, or None."""
         deadline = time.monotonic() + timeout_s
         with self._changed:

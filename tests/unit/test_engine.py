@@ -21,10 +21,21 @@ def _run(tmp_path: Path, shop: FakeShop, scenario: Scenario | None = None) -> li
     plan = load_plan(DRILL)
     scenario = scenario or plan.scenario
     journal = Journal(tmp_path)
-    journal.record("run.started", run_id="r-1", kind="rehearsal", title="t", purpose=None,
-                   customer="Acme", profile="p", scenario="s", team={}, services=[],
-                   measured_probe="shop-http", rto_s=300.0,
-                   criteria=[c.model_dump() for c in scenario.criteria])
+    journal.record(
+        "run.started",
+        run_id="r-1",
+        kind="rehearsal",
+        title="t",
+        purpose=None,
+        customer="Acme",
+        profile="p",
+        scenario="s",
+        team={},
+        services=[],
+        measured_probe="shop-http",
+        rto_s=300.0,
+        criteria=[c.model_dump() for c in scenario.criteria],
+    )
     probes = {"shop-http": (ShopProbe(shop), 0.02), "standby-http": (ShopProbe(shop), 0.05)}
     engine = Engine(scenario, plan.profile, shop, journal, probes=probes)
     engine.run()
@@ -55,11 +66,20 @@ def test_failed_runbook_step_is_a_finding_and_stops_the_runbook(tmp_path: Path) 
     shop = FakeShop(broken_commands={"shop-lb-switch app2"})
     plan = load_plan(DRILL)
     phase = plan.scenario.phases[0]
-    quick = phase.model_copy(update={"steps": [
-        *phase.steps[:3],
-        phase.steps[3].model_copy(update={"wait": phase.steps[3].wait.model_copy(  # type: ignore[union-attr]
-            update={"timeout": 0.3})}),
-    ]})
+    quick = phase.model_copy(
+        update={
+            "steps": [
+                *phase.steps[:3],
+                phase.steps[3].model_copy(
+                    update={
+                        "wait": phase.steps[3].wait.model_copy(  # type: ignore[union-attr]
+                            update={"timeout": 0.3}
+                        )
+                    }
+                ),
+            ]
+        }
+    )
     scenario = plan.scenario.model_copy(update={"phases": [quick]})
     results = derive_results(_run(tmp_path, shop, scenario))
 

@@ -43,11 +43,19 @@ def _edit(path: Path, old: str, new: str) -> None:
     [
         ("type: container.stop", "type: contianer.stop", 19, "did you mean 'container.stop'"),
         ("target: app1", "target: app9", 19, "unknown node 'app9'"),
-        ("probe: shop-http, status: failing", "probe: shop-htp, status: failing", 20,
-         "did you mean 'shop-http'"),
+        (
+            "probe: shop-http, status: failing",
+            "probe: shop-htp, status: failing",
+            20,
+            "did you mean 'shop-http'",
+        ),
         ("runbook: app-failover-to-standby", "runbook: app-failover", 21, "unknown runbook"),
-        ("operator: Kim Minji\n    analyst", "operator: Kim Min\n    analyst", 16,
-         "add them to team.operators"),
+        (
+            "operator: Kim Minji\n    analyst",
+            "operator: Kim Min\n    analyst",
+            16,
+            "add them to team.operators",
+        ),
         ("timeout: 30s}", "timeout: 30 seconds}", 20, "cannot read '30 seconds' as a duration"),
         ("steady_state:", "steady_stat:", 13, "did you mean 'steady_state'"),
     ],
@@ -79,9 +87,12 @@ def test_profile_problems_each_get_a_line(webshop: Path) -> None:
     [
         ("kind: rehearsal\nteam: [\n", "YAML syntax error"),
         ("- just\n- a list\n", "expected a mapping"),
-        ("a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-         "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-         "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "expands"),
+        (
+            "a: &a [1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+            "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+            "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+            "expands",
+        ),
         ("kind: !!python/object/apply:os.system ['true']\n", "YAML"),
     ],
 )

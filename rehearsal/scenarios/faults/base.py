@@ -25,7 +25,7 @@ class FaultSpec(Strict):
 
 
 class Fault(ABC):
-    type: ClassVar[str]
+    kind: ClassVar[str]
     Spec: ClassVar[type[FaultSpec]]
 
     def __init__(self, spec: FaultSpec, env: Environment) -> None:

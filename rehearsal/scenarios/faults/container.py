@@ -16,7 +16,7 @@ class ContainerStopSpec(FaultSpec):
 class ContainerStop(Fault):
     """Stops the targets; revert starts them again, so they boot their enabled services."""
 
-    type: ClassVar[str] = "container.stop"
+    kind: ClassVar[str] = "container.stop"
     Spec: ClassVar[type[FaultSpec]] = ContainerStopSpec
 
     def inject(self) -> None:

@@ -1,0 +1,155 @@
+"""The demo drill, run for real: Docker, Ansible, Prefect, SSH, HTTP probes, reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+pytestmark = pytest.mark.docker
+DRILL = EXAMPLES / "webshop" / "drill-app-node-loss.yaml"
+
+
+def _rehearsal(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehearsal", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        **kwargs,
+    )
+
+
+def _labelled(run_id: str) -> list[str]:
+    import docker
+
+    client = docker.from_env()
+    selector = {"label": f"rehearsal.run={run_id}"}
+    return [c.name for c in client.containers.list(all=True, filters=selector)] + [
+        n.name for n in client.networks.list(filters=selector)
+    ]
+
+
+def _only_run(out: Path) -> Path:
+    runs = [path for path in out.iterdir() if path.is_dir()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
+    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
+    output, _ = process.communicate(timeout=900)
+    run_dir = _only_run(tmp_path)
+    assert process.returncode == 0, output
+
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["status"] == "passed", results.get("findings")
+    assert results["kind"] == "rehearsal"
+    [fault] = results["faults"]
+    assert fault["type"] == "container.stop" and fault["targets"] == ["app1"]
+    assert fault["injected_at"] and fault["reverted_at"]
+    assert fault["revert_status"] == "reverted"
+
+    samples = {p["name"]: p["samples"] for p in results["probes"]}["shop-http"]
+    states = [s["ok"] for s in samples if s["at"] >= fault["injected_at"]]
+    first_down = states.index(False)
+    assert True in states[first_down:], "shop-http went failing and then passing again"
+
+    metrics = results["metrics"]
+    assert 0 < metrics["time_to_detect_s"] < metrics["time_to_recover_s"] < metrics["rto_s"]
+    assert metrics["within_rto"] is True
+    [phase] = results["phases"]
+    assert (phase["operator"], phase["analyst"]) == ("Kim Minji", "Sato Ren")
+    runbook = phase["steps"][2]
+    assert [s["status"] for s in runbook["runbook_steps"]] == ["passed"] * 4
+    assert "now: app2:8080" in runbook["runbook_steps"][2]["output"]
+
+    html = (run_dir / "report.html").read_text()
+    assert "checkout was unavailable for" in html and "<svg" in html
+    assert "| Severity |" in (run_dir / "report.md").read_text() or "passed" in html
+    suites = ET.parse(run_dir / "junit.xml").getroot()
+    assert suites.get("failures") == "0" and suites.get("errors") == "0"
+    journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    assert journal[0]["event"] == "run.started" and journal[-1]["event"] == "run.finished"
+    assert _labelled(results["run_id"]) == []
+
+    rebuilt = _rehearsal("report", str(run_dir))
+    assert rebuilt.wait(timeout=120) == 0
+    assert json.loads((run_dir / "results.json").read_text()) == results
+
+
+def test_sigterm_mid_drill_reverts_tears_down_and_still_reports(tmp_path: Path) -> None:
+    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
+    journal = None
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        runs = [p for p in tmp_path.iterdir() if p.is_dir()] if tmp_path.exists() else []
+        if runs and "fault.injected" in (runs[0] / "journal.jsonl").read_text():
+            journal = runs[0] / "journal.jsonl"
+            break
+        time.sleep(0.2)
+    assert journal is not None, "the fault was never injected"
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=180)
+    assert process.returncode == 3, output
+
+    results = json.loads((journal.parent / "results.json").read_text())
+    assert results["status"] == "cancelled"
+    assert [f["revert_status"] for f in results["faults"]] == ["reverted"]
+    assert (journal.parent / "report.html").is_file()
+    events = [json.loads(line) for line in journal.read_text().splitlines()]
+    assert [e["event"] for e in events][-2:] == ["environment.removed", "run.finished"]
+    assert _labelled(results["run_id"]) == []
+
+
+def test_env_up_ls_down(tmp_path: Path) -> None:
+    up = _rehearsal("env", "up", str(EXAMPLES / "webshop" / "profile.yaml"), "--out", str(tmp_path))
+    output, _ = up.communicate(timeout=600)
+    assert up.returncode == 0, output
+    run_id = output.split("environment ", 1)[1].split()[0]
+    try:
+        assert len([n for n in _labelled(run_id) if n.endswith(("-lb1", "-db1"))]) == 2
+        listed = _rehearsal("env", "ls", env={**os.environ, "COLUMNS": "300"})
+        assert run_id in listed.communicate(timeout=60)[0]
+        import httpx
+
+        lb1 = next(
+            line.split()[1] for line in output.splitlines() if line.strip().startswith("lb1")
+        )
+        assert httpx.get(f"http://{lb1}/health", timeout=5).json()["db"] == "ok"
+    finally:
+        down = _rehearsal("env", "down", run_id)
+        assert down.wait(timeout=120) == 0
+    assert _labelled(run_id) == []
+
+
+def test_docker_unreachable_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path), env=env)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 3
+    assert output.strip().startswith("cannot reach the Docker engine")
+    assert len(output.strip().splitlines()) == 1
+    assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_bad_input_starts_nothing(tmp_path: Path) -> None:
+    broken = tmp_path / "drill.yaml"
+    broken.write_text(DRILL.read_text().replace("target: app1", "target: app7"))
+    (tmp_path / "profile.yaml").write_text((DRILL.parent / "profile.yaml").read_text())
+    process = _rehearsal("run", str(broken), "--out", str(tmp_path / "out"))
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert f"{broken}:19:" in output and "unknown node 'app7'" in output
+    assert not (tmp_path / "out").exists()

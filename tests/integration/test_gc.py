@@ -1,0 +1,68 @@
+"""`rehearsal gc` removes what dead runs left, and never touches a live or kept run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from typer.testing import CliRunner
+
+from rehearsal.cli import app
+from rehearsal.envs import labels as L
+from rehearsal.envs.docker import docker_client, remove_run
+from rehearsal.envs.images import BASE_IMAGE
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def client() -> Iterator[object]:
+    client = docker_client()
+    yield client
+    for run_id in ("gc-dead", "gc-alive", "gc-kept"):
+        remove_run(client, run_id)
+
+
+def _dead_owner() -> dict[str, str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import os; print(os.getpid())"], stdout=subprocess.PIPE, text=True
+    )
+    pid = int(child.communicate()[0])
+    return {L.OWNER_PID: str(pid), L.OWNER_START: "1", L.OWNER_HOST: os.uname().nodename}
+
+
+def _leave(client: object, run_id: str, owner: dict[str, str], keep: bool = False) -> None:
+    labels = {L.RUN: run_id, L.KEEP: "true" if keep else "false", **owner}
+    client.networks.create(f"rh-{run_id}", labels=labels)  # type: ignore[attr-defined]
+    client.containers.create(
+        BASE_IMAGE,
+        name=f"rh-{run_id}-n1",  # type: ignore[attr-defined]
+        labels=labels,
+        network=f"rh-{run_id}",
+    )
+
+
+def _count(client: object, run_id: str) -> int:
+    selector = {"label": f"{L.RUN}={run_id}"}
+    return len(client.containers.list(all=True, filters=selector)) + len(  # type: ignore[attr-defined]
+        client.networks.list(filters=selector)
+    )  # type: ignore[attr-defined]
+
+
+def test_gc_removes_dead_runs_only(client: object) -> None:
+    _leave(client, "gc-dead", _dead_owner())
+    _leave(client, "gc-alive", L.owner_labels("gc-alive", False, __import__("pathlib").Path(".")))
+    _leave(client, "gc-kept", _dead_owner(), keep=True)
+
+    result = CliRunner().invoke(app, ["gc"])
+    assert result.exit_code == 0, result.stdout
+    assert _count(client, "gc-dead") == 0
+    assert _count(client, "gc-alive") == 2
+    assert _count(client, "gc-kept") == 2
+
+    result = CliRunner().invoke(app, ["gc", "--include-kept"])
+    assert _count(client, "gc-kept") == 0
+    assert _count(client, "gc-alive") == 2
