@@ -70,7 +70,7 @@ def validate(files: Annotated[list[Path], typer.Argument(help="profiles and scen
     """Check profiles and scenarios; print FILE:LINE:COL: message for each problem."""
     from rehearsal.models.loading import validate_file
 
-    problems = [problem for path in files for problem in validate_file(path)]
+    problems = list(dict.fromkeys(problem for path in files for problem in validate_file(path)))
     for problem in problems:
         print(problem)  # plain, never wrapped: editors and CI parse these lines
     if problems:

@@ -47,7 +47,7 @@ def load_plan(scenario_path: Path, profile_path: Path | None = None) -> Plan:
     document = read_yaml(scenario_path)
     scenario = _validate(Scenario, document)
     if profile_path is None:
-        profile_path = (scenario_path.parent / scenario.profile).resolve()
+        profile_path = scenario_path.parent / scenario.profile
         if not profile_path.is_file():
             raise InvalidInput(
                 [

@@ -1,12 +1,15 @@
 """Reading YAML so that every problem can be reported as FILE:LINE:COL.
 
-ruamel's round-trip loader keeps the position of every key and item; pydantic's error
-locations are walked through it to find the line a user has to fix. The safe loader never
-builds Python objects from tags, and a node budget stops alias ("billion laughs") bombs.
+PyYAML's C parser composes a node tree that keeps the position of every key and item;
+pydantic's error locations are walked through it to find the line a user has to fix. Only
+plain data is built (the safe constructor, and no tags beyond YAML's core ones), and a
+value budget stops alias ("billion laughs") bombs.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,28 @@ from rehearsal.errors import InvalidInput, Problem
 MAX_NODES = 100_000
 MAX_BYTES = 2_000_000
 MAX_DEPTH = 64
+CORE_TAGS = {
+    f"tag:yaml.org,2002:{kind}"
+    for kind in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+@functools.cache
+def _loader() -> Any:
+    """The C safe loader with YAML 1.2 booleans: ``on:``, ``yes``, ``no`` stay text."""
+    import yaml
+
+    class Loader(yaml.CSafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+    return Loader
 
 
 @dataclass(frozen=True)
@@ -26,106 +51,117 @@ class YamlDocument:
 
     def where(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
         """Line and column (1-based) of the deepest part of ``loc`` found in the file."""
-        node, line, column = self.tree, 1, 1
+        node = self.tree
+        mark = node.start_mark
         for part in loc:
-            found = _child_position(node, part)
+            found = _child(node, part)
             if found is None:
                 continue
-            node, line, column = found
-        return line, column
+            node, mark = found
+        return mark.line + 1, mark.column + 1
 
     def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
         line, column = self.where(loc)
         return Problem(str(self.path), line, column, message)
 
 
-def _child_position(node: Any, part: str | int) -> tuple[Any, int, int] | None:
-    lc = getattr(node, "lc", None)
-    if lc is None:
-        return None
-    try:
-        if isinstance(node, dict) and part in node:
-            line, column = lc.key(part)
-            return node[part], line + 1, column + 1
-        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            line, column = lc.item(part)
-            return node[part], line + 1, column + 1
-    except (KeyError, TypeError, AttributeError):
-        return None
+def _child(node: Any, part: str | int) -> tuple[Any, Any] | None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return value, key.start_mark
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            item = node.value[part]
+            return item, item.start_mark
     return None
 
 
 def read_yaml(path: Path) -> YamlDocument:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """Parse ``path``, once per version of the file: a scenario and the profile it names
+    are each read once even when both are validated."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    return _read_yaml(path.resolve(), str(path), stamp)
 
-    name = str(path)
+
+@functools.lru_cache(maxsize=64)
+def _read_yaml(path: Path, name: str, _stamp: int) -> YamlDocument:
+    import yaml
+
+    def refuse(line: int, column: int, message: str) -> InvalidInput:
+        return InvalidInput([Problem(name, line, column, message)])
+
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InvalidInput([Problem(name, 1, 1, "file not found; check the path")]) from None
+        raise refuse(1, 1, "file not found; check the path") from None
     except OSError as error:
-        raise InvalidInput(
-            [Problem(name, 1, 1, f"cannot read the file: {error.strerror}")]
-        ) from None
+        raise refuse(1, 1, f"cannot read the file: {error.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise InvalidInput([Problem(name, 1, 1, f"file is over {MAX_BYTES} bytes; split it")])
+        raise refuse(1, 1, f"file is over {MAX_BYTES} bytes; split it")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InvalidInput([Problem(name, 1, 1, f"not UTF-8 text ({error.reason})")]) from None
-    yaml = YAML(typ="rt", pure=True)
+        raise refuse(1, 1, f"not UTF-8 text ({error.reason})") from None
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise refuse(1, 1, f"nested deeper than {MAX_DEPTH} levels")
     try:
-        tree = yaml.load(text)
-    except MarkedYAMLError as error:
+        tree = yaml.compose(text, Loader=_loader())
+    except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = error.problem or error.context or "YAML syntax error"
-        raise InvalidInput([Problem(name, line, column, f"YAML syntax error: {what}")]) from None
-    except (YAMLError, RecursionError, ValueError) as error:
-        raise InvalidInput([Problem(name, 1, 1, f"YAML error: {error}")]) from None
-    if not isinstance(tree, dict):
-        raise InvalidInput([Problem(name, 1, 1, "expected a mapping of keys at the top level")])
-    _refuse_tags(tree, name, text)
-    return YamlDocument(path, _plain(tree, name, [0], 0), tree)
+        raise refuse(line, column, f"YAML syntax error: {what}") from None
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
+        raise refuse(1, 1, f"YAML error: {error}") from None
+    if not isinstance(tree, yaml.MappingNode):
+        raise refuse(1, 1, "expected a mapping of keys at the top level")
+    _refuse_tags(tree, refuse)
+    try:
+        data = yaml.SafeLoader("").construct_document(tree)
+    except (yaml.YAMLError, RecursionError, TypeError, ValueError) as error:
+        raise refuse(1, 1, f"YAML error: {error}") from None
+    return YamlDocument(Path(name), _plain(data, name, [0], 0), tree)
 
 
-CORE_TAGS = {
-    f"tag:yaml.org,2002:{kind}"
-    for kind in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
-}
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of flow collections, found before the parser recurses into it."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for char in re.sub(r"'[^'\n]*'|\"[^\"\n]*\"", "", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+    return deepest
 
 
-def _refuse_tags(tree: Any, name: str, text: str) -> None:
+def _refuse_tags(tree: Any, refuse: Any) -> None:
     """Profiles are plain data: a language-specific or custom tag is an error, never code."""
-    stack, seen = [tree], 0
-    while stack and seen < MAX_NODES:
+    import yaml
+
+    stack, seen = [tree], set()
+    while stack:
         node = stack.pop()
-        seen += 1
-        tag = getattr(getattr(node, "tag", None), "value", None)
-        if tag and tag not in CORE_TAGS:
-            written = (
-                "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
-            )
-            offset = max(text.find(written), 0)
-            line = text.count("\n", 0, offset) + 1
-            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            raise InvalidInput(
-                [
-                    Problem(
-                        name,
-                        line,
-                        column,
-                        f"YAML tag {written!r} is not "
-                        "allowed; write plain values (strings, numbers, lists, "
-                        "mappings)",
-                    )
-                ]
-            )
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.tag not in CORE_TAGS:
+            written = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise refuse(node.start_mark.line + 1, node.start_mark.column + 1,
+                         f"YAML tag {written!r} is not allowed; write plain values (strings, "
+                         "numbers, lists, mappings)")
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def _key(key: Any, name: str, budget: list[int], depth: int) -> Any:
@@ -134,35 +170,18 @@ def _key(key: Any, name: str, budget: list[int], depth: int) -> Any:
 
 
 def _plain(node: Any, name: str, budget: list[int], depth: int) -> Any:
-    """Copy into plain Python values, refusing documents that nest or expand too far."""
+    """Copy into plain values, refusing documents that nest or expand too far."""
     budget[0] += 1
     if budget[0] > MAX_NODES:
-        raise InvalidInput(
-            [
-                Problem(
-                    name,
-                    1,
-                    1,
-                    "the document expands to too many values "
-                    "(YAML aliases or a very large file); simplify it",
-                )
-            ]
-        )
+        raise InvalidInput([Problem(name, 1, 1, "the document expands to too many values "
+                                    "(YAML aliases or a very large file); simplify it")])
     if depth > MAX_DEPTH:
         raise InvalidInput([Problem(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels")])
     if isinstance(node, dict):
-        return {
-            _key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
-            for k, v in node.items()
-        }
+        return {_key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
+                for k, v in node.items()}
     if isinstance(node, list):
         return [_plain(item, name, budget, depth + 1) for item in node]
-    if isinstance(node, bool) or node is None:
+    if node is None or isinstance(node, bool | int | float | str):
         return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
     return str(node)
