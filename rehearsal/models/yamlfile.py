@@ -38,8 +38,9 @@ def _loader() -> Any:
         first: [(tag, pattern) for tag, pattern in resolvers if tag != bool_tag]
         for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
     }
-    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                 list("tTfF"))
+    Loader.add_implicit_resolver(
+        bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
     return Loader
 
 
@@ -155,9 +156,12 @@ def _refuse_tags(tree: Any, refuse: Any) -> None:
         seen.add(id(node))
         if node.tag not in CORE_TAGS:
             written = node.tag.replace("tag:yaml.org,2002:", "!!")
-            raise refuse(node.start_mark.line + 1, node.start_mark.column + 1,
-                         f"YAML tag {written!r} is not allowed; write plain values (strings, "
-                         "numbers, lists, mappings)")
+            raise refuse(
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+                f"YAML tag {written!r} is not allowed; write plain values (strings, "
+                "numbers, lists, mappings)",
+            )
         if isinstance(node, yaml.MappingNode):
             stack.extend(part for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
@@ -173,13 +177,24 @@ def _plain(node: Any, name: str, budget: list[int], depth: int) -> Any:
     """Copy into plain values, refusing documents that nest or expand too far."""
     budget[0] += 1
     if budget[0] > MAX_NODES:
-        raise InvalidInput([Problem(name, 1, 1, "the document expands to too many values "
-                                    "(YAML aliases or a very large file); simplify it")])
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "the document expands to too many values "
+                    "(YAML aliases or a very large file); simplify it",
+                )
+            ]
+        )
     if depth > MAX_DEPTH:
         raise InvalidInput([Problem(name, 1, 1, f"nested deeper than {MAX_DEPTH} levels")])
     if isinstance(node, dict):
-        return {_key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
-                for k, v in node.items()}
+        return {
+            _key(k, name, budget, depth): _plain(v, name, budget, depth + 1)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_plain(item, name, budget, depth + 1) for item in node]
     if node is None or isinstance(node, bool | int | float | str):

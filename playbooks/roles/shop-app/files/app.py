@@ -10,6 +10,7 @@ Endpoints:
 It starts without the database (health says 503) and recovers by itself when the database
 comes back: pooled connections are checked before use and broken ones are replaced.
 """
+
 import argparse
 import configparser
 import json
@@ -90,7 +91,9 @@ class Database:
     def run(self, work):
         """Run work(cursor) in a transaction on a pooled connection and return its result."""
         if not self.slots.acquire(timeout=self.pool_timeout):
-            raise PoolTimeout(f"all {self.size} database connections busy for {self.pool_timeout:g}s")
+            raise PoolTimeout(
+                f"all {self.size} database connections busy for {self.pool_timeout:g}s"
+            )
         try:
             conn = self._checked_out()
             broken = False
@@ -138,8 +141,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
         elapsed_ms = (time.monotonic() - self._started) * 1000
-        log.info('%s "%s" %d %d %.1fms', self.client_address[0], self.requestline, status,
-                 len(data), elapsed_ms)
+        log.info(
+            '%s "%s" %d %d %.1fms',
+            self.client_address[0],
+            self.requestline,
+            status,
+            len(data),
+            elapsed_ms,
+        )
 
     def _db(self, work):
         """(True, result) or (False, None) after sending a 503 with the reason."""
@@ -150,8 +159,10 @@ class Handler(BaseHTTPRequestHandler):
         except DB_ERRORS as exc:
             reason = _reason(exc)
         log.error("database unavailable: %s", reason)
-        self._reply(503, {"status": "error", "node": self.server.node, "db": "unavailable",
-                          "reason": reason})
+        self._reply(
+            503,
+            {"status": "error", "node": self.server.node, "db": "unavailable", "reason": reason},
+        )
         return False, None
 
     def do_GET(self):
@@ -160,24 +171,39 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/health":
             ok, _ = self._db(lambda cur: cur.execute("SELECT 1"))
             if ok:
-                self._reply(200, {"status": "ok", "node": self.server.node, "db": "ok",
-                                  "version": self.server.version})
+                self._reply(
+                    200,
+                    {
+                        "status": "ok",
+                        "node": self.server.node,
+                        "db": "ok",
+                        "version": self.server.version,
+                    },
+                )
         elif path == "/products":
+
             def products(cur):
                 cur.execute("SELECT id, name, price_cents FROM products ORDER BY id")
                 return [{"id": i, "name": n, "price_cents": p} for i, n, p in cur.fetchall()]
+
             ok, rows = self._db(products)
             if ok:
                 self._reply(200, rows)
         elif path == "/orders":
+
             def orders(cur):
                 cur.execute("SELECT count(*) FROM orders")
                 (count,) = cur.fetchone()
-                cur.execute("SELECT id, product_id, quantity, created_at FROM orders"
-                            " ORDER BY id DESC LIMIT 20")
-                latest = [{"id": i, "product_id": p, "quantity": q, "created_at": c.isoformat()}
-                          for i, p, q, c in cur.fetchall()]
+                cur.execute(
+                    "SELECT id, product_id, quantity, created_at FROM orders"
+                    " ORDER BY id DESC LIMIT 20"
+                )
+                latest = [
+                    {"id": i, "product_id": p, "quantity": q, "created_at": c.isoformat()}
+                    for i, p, q, c in cur.fetchall()
+                ]
                 return {"count": count, "latest": latest}
+
             ok, body = self._db(orders)
             if ok:
                 self._reply(200, body)
@@ -202,8 +228,10 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         def place(cur):
-            cur.execute("INSERT INTO orders (product_id, quantity) VALUES (%s, %s) RETURNING id",
-                        (product_id, quantity))
+            cur.execute(
+                "INSERT INTO orders (product_id, quantity) VALUES (%s, %s) RETURNING id",
+                (product_id, quantity),
+            )
             return cur.fetchone()[0]
 
         try:
@@ -212,8 +240,15 @@ class Handler(BaseHTTPRequestHandler):
             self._reply(422, {"error": f"unknown product {product_id}"})
             return
         if ok:
-            self._reply(201, {"id": order_id, "product_id": product_id, "quantity": quantity,
-                              "node": self.server.node})
+            self._reply(
+                201,
+                {
+                    "id": order_id,
+                    "product_id": product_id,
+                    "quantity": quantity,
+                    "node": self.server.node,
+                },
+            )
 
 
 def main():
@@ -225,8 +260,11 @@ def main():
         sys.exit(f"shop-app: cannot read {args.config}")
     app = config["app"]
 
-    logging.basicConfig(filename=app.get("log_file", "/var/log/shop-app.log"), level=logging.INFO,
-                        format="%(asctime)s " + app.get("node", "-") + " %(levelname)s %(message)s")
+    logging.basicConfig(
+        filename=app.get("log_file", "/var/log/shop-app.log"),
+        level=logging.INFO,
+        format="%(asctime)s " + app.get("node", "-") + " %(levelname)s %(message)s",
+    )
     sys.excepthook = lambda *exc: log.critical("crashed", exc_info=exc)
 
     server = ThreadingHTTPServer((app.get("listen", "0.0.0.0"), app.getint("port", 8080)), Handler)
@@ -235,8 +273,12 @@ def main():
     server.version = app.get("version", "")
     server.db = Database(config["database"], server.node)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    log.info("shop-app %s starting on %s:%s, database %s", server.version or "-",
-             *server.server_address[:2], server.db.describe())
+    log.info(
+        "shop-app %s starting on %s:%s, database %s",
+        server.version or "-",
+        *server.server_address[:2],
+        server.db.describe(),
+    )
     try:
         server.serve_forever()
     finally:
