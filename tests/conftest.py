@@ -1,10 +1,11 @@
-"""Shared fixtures; the session ends by checking that no run left Docker resources."""
+"""Shared fixtures; the session ends by checking that its runs left no Docker resources."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,19 +13,39 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 
 
+def _labelled(client: Any) -> dict[str, dict[str, str]]:
+    selector = {"label": "rehearsal.run"}
+    found: dict[str, dict[str, str]] = {}
+    for container in client.containers.list(all=True, filters=selector):
+        found[f"container {container.name}"] = container.labels
+    for network in client.networks.list(filters=selector):
+        found[f"network {network.name}"] = network.attrs.get("Labels") or {}
+    for volume in client.volumes.list(filters=selector):
+        found[f"volume {volume.name}"] = volume.attrs.get("Labels") or {}
+    return found
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_docker_resources(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail the session if any run's container, network or volume outlives the tests."""
-    yield
+    """Fail the session if a run it started left a container, network or volume behind.
+
+    Resources that were there before the session, or that belong to a live run of another
+    process (a concurrent session), are not this session's to judge.
+    """
     if not any(item.get_closest_marker("docker") for item in request.session.items):
-        return
-    if os.environ.get("REHEARSAL_SKIP_LEAK_CHECK"):
+        yield
         return
     import docker
 
+    from rehearsal.envs import labels as L
+
     client = docker.from_env()
-    selector = {"label": "rehearsal.run"}
-    left = [c.name for c in client.containers.list(all=True, filters=selector)]
-    left += [n.name for n in client.networks.list(filters=selector)]
-    left += [v.name for v in client.volumes.list(filters=selector)]
-    assert not left, f"Docker resources left behind by the tests: {left}"
+    before = set(_labelled(client))
+    yield
+    leaked = [
+        name
+        for name, labels in _labelled(client).items()
+        if name not in before
+        and (labels.get(L.OWNER_PID) == str(os.getpid()) or not L.owner_alive(labels))
+    ]
+    assert not leaked, f"Docker resources left behind by the tests: {leaked}"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from rehearsal.errors import Problem
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import FaultStep, RunbookRef, Scenario, WaitStep
+from rehearsal.models.scenario import Scenario, step_key
 from rehearsal.models.yamlfile import YamlDocument
+from rehearsal.scenarios.steps import STEPS, Names
 from rehearsal.suggest import did_you_mean
 
 Loc = tuple[str | int, ...]
@@ -101,6 +102,7 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
     nodes = [node.name for node in profile.nodes]
     operators = [person.name for person in scenario.team.operators]
     analysts = [person.name for person in scenario.team.analysts]
+    names = Names(nodes, probes, list(profile.runbooks), operators, analysts)
     problems: list[Problem] = []
     for index, probe in enumerate(scenario.steady_state):
         if probe not in probes:
@@ -138,41 +140,8 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
                 )
             )
         for s, step in enumerate(phase.steps):
-            loc: Loc = ("phases", p, "steps", s)
-            if isinstance(step, FaultStep):
-                for target in step.fault.targets:
-                    if target not in nodes:
-                        problems.append(
-                            _unknown(
-                                doc,
-                                (*loc, "fault", "target"),
-                                "node",
-                                target,
-                                nodes,
-                                "targets are nodes of the profile",
-                            )
-                        )
-            elif isinstance(step, WaitStep) and step.wait.until is not None:
-                if step.wait.until.probe not in probes:
-                    problems.append(
-                        _unknown(
-                            doc,
-                            (*loc, "wait", "until", "probe"),
-                            "probe",
-                            step.wait.until.probe,
-                            probes,
-                            "probes are declared in the profile",
-                        )
-                    )
-            elif isinstance(step, RunbookRef) and step.runbook not in profile.runbooks:
-                problems.append(
-                    _unknown(
-                        doc,
-                        (*loc, "runbook"),
-                        "runbook",
-                        step.runbook,
-                        profile.runbooks,
-                        "runbooks are declared in the profile",
-                    )
-                )
+            key = step_key(step)
+            assert key is not None
+            for where, message in STEPS[key].check(step, names):
+                problems.append(doc.problem(("phases", p, "steps", s, *where), message))
     return problems

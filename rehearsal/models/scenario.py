@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+import operator
+from functools import reduce
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
-from rehearsal.scenarios.faults import FAULTS, FaultSpec
-from rehearsal.suggest import did_you_mean
-
-
-def _fault_type(value: Any) -> str | None:
-    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
-    return kind if kind in FAULTS else None
-
-
-if TYPE_CHECKING:
-    AnyFaultSpec = FaultSpec
-else:
-    _tagged = tuple(Annotated[fault.Spec, Tag(fault.kind)] for fault in FAULTS.values())
-    AnyFaultSpec = (
-        Annotated[_tagged, Discriminator(_fault_type)] if len(_tagged) > 1 else _tagged[0]
-    )
+from rehearsal.scenarios.steps import STEPS
 
 
 class Person(Strict):
@@ -41,67 +28,25 @@ class Team(Strict):
         return {person.name for person in people}
 
 
-class ProbeState(Strict):
-    probe: Name
-    status: Literal["passing", "failing"]
-
-
-class WaitSpec(Strict):
-    until: ProbeState | None = None
-    for_: Duration | None = Field(default=None, alias="for")
-    timeout: Duration = 60.0
-
-    @model_validator(mode="after")
-    def _one_kind(self) -> Self:
-        if (self.until is None) == (self.for_ is None):
-            raise ValueError("a wait has either 'until:' (a probe state) or 'for:' (a duration)")
-        return self
-
-
-class FaultStep(Strict):
-    fault: AnyFaultSpec
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_type(cls, value: Any) -> Any:
-        fault = value.get("fault") if isinstance(value, dict) else None
-        if isinstance(fault, dict):
-            kind = fault.get("type")
-            if not isinstance(kind, str):
-                raise ValueError(f"a fault needs 'type:', one of: {', '.join(sorted(FAULTS))}")
-            if kind not in FAULTS:
-                raise ValueError(f"unknown fault type {kind!r}{did_you_mean(kind, FAULTS)}")
-        return value
-
-
-class WaitStep(Strict):
-    wait: WaitSpec
-
-
-class RunbookRef(Strict):
-    runbook: Name
-
-
-STEP_KINDS: dict[str, type[Strict]] = {"fault": FaultStep, "wait": WaitStep, "runbook": RunbookRef}
-
-
-def _step_kind(value: Any) -> str | None:
+def step_key(value: Any) -> str | None:
+    """The step type of a YAML step (its one known key), or None."""
     if isinstance(value, dict):
-        keys = [key for key in value if key in STEP_KINDS]
+        keys = [key for key in value if key in STEPS]
         return keys[0] if len(keys) == 1 else None
-    return next((kind for kind, model in STEP_KINDS.items() if isinstance(value, model)), None)
+    return next((key for key, kind in STEPS.items() if isinstance(value, kind.Model)), None)
 
 
-Step = Annotated[
-    Annotated[FaultStep, Tag("fault")]
-    | Annotated[WaitStep, Tag("wait")]
-    | Annotated[RunbookRef, Tag("runbook")],
-    Discriminator(
-        _step_kind,
-        custom_error_type="step_kind",
-        custom_error_message="a step is one of 'fault:', 'wait:' or 'runbook:'",
-    ),
-]
+if TYPE_CHECKING:
+    Step = Strict
+else:
+    Step = Annotated[
+        reduce(operator.or_, [Annotated[kind.Model, Tag(key)] for key, kind in STEPS.items()]),
+        Discriminator(
+            step_key,
+            custom_error_type="step_kind",
+            custom_error_message=f"a step is one of {', '.join(repr(k + ':') for k in STEPS)}",
+        ),
+    ]
 
 
 class Phase(Strict):

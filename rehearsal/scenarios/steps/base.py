@@ -1,0 +1,79 @@
+"""The step protocol: one class a step type, selected by the YAML key users write.
+
+A step type owns its model (what may be written under its key), its label (how journals,
+logs and reports name it), its cross-checks against the profile and team, and how it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rehearsal.envs.base import Environment
+from rehearsal.journal import Journal
+from rehearsal.models.base import Strict
+from rehearsal.models.profile import Profile
+from rehearsal.scenarios.sampler import ProbeSampler
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    name: str
+    operator: str
+    analyst: str
+
+
+@dataclass
+class StepOutcome:
+    status: str
+    detail: str
+    budget_s: float | None = None
+
+
+Finding = Callable[..., None]
+
+
+@dataclass
+class StepContext:
+    """What a running step may use: the mirror, the journal, the probes, the fault stack."""
+
+    profile: Profile
+    env: Environment
+    journal: Journal
+    sampler: ProbeSampler
+    cancelled: threading.Event
+    faults: ExitStack
+    finding: Finding
+    next_fault_id: Callable[[], str]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Names a step may refer to, for cross-checks before anything starts."""
+
+    nodes: list[str]
+    probes: list[str]
+    runbooks: list[str]
+    operators: list[str]
+    analysts: list[str]
+
+
+class StepKind(ABC):
+    key: ClassVar[str]
+    Model: ClassVar[type[Strict]]
+
+    @abstractmethod
+    def label(self, step: Any) -> str: ...
+
+    def check(self, step: Any, names: Names) -> list[tuple[Loc, str]]:
+        """Problems with names the step refers to, located relative to the step."""
+        return []
+
+    @abstractmethod
+    def run(self, step: Any, phase: PhaseInfo, context: StepContext) -> StepOutcome: ...
