@@ -7,7 +7,7 @@ that half-applied, or a run killed between the two, is still undone.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -27,6 +27,9 @@ class FaultSpec(Strict):
 class Fault(ABC):
     kind: ClassVar[str]
     Spec: ClassVar[type[FaultSpec]]
+    example: ClassVar[dict[str, Any]]
+    """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
+    protocol-compliance test and the fault-latency benchmark."""
 
     def __init__(self, spec: FaultSpec, env: Environment) -> None:
         self.spec = spec

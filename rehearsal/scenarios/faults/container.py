@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from rehearsal.models.durations import Duration
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
@@ -18,6 +18,7 @@ class ContainerStop(Fault):
 
     kind: ClassVar[str] = "container.stop"
     Spec: ClassVar[type[FaultSpec]] = ContainerStopSpec
+    example: ClassVar[dict[str, Any]] = {"type": "container.stop", "target": "n1", "grace": 1}
 
     def inject(self) -> None:
         assert isinstance(self.spec, ContainerStopSpec)
