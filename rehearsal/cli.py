@@ -3,6 +3,7 @@ commands that use them, so ``--help`` and ``validate`` answer at once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -43,17 +44,19 @@ def _fail(error: RehearsalError) -> NoReturn:
 class Reporter:
     """Prints top-level progress with elapsed time; details only move the spinner."""
 
-    def __init__(self) -> None:
+    def __init__(self, spinner: bool = True) -> None:
         self.started = time.monotonic()
-        self.status = err.status("starting")
+        self.status: Any = err.status("starting") if spinner else contextlib.nullcontext()
 
     def __call__(self, message: str) -> None:
         if message.startswith("  "):
-            self.status.update(message.strip()[:100])
+            if hasattr(self.status, "update"):
+                self.status.update(message.strip()[:100])
             return
         elapsed = time.monotonic() - self.started
         err.print(f"[dim]{elapsed:6.1f}s[/dim] {message}", highlight=False)
-        self.status.update(message)
+        if hasattr(self.status, "update"):
+            self.status.update(message)
 
 
 def _terminate_as_interrupt() -> None:
@@ -102,6 +105,16 @@ def run(
     profile: Annotated[Path | None, typer.Option(help="use this profile instead")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
     keep: Annotated[bool, typer.Option(help="leave the environment up afterwards")] = False,
+    answers: Annotated[
+        Path | None, typer.Option(help="answers for manual steps and observations (YAML)")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="seed for random choices (replays a run)")
+    ] = None,
+    interactive: Annotated[
+        bool | None,
+        typer.Option(help="ask people on this terminal (default: when it is a terminal)"),
+    ] = None,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -111,7 +124,7 @@ def run(
     from rehearsal.models.loading import load_plan
 
     try:
-        load_plan(scenario, profile)
+        load_plan(scenario, profile, answers)
         from rehearsal.envs.docker import docker_client
 
         docker_client()
@@ -122,7 +135,8 @@ def run(
     from rehearsal.session import new_run_id
 
     run_id = new_run_id(scenario)
-    reporter = Reporter()
+    ask_here = sys.stdin.isatty() if interactive is None else interactive
+    reporter = Reporter(spinner=not ask_here)
     err.print(f"run [bold]{run_id}[/bold]", highlight=False)
     with reporter.status:
         outcome = rehearsal_run(
@@ -131,7 +145,10 @@ def run(
             str(out_dir.resolve()),
             keep,
             run_id,
-            reporter,
+            seed=seed,
+            answers=str(answers.resolve()) if answers else None,
+            interactive=ask_here,
+            progress=reporter,
         )
     _summarise(Path(outcome["run_dir"]), keep)
 
@@ -147,6 +164,12 @@ def _summarise(run_dir: Path, kept: bool) -> NoReturn:
         out.print(
             f"  time to recover {metrics['time_to_recover_s']:.1f} s (RTO {metrics['rto_s']:.0f} s)"
         )
+    if results.get("reproduced") is not None:
+        out.print(
+            f"  reproduced in {results['reproduction_rate']:.0%} of "
+            f"{results['attempts']} attempt(s): {results['symptom']}",
+            markup=False,
+        )
     for finding in results["findings"]:
         out.print(f"  [{finding['severity']}] {finding['title']}", markup=False)
     if results.get("error"):
@@ -159,7 +182,7 @@ def _summarise(run_dir: Path, kept: bool) -> NoReturn:
             f"`rehearsal env down {results['run_id']}`",
             markup=False,
         )
-    raise typer.Exit({"passed": 0, "failed": 1}.get(results["status"], 3))
+    raise typer.Exit({"passed": 0, "failed": 1, "stopped": 1}.get(results["status"], 3))
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from rehearsal import derive_activity as activity
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
     Criterion,
@@ -43,6 +44,7 @@ def derive_results(events: list[Event]) -> Results:
     findings = _findings(events) + _metric_findings(metrics)
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
+    asked = activity.questions(events)
     return Results(
         run_id=started["run_id"],
         kind=started["kind"],
@@ -57,21 +59,40 @@ def derive_results(events: list[Event]) -> Results:
         scenario=started["scenario"],
         team=started["team"],
         environment=_environment(events),
-        phases=_phases(events),
+        phases=_phases(events, activity.symptom_by_phase(events)),
         faults=faults,
         metrics=metrics,
         criteria=criteria,
         findings=findings,
         services=_services(started, probes),
         probes=probes,
+        loads=activity.loads(events),
+        questions=asked,
+        waiting_for_people_s=round(sum(q.waited_s or 0.0 for q in asked), 3),
+        seed=started.get("seed"),
         error=finished.get("error") if finished else "the run stopped before it finished",
+        **_reproduction(started, events),
     )
+
+
+def _reproduction(started: Event, events: list[Event]) -> dict[str, Any]:
+    if started["kind"] != "reproduction":
+        return {}
+    tries = activity.attempts(events)
+    reproduced = sum(attempt.reproduced for attempt in tries)
+    return {
+        "symptom": started.get("symptom"),
+        "reproduced": reproduced > 0,
+        "attempts": len(tries),
+        "reproduction_rate": round(reproduced / len(tries), 3) if tries else 0.0,
+        "attempt_results": tries,
+    }
 
 
 def _status(finished: Event | None, criteria: list[Criterion], findings: list[Finding]) -> Any:
     if finished is None:
         return "incomplete"
-    if finished.get("outcome") in ("error", "cancelled"):
+    if finished.get("outcome") in ("error", "cancelled", "stopped"):
         return finished["outcome"]
     serious = any(f.severity in ("critical", "high") for f in findings)
     return "failed" if serious or not all(c.met for c in criteria) else "passed"
@@ -85,13 +106,15 @@ def _environment(events: list[Event]) -> dict[str, str]:
     return found
 
 
-def _phases(events: list[Event]) -> list[PhaseResult]:
+def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[PhaseResult]:
     phases: list[PhaseResult] = []
     for event in events:
         kind = event["event"]
         if kind == "phase.started":
             phases.append(
                 PhaseResult(
+                    attempt=event.get("attempt", 1),
+                    symptom_present=symptoms.get((event.get("attempt", 1), event["phase"])),
                     name=event["phase"],
                     operator=event["operator"],
                     analyst=event["analyst"],

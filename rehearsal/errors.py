@@ -74,3 +74,9 @@ class SteadyStateNotReached(EnvironmentFailure):
 
 class RunCancelled(RehearsalError):
     exit_code = 3
+
+
+class RunStopped(RehearsalError):
+    """A stop condition of the scenario was reached; faults were reverted."""
+
+    exit_code = 1

@@ -36,6 +36,9 @@ def rehearsal_run(
     out_dir: str,
     keep: bool,
     run_id: str,
+    seed: int | None = None,
+    answers: str | None = None,
+    interactive: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Build the mirror, run the scenario, tear down and report."""
@@ -46,8 +49,10 @@ def rehearsal_run(
         if progress is not None:
             progress(message)
 
-    plan = load_plan(Path(scenario), Path(profile) if profile else None)
-    session = RunSession(plan, RunOptions(Path(out_dir), keep), say, run_id=run_id)
+    answers_path = Path(answers) if answers else None
+    plan = load_plan(Path(scenario), Path(profile) if profile else None, answers_path)
+    options = RunOptions(Path(out_dir), keep, seed, answers_path, interactive)
+    session = RunSession(plan, options, say, run_id=run_id)
     results = execute(session, _as_task)
     report = session.run_dir / "report.html"
     create_link_artifact(

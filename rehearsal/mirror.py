@@ -53,7 +53,6 @@ class Mirror:
         self.client: Any = None
         self.keys: KeyPair | None = None
         self._images: dict[str, str] = {}
-        self._torn_down = False
 
     def prepare_images(self) -> None:
         self.client = docker_client()
@@ -117,14 +116,16 @@ class Mirror:
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
 
-    def teardown(self) -> None:
-        if self._torn_down or self.env is None:
+    def teardown(self, final: bool = True) -> None:
+        """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call
+        again, and a new mirror can be brought up afterwards (a reproduction's next try)."""
+        env, self.env = self.env, None
+        if env is None:
             return
-        self._torn_down = True
-        if self.keep:
-            self.env.ssh.close()
-            self.journal.record("environment.kept", prefix=self.env.prefix)
+        if self.keep and final:
+            env.ssh.close()
+            self.journal.record("environment.kept", prefix=env.prefix)
             return
         self.progress("tearing the environment down")
-        self.env.down()
+        env.down()
         self.journal.record("environment.removed")

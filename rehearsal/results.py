@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-RunStatus = Literal["passed", "failed", "error", "cancelled", "incomplete"]
+RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
 Severity = Literal["critical", "high", "medium", "low", "info"]
 Category = Literal[
@@ -60,6 +60,8 @@ class PhaseResult(Record):
     started_at: datetime
     finished_at: datetime | None
     steps: list[StepResult]
+    attempt: int = 1
+    symptom_present: bool | None = None
 
 
 class FaultResult(Record):
@@ -81,6 +83,36 @@ class Finding(Record):
     phase: str | None
     evidence: list[str] = []
     recommendation: str | None = None
+
+
+class LoadResult(Record):
+    name: str
+    phase: str
+    requests: int
+    errors: int
+    error_rate: float
+
+
+class QuestionResult(Record):
+    """A manual step or an observation: who was asked, what they said, how long it took."""
+
+    id: str
+    kind: str
+    phase: str
+    person: str
+    instruction: str
+    asked_at: datetime
+    outcome: str
+    notes: str
+    waited_s: float | None
+
+
+class AttemptResult(Record):
+    attempt: int
+    seed: int | None
+    reproduced: bool
+    first_seen_phase: str | None
+    first_seen_at: datetime | None
 
 
 class Criterion(Record):
@@ -138,7 +170,13 @@ class Results(Record):
     findings: list[Finding]
     services: list[ServiceImpact]
     probes: list[ProbeHistory]
+    loads: list[LoadResult] = []
+    questions: list[QuestionResult] = []
+    waiting_for_people_s: float = 0.0
+    seed: int | None = None
     error: str | None = None
+    symptom: str | None = None
     reproduced: bool | None = None
     attempts: int | None = None
     reproduction_rate: float | None = None
+    attempt_results: list[AttemptResult] = []

@@ -14,16 +14,24 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rehearsal.derive import derive_results
-from rehearsal.errors import RehearsalError, RunCancelled
+from rehearsal.errors import RehearsalError, RunCancelled, RunStopped
 from rehearsal.journal import Journal, read_journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import Plan
 from rehearsal.results import Results
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
+from rehearsal.scenarios.people import (
+    Answerer,
+    FirstThatAnswers,
+    NobodyAnswers,
+    TerminalPrompt,
+    load_answers,
+)
 
 Progress = Callable[[str], None]
 
@@ -37,6 +45,9 @@ def new_run_id(scenario_path: Path) -> str:
 class RunOptions:
     out_dir: Path
     keep: bool = False
+    seed: int | None = None
+    answers: Path | None = None
+    interactive: bool = False
 
 
 class RunSession:
@@ -55,6 +66,8 @@ class RunSession:
         self.journal = Journal(self.run_dir)
         self.stack = ExitStack()
         self.cancelled = threading.Event()
+        chosen = options.seed if options.seed is not None else plan.scenario.seed
+        self.seed: int = chosen if chosen is not None else secrets.randbelow(2**31)
         self.mirror = Mirror(
             plan.profile,
             self.run_id,
@@ -92,19 +105,40 @@ class RunSession:
             rto_s=profile.business.targets.rto,
             criteria=[c.model_dump() for c in scenario.criteria],
             keep=self.options.keep,
+            seed=self.seed,
+            attempts=scenario.attempts,
+            symptom=scenario.symptom.say if scenario.symptom else None,
+            stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
         )
 
-    def run_scenario(self, wrap: Wrap = call_directly) -> None:
+    def answerer(self) -> Answerer:
+        answerers: list[Answerer] = []
+        if self.options.answers is not None:
+            answerers.append(load_answers(self.options.answers))
+        if self.options.interactive:
+            answerers.append(TerminalPrompt())
+        return FirstThatAnswers(answerers) if answerers else NobodyAnswers()
+
+    def run_attempt(self, attempt: int, wrap: Wrap = call_directly) -> None:
         assert self.mirror.env is not None
-        self.progress("running the scenario")
-        Engine(
-            self.plan.scenario,
-            self.plan.profile,
-            self.mirror.env,
-            self.journal,
-            cancelled=self.cancelled,
-            wrap=wrap,
-        ).run()
+        attempts = self.plan.scenario.attempts
+        self.progress("running the scenario" + (f" (attempt {attempt})" if attempts > 1 else ""))
+        self.journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
+        try:
+            Engine(
+                self.plan.scenario,
+                self.plan.profile,
+                self.mirror.env,
+                self.journal,
+                cancelled=self.cancelled,
+                wrap=wrap,
+                answerer=self.answerer(),
+                run_dir=self.run_dir,
+                attempt=attempt,
+                seed=self.seed + attempt - 1,
+            ).run()
+        finally:
+            self.journal.record("attempt.finished", attempt=attempt)
 
     def finish(self, outcome: str, error: str | None) -> Results:
         self.journal.record("run.finished", outcome=outcome, error=error)
@@ -133,10 +167,16 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
     try:
         with session.stack:
             step("prepare images", session.mirror.prepare_images)
-            step("environment up", session.mirror.environment_up)
-            step("converge", session.mirror.converge)
-            step("run scenario", lambda: session.run_scenario(step))
-            step("tear down", session.mirror.teardown)
+            attempts = session.plan.scenario.attempts
+            for attempt in range(1, attempts + 1):
+                prefix = f"attempt {attempt}: " if attempts > 1 else ""
+                last = attempt == attempts
+                step(f"{prefix}environment up", session.mirror.environment_up)
+                step(f"{prefix}converge", session.mirror.converge)
+                step(f"{prefix}run scenario", partial(session.run_attempt, attempt, step))
+                step(f"{prefix}tear down", partial(session.mirror.teardown, final=last))
+    except RunStopped as stopped:
+        outcome, error = "stopped", str(stopped)
     except RunCancelled as cancelled:
         outcome, error = "cancelled", str(cancelled)
     except RehearsalError as failure:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import time
 from dataclasses import dataclass, field
 
@@ -11,7 +13,10 @@ from rehearsal.scenarios.probes import Probe, Sample
 
 @dataclass
 class FakeShop:
-    """A shop that is up while its active app node runs; `shop-lb-switch` moves it."""
+    """A shop that is up while its active app node runs; `shop-lb-switch` moves it.
+
+    Commands are answered from ``replies`` (command → result); ``grep -c`` reads ``files``.
+    """
 
     running: dict[str, bool] = field(
         default_factory=lambda: {"lb1": True, "app1": True, "app2": True, "db1": True}
@@ -20,11 +25,17 @@ class FakeShop:
     run_id: str = "fake-000000"
     commands: list[tuple[str, str]] = field(default_factory=list)
     broken_commands: set[str] = field(default_factory=set)
+    replies: dict[str, CommandResult] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    addresses: dict[str, str] = field(default_factory=dict)
+    command_delay_s: float = 0.0
 
     def up(self) -> bool:
         return self.running["lb1"] and self.running[self.active]
 
     def address(self, node: str) -> str:
+        if node in self.addresses:
+            return self.addresses[node]
         if node not in self.running:
             raise KeyError(node)
         return f"10.0.0.{sorted(self.running).index(node) + 1}"
@@ -40,8 +51,17 @@ class FakeShop:
 
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         self.commands.append((node, command))
+        time.sleep(self.command_delay_s)
         if command in self.broken_commands:
             return CommandResult(1, "command not found", 0.01)
+        if command in self.replies:
+            return self.replies[command]
+        argv = shlex.split(command)
+        if argv[:2] == ["grep", "-c"]:
+            count = len(re.findall(argv[-2], self.files.get(argv[-1], ""), re.MULTILINE))
+            return CommandResult(0 if count else 1, f"{count}\n", 0.01)
+        if argv[:1] == ["tail"]:
+            return CommandResult(0, self.files.get(argv[-1], ""), 0.01)
         if command.startswith("shop-lb-switch "):
             self.active = command.split()[1]
         return CommandResult(0, "ok", 0.01)

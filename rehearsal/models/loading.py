@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 from rehearsal.errors import InvalidInput, Problem
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import check_profile, check_scenario
-from rehearsal.models.scenario import Scenario
+from rehearsal.models.scenario import Scenario, question_ids
 from rehearsal.models.yamlfile import YamlDocument, read_yaml
 from rehearsal.suggest import did_you_mean
 
@@ -36,16 +36,18 @@ def playbooks_dir() -> Path:
 
 def load_profile(path: Path) -> Profile:
     document = read_yaml(path)
-    profile = _validate(Profile, document)
+    profile = validate_model(Profile, document)
     problems = check_profile(profile, document, playbooks_dir() / "roles")
     if problems:
         raise InvalidInput(problems)
     return profile
 
 
-def load_plan(scenario_path: Path, profile_path: Path | None = None) -> Plan:
+def load_plan(
+    scenario_path: Path, profile_path: Path | None = None, answers_path: Path | None = None
+) -> Plan:
     document = read_yaml(scenario_path)
-    scenario = _validate(Scenario, document)
+    scenario = validate_model(Scenario, document)
     if profile_path is None:
         profile_path = scenario_path.parent / scenario.profile
         if not profile_path.is_file():
@@ -60,9 +62,28 @@ def load_plan(scenario_path: Path, profile_path: Path | None = None) -> Plan:
             )
     profile = load_profile(profile_path)
     problems = check_scenario(scenario, profile, document)
+    if answers_path is not None:
+        problems += check_answers(scenario, read_yaml(answers_path))
     if problems:
         raise InvalidInput(problems)
     return Plan(scenario, profile, scenario_path, profile_path)
+
+
+def check_answers(scenario: Scenario, document: YamlDocument) -> list[Problem]:
+    """Every answer must name a manual step or an observation of the scenario."""
+    from rehearsal.scenarios.people import AnswersDocument
+
+    answers = validate_model(AnswersDocument, document)
+    asked = question_ids(scenario)
+    return [
+        document.problem(
+            ("answers", key),
+            f"answer {key!r} matches no manual step or observation of the scenario"
+            f"{did_you_mean(key, asked)}",
+        )
+        for key in answers.answers
+        if key not in asked
+    ]
 
 
 def validate_file(path: Path) -> list[Problem]:
@@ -78,7 +99,7 @@ def validate_file(path: Path) -> list[Problem]:
     return []
 
 
-def _validate(model: type[M], document: YamlDocument) -> M:
+def validate_model(model: type[M], document: YamlDocument) -> M:
     try:
         return model.model_validate(document.data)
     except ValidationError as error:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import operator
 from functools import reduce
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.scenarios.steps import STEPS
+from rehearsal.scenarios.symptom import Symptom
 
 
 class Person(Strict):
@@ -56,6 +57,34 @@ class Phase(Strict):
     steps: list[Step] = Field(min_length=1)
 
 
+class StopWhen(Strict):
+    """A safety limit: when it is reached the run stops, every fault is reverted, and the
+    report says why."""
+
+    probe: Name | None = Field(default=None, description="with failing_longer_than")
+    failing_longer_than: Duration | None = None
+    downtime_budget: Duration | None = Field(
+        default=None, description="total time the business services may be down"
+    )
+    step_failed: bool = Field(default=False, description="stop at the first failed step")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        chosen = [
+            self.failing_longer_than is not None,
+            self.downtime_budget is not None,
+            self.step_failed,
+        ]
+        if sum(chosen) != 1:
+            raise ValueError(
+                "a stop condition is one of 'failing_longer_than:' (with 'probe:'), "
+                "'downtime_budget:' or 'step_failed: true'"
+            )
+        if (self.failing_longer_than is None) != (self.probe is None):
+            raise ValueError("'failing_longer_than:' goes with 'probe:'")
+        return self
+
+
 class RecoverWithin(Strict):
     recover_within: Literal["rto"] | Duration = Field(
         description="the service must be back within the profile's RTO, or this duration"
@@ -72,3 +101,30 @@ class Scenario(Strict):
     phases: list[Phase] = Field(min_length=1)
     criteria: list[RecoverWithin] = []
     steady_state_timeout: Duration = 120.0
+    stop_when: list[StopWhen] = []
+    symptom: Symptom | None = Field(
+        default=None, description="reproductions: what shows the incident happened"
+    )
+    attempts: int = Field(default=1, ge=1, le=50, description="reproductions: how many tries")
+    seed: int | None = Field(default=None, description="makes random choices repeatable")
+
+    @model_validator(mode="after")
+    def _reproduction_has_symptom(self) -> Self:
+        if self.kind == "reproduction" and self.symptom is None:
+            raise ValueError("a reproduction needs 'symptom:' (what shows the incident happened)")
+        if self.kind == "rehearsal" and self.attempts != 1:
+            raise ValueError("'attempts:' is for reproductions; a rehearsal runs once")
+        return self
+
+
+def question_ids(scenario: Scenario) -> list[str]:
+    """Ids under which answers files answer manual steps and observations, in order."""
+    found = []
+    for p, phase in enumerate(scenario.phases):
+        for s, step in enumerate(phase.steps):
+            key = step_key(step)
+            assert key is not None
+            asked = STEPS[key].question_id(step, f"{p + 1}.{s + 1}")
+            if asked is not None:
+                found.append(asked)
+    return found

@@ -1,8 +1,9 @@
 """Runs a scenario against a built environment: steady state, phases, steps, revert.
 
 Every fault's revert goes on an exit stack *before* the fault is injected, so whatever
-happens next (a failed step, Ctrl-C, SIGTERM, a cancelled flow) the faults are undone on
-the way out. Everything that happens is written to the journal as it happens.
+happens next (a failed step, a stop condition, Ctrl-C, SIGTERM, a cancelled flow) the
+faults are undone on the way out. Everything that happens is written to the journal as it
+happens.
 """
 
 from __future__ import annotations
@@ -12,17 +13,22 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
+from random import Random
 from typing import Any
 
 from rehearsal.envs.base import Environment
-from rehearsal.errors import RunCancelled, SteadyStateNotReached
+from rehearsal.errors import RunCancelled, RunStopped, SteadyStateNotReached
 from rehearsal.journal import Journal
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import Profile
 from rehearsal.models.scenario import Phase, Scenario, step_key
+from rehearsal.scenarios.guard import StopGuard
+from rehearsal.scenarios.people import Answerer, NobodyAnswers
 from rehearsal.scenarios.probes import PROBES, Probe
 from rehearsal.scenarios.sampler import ProbeSampler
 from rehearsal.scenarios.steps import STEPS, PhaseInfo, StepContext
+from rehearsal.scenarios.symptom import SymptomWatch
 
 Wrap = Callable[[str, Callable[[], None]], None]
 
@@ -40,8 +46,14 @@ class Engine:
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrap: Wrap = call_directly
     probes: dict[str, tuple[Probe, float]] | None = None
+    answerer: Answerer = field(default_factory=NobodyAnswers)
+    run_dir: Path = Path(".")
+    attempt: int = 1
+    seed: int = 0
     _findings: int = 0
     _faults: int = 0
+    _symptom: SymptomWatch | None = None
+    _guard: StopGuard | None = None
 
     def build_probes(self) -> dict[str, tuple[Probe, float]]:
         return {
@@ -50,11 +62,19 @@ class Engine:
         }
 
     def run(self) -> None:
+        """Run once; a reproduction's session calls this once an attempt."""
         probes = self.probes if self.probes is not None else self.build_probes()
+        services = [service.probe for service in self.profile.business.services]
         with ProbeSampler(probes, self.journal) as sampler:
             self.sampler = sampler
             self._steady_state("before")
-            with ExitStack() as faults:
+            with (
+                ExitStack() as faults,
+                StopGuard(
+                    self.scenario.stop_when, services, sampler, self.journal, self.cancelled
+                ) as guard,
+            ):
+                self._guard = guard
                 context = StepContext(
                     self.profile,
                     self.env,
@@ -64,17 +84,27 @@ class Engine:
                     faults,
                     self.finding,
                     self._next_fault,
+                    self.answerer,
+                    self.run_dir,
+                    Random(self.seed),
                 )
-                for index, phase in enumerate(self.scenario.phases):
-                    self.wrap(
-                        f"phase {index + 1}: {phase.name}",
-                        partial(self._phase, index, phase, context),
-                    )
+                if self.scenario.symptom is not None:
+                    self._symptom = SymptomWatch(self.scenario.symptom, context)
+                try:
+                    for index, phase in enumerate(self.scenario.phases):
+                        self.wrap(
+                            f"phase {index + 1}: {phase.name}",
+                            partial(self._phase, index, phase, context),
+                        )
+                except RunCancelled:
+                    if guard.reason is None:
+                        raise
+                    raise RunStopped(guard.reason) from None
             self._steady_state("after")
 
     def _next_fault(self) -> str:
         self._faults += 1
-        return f"F{self._faults}"
+        return f"F{self._faults}" if self.attempt == 1 else f"A{self.attempt}F{self._faults}"
 
     def _steady_state(self, when: str) -> None:
         mark = self.sampler.mark()
@@ -92,10 +122,10 @@ class Engine:
                 "high",
                 "configuration",
                 "The system did not return to its normal state",
-                f"After every fault was reverted, {', '.join(failing)} still failed "
-                f"after {format_duration(timeout)}.",
-                phase=None,
-                recommendation="Find what kept the service down once the cause was gone.",
+                f"After every fault was reverted, {', '.join(failing)} still failed after "
+                f"{format_duration(timeout)}.",
+                None,
+                "Find what kept the service down once the cause was gone.",
             )
         if failing and when == "before":
             raise SteadyStateNotReached(
@@ -104,19 +134,25 @@ class Engine:
             )
 
     def _phase(self, index: int, phase: Phase, context: StepContext) -> None:
-        info = PhaseInfo(phase.name, phase.operator, phase.analyst)
         self.journal.record(
             "phase.started",
             phase=phase.name,
             index=index,
             operator=phase.operator,
             analyst=phase.analyst,
+            attempt=self.attempt,
         )
-        statuses = [
-            self._step(info, number, step, context) for number, step in enumerate(phase.steps)
-        ]
+        with ExitStack() as phase_stack:
+            context.phase_stack = phase_stack
+            statuses = []
+            for number, step in enumerate(phase.steps):
+                info = PhaseInfo(phase.name, phase.operator, phase.analyst, index, number)
+                statuses.append(self._step(info, number, step, context))
+            self._watch_symptom(phase.name, "end of phase")
         status = "failed" if "failed" in statuses else "passed"
-        self.journal.record("phase.finished", phase=phase.name, index=index, status=status)
+        self.journal.record(
+            "phase.finished", phase=phase.name, index=index, status=status, attempt=self.attempt
+        )
 
     def _step(self, phase: PhaseInfo, number: int, step: Any, context: StepContext) -> str:
         self._check_cancelled()
@@ -141,7 +177,23 @@ class Engine:
             detail=outcome.detail,
             budget_s=outcome.budget_s,
         )
+        self._watch_symptom(phase.name, kind.label(step))
+        if outcome.status == "failed" and self._guard is not None:
+            self._guard.step_failed(kind.label(step))
         return outcome.status
+
+    def _watch_symptom(self, phase: str, after: str) -> None:
+        if self._symptom is None:
+            return
+        present, detail = self._symptom.present()
+        self.journal.record(
+            "symptom.checked",
+            phase=phase,
+            after=after,
+            present=present,
+            detail=detail,
+            attempt=self.attempt,
+        )
 
     def finding(
         self,
@@ -151,18 +203,25 @@ class Engine:
         detail: str,
         phase: str | None,
         recommendation: str | None = None,
+        *,
+        source: str = "automatic",
+        evidence: list[str] | None = None,
     ) -> None:
         self._findings += 1
+        prefix = "R" if source == "automatic" else "A"
+        number = f"{self._findings}" if self.attempt == 1 else f"{self.attempt}.{self._findings}"
         self.journal.record(
             "finding",
-            id=f"R{self._findings}",
+            id=f"{prefix}{number}",
             severity=severity,
             category=category,
             title=title,
             detail=detail,
             phase=phase,
             recommendation=recommendation,
-            source="automatic",
+            source=source,
+            evidence=evidence or [],
+            attempt=self.attempt,
         )
 
     def _check_cancelled(self) -> None:

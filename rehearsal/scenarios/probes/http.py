@@ -10,7 +10,7 @@ from pydantic import Field
 
 from rehearsal.models.base import Strict
 from rehearsal.models.durations import Duration
-from rehearsal.scenarios.probes.base import Probe, Sample
+from rehearsal.scenarios.probes.base import AddressBook, Probe, Sample
 
 
 class HttpCheck(Strict):
@@ -29,7 +29,7 @@ class HttpProbe(Probe):
 
         spec = self.spec
         assert isinstance(spec, HttpCheck)
-        url = self._resolved(spec.url)
+        url = resolve_url(spec.url, self.nodes)
         started = time.monotonic()
         try:
             response = httpx.request(spec.method, url, timeout=spec.timeout)
@@ -39,13 +39,14 @@ class HttpProbe(Probe):
         ok = response.status_code == spec.expect_status
         return Sample(ok, latency, f"HTTP {response.status_code}")
 
-    def _resolved(self, url: str) -> str:
-        """Node names are the customer's host names; reach them at the node's address here."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        try:
-            address = self.nodes.address(host)
-        except KeyError:
-            return url
-        netloc = address if parts.port is None else f"{address}:{parts.port}"
-        return urlunsplit(parts._replace(netloc=netloc))
+
+def resolve_url(url: str, nodes: AddressBook) -> str:
+    """Node names are the customer's host names; reach them at the node's address here."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        address = nodes.address(host)
+    except KeyError:
+        return url
+    netloc = address if parts.port is None else f"{address}:{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rehearsal.scenarios.steps.action import ActionKind, ActionStep
 from rehearsal.scenarios.steps.base import (
     Names,
     PhaseInfo,
@@ -9,16 +10,37 @@ from rehearsal.scenarios.steps.base import (
     StepKind,
     StepOutcome,
 )
+from rehearsal.scenarios.steps.check import CheckKind, CheckStep
+from rehearsal.scenarios.steps.evidence import EvidenceKind, EvidenceStep
 from rehearsal.scenarios.steps.fault import FaultKind, FaultStep
+from rehearsal.scenarios.steps.load import LoadKind, LoadStep
+from rehearsal.scenarios.steps.observe import ObserveKind, ObserveStep
 from rehearsal.scenarios.steps.runbook import RunbookKind, RunbookRef
 from rehearsal.scenarios.steps.wait import ProbeState, WaitKind, WaitSpec, WaitStep
 
-STEPS: dict[str, StepKind] = {kind.key: kind for kind in (FaultKind(), WaitKind(), RunbookKind())}
+STEPS: dict[str, StepKind] = {
+    kind.key: kind
+    for kind in (
+        FaultKind(),
+        WaitKind(),
+        CheckKind(),
+        RunbookKind(),
+        ActionKind(),
+        ObserveKind(),
+        EvidenceKind(),
+        LoadKind(),
+    )
+}
 
 __all__ = [
     "STEPS",
+    "ActionStep",
+    "CheckStep",
+    "EvidenceStep",
     "FaultStep",
+    "LoadStep",
     "Names",
+    "ObserveStep",
     "PhaseInfo",
     "ProbeState",
     "RunbookRef",

@@ -10,13 +10,17 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
 from typing import Any, ClassVar
 
 from rehearsal.envs.base import Environment
+from rehearsal.errors import RunCancelled
 from rehearsal.journal import Journal
 from rehearsal.models.base import Strict
 from rehearsal.models.profile import Profile
+from rehearsal.scenarios.people import Answerer
 from rehearsal.scenarios.sampler import ProbeSampler
 
 Loc = tuple[str | int, ...]
@@ -27,6 +31,13 @@ class PhaseInfo:
     name: str
     operator: str
     analyst: str
+    index: int = 0
+    step: int = 0
+
+    @property
+    def default_id(self) -> str:
+        """``phase.step``, both counted from 1: how answers files name a question."""
+        return f"{self.index + 1}.{self.step + 1}"
 
 
 @dataclass
@@ -41,7 +52,9 @@ Finding = Callable[..., None]
 
 @dataclass
 class StepContext:
-    """What a running step may use: the mirror, the journal, the probes, the fault stack."""
+    """What a running step may use: the mirror, the journal, the probes, the fault stack
+    (lives until the last phase ends), the phase stack (background work of this phase),
+    the people who answer questions, and the run folder for evidence."""
 
     profile: Profile
     env: Environment
@@ -51,6 +64,15 @@ class StepContext:
     faults: ExitStack
     finding: Finding
     next_fault_id: Callable[[], str]
+    answerer: Answerer
+    run_dir: Path
+    random: Random = field(default_factory=Random)
+    phase_stack: ExitStack = field(default_factory=ExitStack)
+    loads: dict[str, Any] = field(default_factory=dict)
+
+    def check_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise RunCancelled("the run was cancelled")
 
 
 @dataclass(frozen=True)
@@ -74,6 +96,10 @@ class StepKind(ABC):
     def check(self, step: Any, names: Names) -> list[tuple[Loc, str]]:
         """Problems with names the step refers to, located relative to the step."""
         return []
+
+    def question_id(self, step: Any, default: str) -> str | None:
+        """The id a person's answer is filed under, for steps that ask one."""
+        return None
 
     @abstractmethod
     def run(self, step: Any, phase: PhaseInfo, context: StepContext) -> StepOutcome: ...

@@ -6,6 +6,8 @@ recorded as skipped. A failed or slow step is a finding about the procedure.
 
 from __future__ import annotations
 
+import re
+import time
 from typing import ClassVar
 
 from rehearsal.errors import RunCancelled
@@ -51,6 +53,7 @@ class RunbookKind(StepKind):
             steps=len(steps),
         )
         failed_at: int | None = None
+        started = time.monotonic()
         for index, runbook_step in enumerate(steps):
             if context.cancelled.is_set():
                 raise RunCancelled("the run was cancelled")
@@ -65,12 +68,25 @@ class RunbookKind(StepKind):
                 continue
             if not _run_step(context, phase, step.runbook, index, runbook_step):
                 failed_at = index
+        took = time.monotonic() - started
         context.journal.record(
             "runbook.finished",
             phase=phase.name,
             runbook=step.runbook,
             status="failed" if failed_at is not None else "passed",
+            duration_s=round(took, 3),
         )
+        rto = context.profile.business.targets.rto
+        if took > rto:
+            context.finding(
+                "high",
+                "procedure",
+                f"Runbook {step.runbook} alone takes longer than the RTO",
+                f"Running its steps took {format_duration(took)}; the RTO is "
+                f"{format_duration(rto)}, before any time to detect or decide.",
+                phase.name,
+                "Shorten the procedure, run steps in parallel, or automate the slow ones.",
+            )
         if failed_at is not None:
             return StepOutcome("failed", f"stopped at step {failed_at + 1} of {len(steps)}")
         return StepOutcome("passed", f"{len(steps)} steps done")
@@ -111,6 +127,8 @@ def _run_step(
     except Exception as error:
         code, output, took = 255, f"could not reach {step.on}: {error}", 0.0
     ok = code == step.expect_exit
+    unexpected = ok and step.expect_output is not None and not re.search(step.expect_output, output)
+    ok = ok and not unexpected
     journal.record(
         "runbook.step.finished",
         phase=phase.name,
@@ -123,7 +141,17 @@ def _run_step(
         budget_s=step.timeout,
     )
     where = f"Step {index + 1} of runbook {runbook} ({step.say!r})"
-    if not ok:
+    if unexpected:
+        context.finding(
+            "high",
+            "procedure",
+            f"Runbook step {index + 1} did not give the expected result: {step.say}",
+            f"{where} on {step.on}: the output does not match /{step.expect_output}/. "
+            f"Output: {output.strip()[-500:]}",
+            phase.name,
+            "Check the step's command and what the runbook says it should show.",
+        )
+    elif not ok:
         context.finding(
             "high",
             "procedure",

@@ -1,0 +1,133 @@
+"""People in the loop: questions the run asks an operator or analyst, and their answers.
+
+A manual step or an observation waits for a person. Who answers depends on how the run was
+started: an answers file (unattended drills and tests), the terminal (CLI runs), or the
+Prefect UI (flow runs paused for input). When nobody can or does answer in time, the step
+is recorded as not performed; the time spent waiting is measured either way.
+"""
+
+from __future__ import annotations
+
+import select
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol, TextIO
+
+from pydantic import Field
+
+from rehearsal.models.base import Strict, Text
+from rehearsal.models.durations import Duration
+from rehearsal.results import Category, Severity
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: Literal["manual", "observe"]
+    phase: str
+    person: str
+    instruction: str
+    timeout_s: float
+
+
+class AnalystFinding(Strict):
+    severity: Severity = "medium"
+    category: Category = "procedure"
+    title: Text = Field(max_length=300)
+    detail: Text = ""
+    recommendation: Text | None = None
+
+
+class Answer(Strict):
+    """What a person says back; also the form shown in the Prefect UI."""
+
+    outcome: Literal["done", "failed", "not done"] = "done"
+    notes: Text = ""
+    finding: AnalystFinding | None = None
+    after: Duration = Field(default=0.0, description="answers file only: reply this late")
+
+
+class Answerer(Protocol):
+    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+        """The person's answer, or None when there is none within the question's timeout."""
+        ...
+
+
+class NobodyAnswers:
+    """Unattended and no answers given: every question goes unanswered at once."""
+
+    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+        return None
+
+
+@dataclass
+class AnswersFile:
+    answers: dict[str, Answer]
+
+    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+        answer = self.answers.get(question.id)
+        if answer is None:
+            return None
+        if answer.after > question.timeout_s:
+            cancelled.wait(question.timeout_s)
+            return None
+        cancelled.wait(answer.after)
+        return answer
+
+
+class AnswersDocument(Strict):
+    answers: dict[str, Answer] = Field(description="question id → answer")
+
+
+class TerminalPrompt:
+    """Asks on the terminal; Enter or 'd' means done, 'f' failed, 'n' not done."""
+
+    def __init__(self, stream_in: TextIO = sys.stdin) -> None:
+        self.stream_in = stream_in
+
+    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+        print(f"\n[{question.phase}] {question.person}: {question.instruction}", flush=True)
+        print(
+            f"  answer within {question.timeout_s:.0f} s: [d]one / [f]ailed / [n]ot done, "
+            "then a note",
+            flush=True,
+        )
+        outcome_line = self._line(question.timeout_s, cancelled)
+        if outcome_line is None:
+            return None
+        outcome = {"f": "failed", "n": "not done"}.get(outcome_line.strip()[:1].lower(), "done")
+        notes = self._line(60.0, cancelled) or ""
+        return Answer(outcome=outcome, notes=notes.strip())
+
+    def _line(self, timeout_s: float, cancelled: threading.Event) -> str | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not cancelled.is_set():
+            ready, _, _ = select.select([self.stream_in], [], [], 0.5)
+            if ready:
+                return self.stream_in.readline()
+        return None
+
+
+@dataclass
+class FirstThatAnswers:
+    """Ask each in turn: an answers file first, then a person."""
+
+    answerers: list[Answerer]
+
+    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+        for answerer in self.answerers:
+            answer = answerer.ask(question, cancelled)
+            if answer is not None:
+                return answer
+        return None
+
+
+def load_answers(path: Path) -> AnswersFile:
+    from rehearsal.models.loading import validate_model
+    from rehearsal.models.yamlfile import read_yaml
+
+    document = validate_model(AnswersDocument, read_yaml(path))
+    return AnswersFile(dict(document.answers))
