@@ -217,7 +217,7 @@ def flaky_server() -> Iterator[int]:
     count = [0]
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             count[0] += 1
             self.send_response(500 if count[0] % 3 == 0 else 200)
             self.end_headers()
