@@ -11,11 +11,16 @@ Event = dict[str, Any]
 
 
 def questions(events: list[Event]) -> list[QuestionResult]:
-    asked: dict[str, QuestionResult] = {}
+    asked: dict[tuple[int, str], QuestionResult] = {}
+    attempt = 1
     for event in events:
         kind = event["event"]
-        if kind == "question.asked":
-            asked[event["id"]] = QuestionResult(
+        key = (attempt, event.get("id", ""))
+        if kind == "attempt.started":
+            attempt = event["attempt"]
+        elif kind == "question.asked":
+            asked[key] = QuestionResult(
+                attempt=attempt,
                 id=event["id"],
                 kind=event["kind"],
                 phase=event["phase"],
@@ -26,8 +31,8 @@ def questions(events: list[Event]) -> list[QuestionResult]:
                 notes="",
                 waited_s=None,
             )
-        elif kind in ("question.answered", "question.unanswered") and event["id"] in asked:
-            asked[event["id"]] = asked[event["id"]].model_copy(
+        elif kind in ("question.answered", "question.unanswered") and key in asked:
+            asked[key] = asked[key].model_copy(
                 update={
                     "outcome": event.get("outcome", "no answer"),
                     "notes": event.get("notes", ""),

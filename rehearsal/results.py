@@ -102,6 +102,7 @@ class QuestionResult(Record):
     person: str
     instruction: str
     asked_at: datetime
+    attempt: int = 1
     outcome: str
     notes: str
     waited_s: float | None

@@ -87,11 +87,16 @@ def check_answers(scenario: Scenario, document: YamlDocument) -> list[Problem]:
 
 
 def validate_file(path: Path) -> list[Problem]:
-    """Problems in one file; a scenario is checked together with the profile it names."""
+    """Problems in one file; a scenario is checked together with the profile it names, an
+    answers file on its own (``run --answers`` checks it against the scenario)."""
+    from rehearsal.scenarios.people import AnswersDocument
+
     try:
         document = read_yaml(path)
         if "kind" in document.data:
             load_plan(path)
+        elif "answers" in document.data:
+            validate_model(AnswersDocument, document)
         else:
             load_profile(path)
     except InvalidInput as error:

@@ -33,7 +33,7 @@ def render_markdown(results: Results) -> str:
         ("phase", "step", "type", "status", "started", "took", "budget"),
         (
             (
-                phase.name,
+                f"{phase.attempt}: {phase.name}" if results.kind == "reproduction" else phase.name,
                 step.label,
                 step.type,
                 step.status,
@@ -62,8 +62,48 @@ def render_markdown(results: Results) -> str:
                 for f in results.faults
             ),
         )
-    lines += _metrics(results)
+    lines += _reproduction(results) + _people(results) + _metrics(results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _reproduction(results: Results) -> list[str]:
+    if results.kind != "reproduction":
+        return []
+    rows = (
+        (
+            str(a.attempt),
+            str(a.seed),
+            "yes" if a.reproduced else "no",
+            a.first_seen_phase or "—",
+        )
+        for a in results.attempt_results
+    )
+    return [
+        "## Reproduction",
+        "",
+        f"Symptom: {inline(results.symptom or '')}",
+        "",
+        *table(("attempt", "seed", "reproduced", "first seen in phase"), rows),
+    ]
+
+
+def _people(results: Results) -> list[str]:
+    lines: list[str] = []
+    if results.questions:
+        rows = (
+            (q.id, q.phase, q.person, q.instruction, q.outcome, _seconds(q.waited_s), q.notes)
+            for q in results.questions
+        )
+        headers = ("id", "phase", "asked", "what", "answer", "waited", "notes")
+        lines += ["## People in the loop", "", *table(headers, rows)]
+    if results.loads:
+        loads = (
+            (ld.name, ld.phase, str(ld.requests), str(ld.errors), f"{ld.error_rate:.1%}")
+            for ld in results.loads
+        )
+        load_headers = ("load", "phase", "requests", "failed", "error rate")
+        lines += ["## Background load", "", *table(load_headers, loads)]
+    return lines
 
 
 def _findings(results: Results) -> list[str]:

@@ -47,6 +47,12 @@ def verdict(results: Results) -> Verdict:
                 f"{_count(len(blocking), 'serious problem')} must be fixed before go-live"
             )
         sentence = f"The {what} failed: {' and '.join(reasons) or 'see the findings below'}."
+    elif results.status == "stopped":
+        tone, headline = "bad", "Stopped"
+        sentence = (
+            f"The {what} was stopped by one of its safety limits ({results.error}); every "
+            "fault was undone."
+        )
     else:
         tone, headline = "unfinished", "Could not finish"
         why = {

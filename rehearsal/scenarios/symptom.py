@@ -7,6 +7,7 @@ symptom also counts when it showed between two evaluations, so a short blip is n
 
 from __future__ import annotations
 
+import shlex
 from typing import Self
 
 from pydantic import Field, model_validator
@@ -43,6 +44,9 @@ class SymptomWatch:
         self.symptom = symptom
         self.context = context
         self._counts = self._probe_counts()
+        self._log_lines = 0
+        if symptom.log is not None:
+            self._log_lines = self._new_log_matches()[1]
 
     def _probe_counts(self) -> tuple[int, int]:
         if self.symptom.probe is None:
@@ -68,5 +72,26 @@ class SymptomWatch:
             return seen, f"{symptom.probe} was {symptom.status}" if seen else (
                 f"{symptom.probe} was not {symptom.status}"
             )
+        if symptom.log is not None:
+            matches, self._log_lines = self._new_log_matches()
+            return matches > 0, (
+                f"{matches} new line(s) matching /{symptom.pattern}/ in {symptom.log} on "
+                f"{symptom.on}"
+            )
         ok, detail, _output = evaluate(symptom, context)
         return ok, detail
+
+    def _new_log_matches(self) -> tuple[int, int]:
+        """Matching lines written since the last look, and the file's length now: a log
+        keeps old errors, and the symptom is about what happens now."""
+        assert self.symptom.on is not None and self.symptom.log is not None
+        program = 'NR > start && $0 ~ ENVIRON["PATTERN"] { n++ } END { print n + 0, NR }'
+        command = f"PATTERN={shlex.quote(self.symptom.pattern or '')} " + shlex.join(
+            ["awk", "-v", f"start={self._log_lines}", program, self.symptom.log]
+        )
+        result = self.context.env.run_command(self.symptom.on, command, self.symptom.timeout)
+        try:
+            matches, lines = (int(part) for part in result.output.split()[-2:])
+        except ValueError:
+            return 0, self._log_lines
+        return matches, lines

@@ -174,7 +174,7 @@ phases:
 """,
     )
     sql = (
-        "runuser -u postgres -- psql -X -tA -v ON_ERROR_STOP=1 -d postgres -c "
+        "cd / && runuser -u postgres -- psql -X -tA -v ON_ERROR_STOP=1 -d postgres -c "
         "'SELECT count(*) FROM orders'"
     )
     shop = FakeShop(

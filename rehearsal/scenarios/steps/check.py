@@ -132,7 +132,7 @@ def evaluate(spec: CheckSpec, context: StepContext) -> tuple[bool, str, str]:
         )
         return found == spec.present, detail, result.output
     if spec.sql is not None:
-        command = shlex.join(
+        command = "cd / && " + shlex.join(
             [
                 "runuser",
                 "-u",
@@ -159,7 +159,9 @@ def evaluate(spec: CheckSpec, context: StepContext) -> tuple[bool, str, str]:
             f"exit {result.exit_code}, expected {spec.expect_exit}: {result.output.strip()[-300:]}",
             result.output,
         )
-    if spec.expect_output is not None and not re.search(spec.expect_output, result.output):
+    if spec.expect_output is not None and not re.search(
+        spec.expect_output, result.output, re.MULTILINE
+    ):
         return (
             False,
             f"output does not match /{spec.expect_output}/: {result.output.strip()[-300:]}",

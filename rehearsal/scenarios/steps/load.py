@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import ClassVar
 
@@ -62,6 +63,7 @@ class LoadGenerator:
         self._lock = threading.Lock()
         self._latencies: list[float] = []
         self._errors = 0
+        self._kinds: Counter[str] = Counter()
         self._total = [0, 0]
         self._thread = threading.Thread(target=self._drive, name=f"load-{spec.name}", daemon=True)
 
@@ -131,16 +133,19 @@ class LoadGenerator:
                 content=self.spec.body,
                 headers={"content-type": "application/json"},
             )
-            failed = response.status_code >= 400
-        except httpx.HTTPError:
-            failed = True
+            failure = f"HTTP {response.status_code}" if response.status_code >= 400 else None
+        except httpx.HTTPError as error:
+            failure = type(error).__name__
         with self._lock:
             self._latencies.append(time.monotonic() - started)
-            self._errors += failed
+            if failure is not None:
+                self._errors += 1
+                self._kinds[failure] += 1
 
     def _report(self) -> None:
         with self._lock:
             latencies, errors = sorted(self._latencies), self._errors
+            kinds, self._kinds = dict(self._kinds), Counter()
             self._latencies, self._errors = [], 0
             self._total[0] += len(latencies)
             self._total[1] += errors
@@ -153,4 +158,5 @@ class LoadGenerator:
             requests=len(latencies),
             errors=errors,
             p95_s=round(latencies[int(0.95 * (len(latencies) - 1))], 4),
+            failures=kinds,
         )

@@ -127,7 +127,11 @@ def _run_step(
     except Exception as error:
         code, output, took = 255, f"could not reach {step.on}: {error}", 0.0
     ok = code == step.expect_exit
-    unexpected = ok and step.expect_output is not None and not re.search(step.expect_output, output)
+    unexpected = (
+        ok
+        and step.expect_output is not None
+        and not re.search(step.expect_output, output, re.MULTILINE)
+    )
     ok = ok and not unexpected
     journal.record(
         "runbook.step.finished",
