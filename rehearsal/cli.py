@@ -111,9 +111,13 @@ def run(
     seed: Annotated[
         int | None, typer.Option(help="seed for random choices (replays a run)")
     ] = None,
-    interactive: Annotated[
-        bool | None,
-        typer.Option(help="ask people on this terminal (default: when it is a terminal)"),
+    people: Annotated[
+        str | None,
+        typer.Option(
+            help="who answers manual steps the answers file does not: 'terminal', 'ui' "
+            "(pause the flow run for the Prefect UI) or 'none' (default: terminal when "
+            "there is one)"
+        ),
     ] = None,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
@@ -123,6 +127,9 @@ def run(
     """
     from rehearsal.models.loading import load_plan
 
+    if people not in (None, "terminal", "ui", "none"):
+        err.print(f"--people {people!r}: choose terminal, ui or none", highlight=False)
+        raise typer.Exit(2)
     try:
         load_plan(scenario, profile, answers)
         from rehearsal.envs.docker import docker_client
@@ -135,8 +142,8 @@ def run(
     from rehearsal.session import new_run_id
 
     run_id = new_run_id(scenario)
-    ask_here = sys.stdin.isatty() if interactive is None else interactive
-    reporter = Reporter(spinner=not ask_here)
+    asker = people or ("terminal" if sys.stdin.isatty() else "none")
+    reporter = Reporter(spinner=asker != "terminal")
     err.print(f"run [bold]{run_id}[/bold]", highlight=False)
     with reporter.status:
         outcome = rehearsal_run(
@@ -147,7 +154,7 @@ def run(
             run_id,
             seed=seed,
             answers=str(answers.resolve()) if answers else None,
-            interactive=ask_here,
+            people=asker,
             progress=reporter,
         )
     _summarise(Path(outcome["run_dir"]), keep)

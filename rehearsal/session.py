@@ -29,7 +29,6 @@ from rehearsal.scenarios.people import (
     Answerer,
     FirstThatAnswers,
     NobodyAnswers,
-    TerminalPrompt,
     load_answers,
 )
 
@@ -47,7 +46,8 @@ class RunOptions:
     keep: bool = False
     seed: int | None = None
     answers: Path | None = None
-    interactive: bool = False
+    ask: Answerer | None = None
+    """Who answers questions the answers file does not: the terminal, the Prefect UI."""
 
 
 class RunSession:
@@ -115,8 +115,8 @@ class RunSession:
         answerers: list[Answerer] = []
         if self.options.answers is not None:
             answerers.append(load_answers(self.options.answers))
-        if self.options.interactive:
-            answerers.append(TerminalPrompt())
+        if self.options.ask is not None:
+            answerers.append(self.options.ask)
         return FirstThatAnswers(answerers) if answerers else NobodyAnswers()
 
     def run_attempt(self, attempt: int, wrap: Wrap = call_directly) -> None:

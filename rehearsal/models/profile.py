@@ -51,7 +51,7 @@ class ProbeSpec(Strict):
     name: Name
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
-    interval: Duration = Field(default=1.0, gt=0.05)
+    interval: Duration = Field(default=0.5, ge=0.1, description="100ms at the finest")
 
     @model_validator(mode="after")
     def _one_check(self) -> Self:

@@ -58,6 +58,8 @@ def _edit(path: Path, old: str, new: str) -> None:
         ),
         ("timeout: 30s}", "timeout: 30 seconds}", 20, "cannot read '30 seconds' as a duration"),
         ("steady_state:", "steady_stat:", 13, "did you mean 'steady_state'"),
+        ("status: failing}, timeout: 30s}", "status: failing}}", 20, "needs 'timeout:'"),
+        ("operator: Kim Minji\n    analyst", "analyst", 15, "missing required key 'operator'"),
     ],
 )
 def test_scenario_problem_is_reported_with_its_line(

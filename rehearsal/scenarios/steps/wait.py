@@ -22,13 +22,21 @@ class ProbeState(Strict):
 class WaitSpec(Strict):
     until: ProbeState | None = None
     for_: Duration | None = Field(default=None, alias="for")
-    timeout: Duration = 60.0
+    timeout: Duration | None = Field(default=None, description="required with 'until:'")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
         if (self.until is None) == (self.for_ is None):
             raise ValueError("a wait has either 'until:' (a probe state) or 'for:' (a duration)")
+        if self.until is not None and self.timeout is None:
+            raise ValueError(
+                "a wait 'until:' needs 'timeout:' (how long before it counts as a finding)"
+            )
         return self
+
+    @property
+    def limit(self) -> float:
+        return self.timeout if self.timeout is not None else 0.0
 
 
 class WaitStep(Strict):
@@ -44,7 +52,7 @@ class WaitKind(StepKind):
         if wait.until is not None:
             return (
                 f"wait until {wait.until.probe} is {wait.until.status} "
-                f"(up to {format_duration(wait.timeout)})"
+                f"(up to {format_duration(wait.limit)})"
             )
         return f"wait {format_duration(wait.for_ or 0)}"
 
@@ -73,7 +81,7 @@ class WaitKind(StepKind):
             until.probe,
             until.status == "passing",
             context.sampler.mark(),
-            wait.timeout,
+            wait.limit,
             context.cancelled,
         )
         if context.cancelled.is_set():
@@ -83,14 +91,14 @@ class WaitKind(StepKind):
             return StepOutcome(
                 "passed",
                 f"{until.probe} was {until.status} after {format_duration(took)} ({seen.detail})",
-                wait.timeout,
+                wait.limit,
             )
         if until.status == "failing":
             context.finding(
                 "high",
                 "monitoring",
                 f"The outage was not detected by {until.probe}",
-                f"{until.probe} kept passing for {format_duration(wait.timeout)} "
+                f"{until.probe} kept passing for {format_duration(wait.limit)} "
                 "after the fault, so the monitor would not have raised an alarm.",
                 phase.name,
                 "Check what the monitor measures and how often.",
@@ -100,13 +108,13 @@ class WaitKind(StepKind):
                 "high",
                 "procedure",
                 f"{until.probe} did not recover in time",
-                f"{until.probe} was still failing {format_duration(wait.timeout)} "
+                f"{until.probe} was still failing {format_duration(wait.limit)} "
                 "after the operator's last action.",
                 phase.name,
                 "Review the runbook: a step is missing or does not work.",
             )
         return StepOutcome(
             "failed",
-            f"{until.probe} not {until.status} within {format_duration(wait.timeout)}",
-            wait.timeout,
+            f"{until.probe} not {until.status} within {format_duration(wait.limit)}",
+            wait.limit,
         )

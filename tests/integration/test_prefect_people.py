@@ -1,0 +1,131 @@
+"""A manual step answered in the Prefect UI: the flow run pauses with a form, resuming it
+with input continues the run; a question nobody answers times out and the run goes on."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rehearsal.derive import derive_results
+from rehearsal.journal import Journal, read_journal
+from rehearsal.models.loading import load_plan
+from rehearsal.scenarios.engine import Engine
+from tests.conftest import EXAMPLES
+from tests.fakes import FakeShop, ShopProbe
+
+pytestmark = pytest.mark.prefect
+
+SCENARIO = """\
+kind: rehearsal
+profile: profile.yaml
+team: {operators: [{name: Kim}], analysts: [{name: Sato}]}
+steady_state: [shop-http]
+phases:
+  - name: p
+    operator: Kim
+    analyst: Sato
+    steps:
+      - action: {say: Call the DBA on duty, id: call-dba, timeout: 2m}
+      - observe: {say: Did the dashboard alert?, id: dashboard, timeout: 3s}
+"""
+
+
+def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> None:
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState
+    from prefect.client.schemas.filters import FlowRunFilterStateType as StateType
+    from prefect.client.schemas.objects import StateType as Type
+    from prefect.flow_runs import resume_flow_run
+    from prefect.testing.utilities import prefect_test_harness
+
+    from rehearsal.flows import PrefectPause
+
+    shutil.copy(EXAMPLES / "webshop" / "profile.yaml", tmp_path / "profile.yaml")
+    (tmp_path / "s.yaml").write_text(SCENARIO)
+    plan = load_plan(tmp_path / "s.yaml")
+    shop = FakeShop()
+
+    @flow(name="people-in-the-loop")
+    def drill() -> None:
+        with Journal(tmp_path / "run") as journal:
+            journal.record(
+                "run.started",
+                run_id="r",
+                kind="rehearsal",
+                title="t",
+                purpose=None,
+                customer="Acme",
+                profile="p",
+                scenario="s",
+                team={},
+                services=[],
+                measured_probe="shop-http",
+                rto_s=300.0,
+                criteria=[],
+            )
+            Engine(
+                plan.scenario,
+                plan.profile,
+                shop,
+                journal,
+                probes={"shop-http": (ShopProbe(shop), 0.05)},
+                answerer=PrefectPause(),
+                run_dir=tmp_path / "run",
+            ).run()
+            journal.record("run.finished", outcome="completed", error=None)
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            drill()
+        except BaseException as error:  # the test thread reports it
+            failures.append(error)
+
+    with prefect_test_harness(server_startup_timeout=60):
+        thread = threading.Thread(target=run)
+        thread.start()
+        paused = _wait_for_paused(get_client, FlowRunFilter, FlowRunFilterState, StateType, Type)
+        resume_flow_run(
+            paused,
+            run_input={
+                "outcome": "done",
+                "notes": "DBA called, ticket 77",
+                "finding_title": "The DBA's number in the runbook is outdated",
+                "finding_severity": "medium",
+                "finding_category": "documentation",
+            },
+        )
+        thread.join(timeout=120)
+    assert not failures, failures
+    results = derive_results(read_journal(tmp_path / "run"))
+    by_id = {q.id: q for q in results.questions}
+    assert by_id["call-dba"].outcome == "done"
+    assert by_id["call-dba"].notes == "DBA called, ticket 77"
+    assert by_id["dashboard"].outcome == "no answer"
+    titles = {f.title: f for f in results.findings}
+    assert titles["The DBA's number in the runbook is outdated"].category == "documentation"
+    assert [s.status for s in results.phases[0].steps] == ["passed", "skipped"]
+
+
+def _wait_for_paused(
+    get_client: Any, run_filter: Any, state_filter: Any, state_type: Any, paused: Any
+) -> Any:
+    deadline = time.monotonic() + 90
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_flow_runs(
+                flow_run_filter=run_filter(
+                    state=state_filter(type=state_type(any_=[paused.PAUSED]))
+                )
+            )
+            if runs:
+                return runs[0].id
+            time.sleep(0.5)
+    raise AssertionError("the flow run never paused for the manual step")
