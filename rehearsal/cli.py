@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
+
+# No pydantic plugins are used; skipping their entry-point scan keeps `validate` quick.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import typer
 from rich.console import Console

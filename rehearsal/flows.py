@@ -24,7 +24,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from rehearsal.models.loading import load_plan
-from rehearsal.results import Category, Severity
+from rehearsal.models.vocabulary import Category, Severity
 from rehearsal.scenarios.people import (
     AnalystFinding,
     Answer,

@@ -7,18 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from rehearsal.models.vocabulary import Category, Severity
+
 RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
-Severity = Literal["critical", "high", "medium", "low", "info"]
-Category = Literal[
-    "procedure",
-    "monitoring",
-    "configuration",
-    "product defect",
-    "capacity",
-    "documentation",
-    "environment",
-]
 
 
 class Record(BaseModel):

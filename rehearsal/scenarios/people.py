@@ -20,7 +20,7 @@ from pydantic import Field
 
 from rehearsal.models.base import Strict, Text
 from rehearsal.models.durations import Duration
-from rehearsal.results import Category, Severity
+from rehearsal.models.vocabulary import Category, Severity
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
-from rehearsal.results import Category, Severity
+from rehearsal.models.vocabulary import Category, Severity
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.scenarios.steps.evidence import save_evidence
 from rehearsal.suggest import did_you_mean
