@@ -197,6 +197,51 @@ def _summarise(run_dir: Path, kept: bool) -> NoReturn:
 
 
 @app.command()
+def serve(
+    scenarios: Annotated[
+        Path, typer.Option(help="folder searched for scenarios the UI can launch")
+    ] = Path("examples"),
+    reports: Annotated[Path, typer.Option(help="folder for run folders")] = DEFAULT_OUT,
+    drills: Annotated[
+        Path | None, typer.Option(help="drills file: scheduled, unattended runs")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="runs at once on this machine")] = None,
+) -> None:
+    """Register and serve the Prefect deployments: a launch form and scheduled drills.
+
+    Needs a Prefect server (PREFECT_API_URL); runs until stopped.
+    """
+    from rehearsal.deployments import load_drills
+
+    try:
+        if drills is not None:
+            load_drills(drills, scenarios)
+    except RehearsalError as error:
+        _fail(error)
+    from rehearsal.deployments import serve as serve_deployments
+
+    serve_deployments(scenarios, reports, drills, limit)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="the run id (the flow run's name)")],
+    outcome: Annotated[str, typer.Option(help="done, failed or 'not done'")] = "done",
+    notes: Annotated[str, typer.Option(help="what the person says")] = "",
+    finding: Annotated[str, typer.Option(help="analysts: title of a finding to record")] = "",
+    severity: Annotated[str, typer.Option(help="the finding's severity")] = "medium",
+) -> None:
+    """Answer a run paused for a person (a manual step or an observation) and continue it."""
+    from rehearsal.resume import resume_run
+
+    try:
+        resume_run(run_id, outcome, notes, finding, severity)
+    except RehearsalError as error:
+        _fail(error)
+    out.print(f"{run_id} resumed", highlight=False)
+
+
+@app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
     """Rebuild results.json and the reports from a run's journal."""
     from rehearsal.session import write_results

@@ -70,6 +70,7 @@ def derive_results(events: list[Event]) -> Results:
         questions=asked,
         waiting_for_people_s=round(sum(q.waited_s or 0.0 for q in asked), 3),
         seed=started.get("seed"),
+        notes=started.get("notes") or "",
         error=finished.get("error") if finished else "the run stopped before it finished",
         **_reproduction(started, events),
     )

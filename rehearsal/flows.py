@@ -7,92 +7,34 @@ run either way and shows up in the UI whenever a server is configured.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from uuid import UUID
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_link_artifact, create_markdown_artifact
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
-from prefect.input import RunInput
-from pydantic import Field
 
 from rehearsal.models.loading import load_plan
-from rehearsal.models.vocabulary import Category, Severity
-from rehearsal.scenarios.people import (
-    AnalystFinding,
-    Answer,
-    Answerer,
-    Question,
-    TerminalPrompt,
-)
-from rehearsal.session import RunOptions, RunSession, execute
+from rehearsal.scenarios.people import Answerer, TerminalPrompt
+from rehearsal.session import RunOptions, RunSession, execute, new_run_id
+from rehearsal.ui_answers import PrefectPause
 
 
 def _as_task(name: str, action: Callable[[], Any]) -> Any:
     as_task = task(name=name, task_run_name=name, cache_policy=NO_CACHE, persist_result=False)
     return as_task(action)()
-
-
-class AnswerForm(RunInput):
-    """The form a paused run shows in the Prefect UI for a manual step or an observation."""
-
-    outcome: Literal["done", "failed", "not done"] = "done"
-    notes: str = ""
-    finding_title: str = Field(default="", description="analysts: a finding to record")
-    finding_severity: Severity = "medium"
-    finding_category: Category = "procedure"
-
-    def answer(self) -> Answer:
-        finding = None
-        if self.finding_title:
-            finding = AnalystFinding(
-                severity=self.finding_severity,
-                category=self.finding_category,
-                title=self.finding_title,
-                detail=self.notes,
-            )
-        return Answer(outcome=self.outcome, notes=self.notes, finding=finding)
-
-
-class PrefectPause:
-    """Pauses the flow run; the person answers in the Prefect UI (or `prefect` API)."""
-
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
-        form = AnswerForm.with_initial_data(
-            description=f"**{question.person}** ({question.phase}): {question.instruction}\n\n"
-            f"Answer within {question.timeout_s:.0f} s; no answer means not performed.",
-        )
-        try:
-            given = pause_flow_run(
-                wait_for_input=form,
-                timeout=max(1, int(question.timeout_s)),
-                poll_interval=2,
-                key=question.id,
-            )
-        except FlowPauseTimeout:
-            _resume_after_timeout()
-            return None
-        return given.answer()
-
-
-def _resume_after_timeout() -> None:
-    """A pause that timed out leaves the run Paused; the run goes on, so say it runs."""
-    from prefect.client.orchestration import get_client
-    from prefect.context import FlowRunContext
-    from prefect.states import Running
-
-    context = FlowRunContext.get()
-    if context is None or context.flow_run is None:
-        return
-    with get_client(sync_client=True) as client:
-        client.set_flow_run_state(context.flow_run.id, Running(), force=True)
 
 
 ASKERS: dict[str, Callable[[], Answerer | None]] = {
@@ -116,7 +58,26 @@ def rehearsal_run(
     people: str = "none",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Build the mirror, run the scenario, tear down and report."""
+    """Build the mirror, run the scenario, tear down and report (the CLI's flow)."""
+    launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people)
+    return _run(launch, progress)
+
+
+@dataclass(frozen=True)
+class Launch:
+    scenario: str
+    profile: str | None
+    out_dir: str
+    keep: bool
+    run_id: str
+    seed: int | None = None
+    answers: str | None = None
+    people: str = "none"
+    attempts: int | None = None
+    notes: str = ""
+
+
+def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     logger = get_run_logger()
 
     def say(message: str) -> None:
@@ -124,16 +85,108 @@ def rehearsal_run(
         if progress is not None:
             progress(message)
 
-    answers_path = Path(answers) if answers else None
-    plan = load_plan(Path(scenario), Path(profile) if profile else None, answers_path)
-    options = RunOptions(Path(out_dir), keep, seed, answers_path, ASKERS[people]())
-    session = RunSession(plan, options, say, run_id=run_id)
-    results = execute(session, _as_task)
+    answers_path = Path(launch.answers) if launch.answers else None
+    plan = load_plan(
+        Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
+    )
+    options = RunOptions(
+        Path(launch.out_dir),
+        launch.keep,
+        launch.seed,
+        answers_path,
+        ASKERS[launch.people](),
+        attempts=launch.attempts,
+        notes=launch.notes,
+    )
+    session = RunSession(plan, options, say, run_id=launch.run_id)
+    tracker = PhaseProgress(
+        plan.scenario.attempts if launch.attempts is None else launch.attempts,
+        len(plan.scenario.phases),
+    )
+    results = execute(session, tracker.wrap(_as_task))
+    tracker.finish()
     report = session.run_dir / "report.html"
     create_link_artifact(
-        key="findings-report", link=report.as_uri(), link_text=f"Findings report for {run_id}"
+        key="findings-report",
+        link=report.as_uri(),
+        link_text=f"Findings report for {launch.run_id}",
     )
     create_markdown_artifact(
         key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
     )
     return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
+
+
+class PhaseProgress:
+    """A progress artifact in the UI that advances as each phase of each attempt ends."""
+
+    def __init__(self, attempts: int, phases: int) -> None:
+        self.total = max(1, attempts * phases)
+        self.done = 0
+        created = create_progress_artifact(
+            0.0, key="phases", description=f"{self.total} phase(s) to run"
+        )
+        assert isinstance(created, UUID), "called from a sync flow, so not a coroutine"
+        self.artifact = created
+
+    def wrap(self, inner: Callable[[str, Callable[[], Any]], Any]) -> Callable[..., Any]:
+        def counted(name: str, action: Callable[[], Any]) -> Any:
+            result = inner(name, action)
+            if name.startswith("phase "):
+                self.done += 1
+                update_progress_artifact(
+                    self.artifact,
+                    100.0 * self.done / self.total,
+                    description=f"{self.done} of {self.total} phase(s) done",
+                )
+            return result
+
+        return counted
+
+    def finish(self) -> None:
+        update_progress_artifact(self.artifact, 100.0, description="finished")
+
+
+def _launch_name() -> str:
+    """Launched runs are named by their rehearsal run id, so `rehearsal resume` finds them."""
+    from prefect.runtime import flow_run
+
+    scenario = str(flow_run.parameters.get("scenario", "run"))
+    return new_run_id(Path(scenario))
+
+
+@flow(name="rehearsal-launch", flow_run_name=_launch_name, persist_result=False)
+def rehearsal_launch(
+    scenario: str,
+    profile: str | None = None,
+    keep: bool = False,
+    seed: int | None = None,
+    attempts: int | None = None,
+    notes: str = "",
+    answers: str | None = None,
+    people: Literal["ui", "none"] = "ui",
+    scenarios_dir: str = ".",
+    reports_dir: str = "reports",
+    until: str | None = None,
+) -> dict[str, Any]:
+    """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
+    the UI (people=ui) or by the answers file only (people=none, for unattended drills)."""
+    from prefect.runtime import flow_run
+
+    if until is not None and datetime.now(UTC).date() > date.fromisoformat(until):
+        get_run_logger().info("This drill's schedule ended on %s; nothing was run.", until)
+        return {"status": "skipped", "reason": f"schedule ended on {until}"}
+    base = Path(scenarios_dir)
+    launch = Launch(
+        scenario=str(base / scenario),
+        profile=str(base / profile) if profile else None,
+        out_dir=reports_dir,
+        keep=keep,
+        run_id=str(flow_run.name),
+        seed=seed,
+        answers=str(base / answers) if answers else None,
+        people=people,
+        attempts=attempts,
+        notes=notes,
+    )
+    return _run(launch)

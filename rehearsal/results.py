@@ -167,6 +167,7 @@ class Results(Record):
     questions: list[QuestionResult] = []
     waiting_for_people_s: float = 0.0
     seed: int | None = None
+    notes: str = ""
     error: str | None = None
     symptom: str | None = None
     reproduced: bool | None = None

@@ -48,6 +48,8 @@ class RunOptions:
     answers: Path | None = None
     ask: Answerer | None = None
     """Who answers questions the answers file does not: the terminal, the Prefect UI."""
+    attempts: int | None = None
+    notes: str = ""
 
 
 class RunSession:
@@ -68,6 +70,7 @@ class RunSession:
         self.cancelled = threading.Event()
         chosen = options.seed if options.seed is not None else plan.scenario.seed
         self.seed: int = chosen if chosen is not None else secrets.randbelow(2**31)
+        self.attempts = options.attempts or plan.scenario.attempts
         self.mirror = Mirror(
             plan.profile,
             self.run_id,
@@ -106,7 +109,8 @@ class RunSession:
             criteria=[c.model_dump() for c in scenario.criteria],
             keep=self.options.keep,
             seed=self.seed,
-            attempts=scenario.attempts,
+            attempts=self.attempts,
+            notes=self.options.notes,
             symptom=scenario.symptom.say if scenario.symptom else None,
             stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
         )
@@ -121,7 +125,7 @@ class RunSession:
 
     def run_attempt(self, attempt: int, wrap: Wrap = call_directly) -> None:
         assert self.mirror.env is not None
-        attempts = self.plan.scenario.attempts
+        attempts = self.attempts
         self.progress("running the scenario" + (f" (attempt {attempt})" if attempts > 1 else ""))
         self.journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
         try:
@@ -167,7 +171,7 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
     try:
         with session.stack:
             step("prepare images", session.mirror.prepare_images)
-            attempts = session.plan.scenario.attempts
+            attempts = session.attempts
             for attempt in range(1, attempts + 1):
                 prefix = f"attempt {attempt}: " if attempts > 1 else ""
                 last = attempt == attempts

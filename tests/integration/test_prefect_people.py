@@ -44,7 +44,7 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
     from prefect.flow_runs import resume_flow_run
     from prefect.testing.utilities import prefect_test_harness
 
-    from rehearsal.flows import PrefectPause
+    from rehearsal.ui_answers import PrefectPause
 
     shutil.copy(EXAMPLES / "webshop" / "profile.yaml", tmp_path / "profile.yaml")
     (tmp_path / "s.yaml").write_text(SCENARIO)

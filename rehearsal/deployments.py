@@ -1,0 +1,118 @@
+"""`rehearsal serve`: the deployments the Prefect UI launches, and the scheduled drills.
+
+The launch deployment's form lists the scenarios found under the scenarios folder (an
+enum in its parameter schema, so the UI shows a choice, not a free text field). Each drill
+of a drills file becomes its own deployment with its schedule and fixed parameters; its
+runs are unattended (answers file only), and runs after its end date do nothing.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rehearsal.errors import InvalidInput
+from rehearsal.models.drills import Drill, DrillsFile
+from rehearsal.models.loading import validate_model
+from rehearsal.models.yamlfile import read_yaml
+
+LAUNCH = "launch"
+
+
+def scenario_files(folder: Path) -> list[str]:
+    """Scenario files under ``folder`` (YAML with a top-level ``kind``), relative to it."""
+    found = []
+    for path in sorted(folder.rglob("*.y*ml")):
+        try:
+            if "kind" in read_yaml(path).data:
+                found.append(path.relative_to(folder).as_posix())
+        except InvalidInput:
+            continue
+    return found
+
+
+def load_drills(path: Path, scenarios: Path) -> list[Drill]:
+    document = read_yaml(path)
+    drills = validate_model(DrillsFile, document).drills
+    problems = []
+    for index, drill in enumerate(drills):
+        for key in ("scenario", "profile", "answers"):
+            value = getattr(drill, key)
+            if value is not None and not (scenarios / value).is_file():
+                problems.append(
+                    document.problem(
+                        ("drills", index, key), f"{value!r} not found under {scenarios}"
+                    )
+                )
+        try:
+            zoneinfo.ZoneInfo(drill.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(
+                document.problem(
+                    ("drills", index, "timezone"),
+                    f"unknown time zone {drill.timezone!r}; use a name like 'Asia/Seoul' or 'UTC'",
+                )
+            )
+    if problems:
+        raise InvalidInput(problems)
+    return drills
+
+
+def build_deployments(scenarios: Path, reports: Path, drills: list[Drill]) -> list[Any]:
+    from prefect.deployments.runner import RunnerDeployment
+
+    from rehearsal.flows import rehearsal_launch
+
+    choices = scenario_files(scenarios)
+    common = {"scenarios_dir": str(scenarios.resolve()), "reports_dir": str(reports.resolve())}
+    launch = rehearsal_launch.to_deployment(
+        name=LAUNCH,
+        parameters=common,
+        description="Launch a rehearsal or reproduction: pick a scenario and start it.",
+        tags=["rehearsal"],
+    )
+    assert isinstance(launch, RunnerDeployment), "built outside an event loop"
+    # Prefect marks its own fixed choices the same way (frozen parameters become an enum).
+    launch._parameter_openapi_schema.properties["scenario"]["enum"] = choices
+    deployments: list[Any] = [launch]
+    for drill in drills:
+        deployments.append(
+            rehearsal_launch.to_deployment(
+                name=drill.name,
+                parameters={
+                    **common,
+                    "scenario": drill.scenario,
+                    "profile": drill.profile,
+                    "answers": drill.answers,
+                    "people": "none",
+                    "until": drill.until.isoformat() if drill.until else None,
+                },
+                schedules=[_schedule(drill)],
+                description=f"Scheduled drill: {drill.scenario} (unattended)",
+                tags=["rehearsal", "scheduled-drill"],
+            )
+        )
+    return deployments
+
+
+def _schedule(drill: Drill) -> Any:
+    from prefect.schedules import Cron, RRule
+
+    ended = drill.until is not None and datetime.now(UTC).date() > drill.until
+    if drill.rrule is not None:
+        rule = drill.rrule
+        if drill.until is not None and "UNTIL=" not in rule.upper():
+            rule += f";UNTIL={drill.until.strftime('%Y%m%d')}T235959"
+        return RRule(rule, timezone=drill.timezone, active=not ended)
+    assert drill.cron is not None
+    return Cron(drill.cron, timezone=drill.timezone, active=not ended)
+
+
+def serve(scenarios: Path, reports: Path, drills_file: Path | None, limit: int | None) -> None:
+    from prefect import serve as prefect_serve
+
+    drills = load_drills(drills_file, scenarios) if drills_file else []
+    reports.mkdir(parents=True, exist_ok=True)
+    prefect_serve(*build_deployments(scenarios, reports, drills), limit=limit)
