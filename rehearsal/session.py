@@ -190,5 +190,10 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
     except BaseException as interruption:  # Ctrl-C, or SIGTERM turned into an exception
         if isinstance(interruption, GeneratorExit | SystemExit):
             raise
-        outcome, error = "cancelled", "interrupted (Ctrl-C or SIGTERM); faults reverted, torn down"
+        how = (
+            "interrupted (Ctrl-C or SIGTERM)"
+            if isinstance(interruption, KeyboardInterrupt)
+            else "cancelled (from Prefect, or its process was told to stop)"
+        )
+        outcome, error = "cancelled", f"{how}; faults reverted, torn down"
     return session.finish(outcome, error)

@@ -1,0 +1,212 @@
+"""The Prefect front door for real: a Prefect server on loopback, `rehearsal serve`, a run
+launched through the API as the UI does, answered with `rehearsal resume`, artifacts read
+back; and a run cancelled from Prefect mid-fault that still reverts, tears down and reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.integration.test_demo_drill import _labelled
+
+pytestmark = [pytest.mark.docker, pytest.mark.prefect]
+DATA = Path(__file__).parent / "data" / "serve"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(check: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    home = tmp_path_factory.mktemp("prefect-home")
+    reports = tmp_path_factory.mktemp("reports")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    saved = {key: os.environ.get(key) for key in ("PREFECT_API_URL", "PREFECT_HOME")}
+    os.environ.update({key: env[key] for key in saved})
+    serving = None
+    try:
+        import httpx
+
+        _wait(lambda: _healthy(httpx, port), 120, "the Prefect server")
+        started = time.monotonic()
+        serving = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "rehearsal",
+                "serve",
+                "--scenarios",
+                str(DATA),
+                "--reports",
+                str(reports),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deployment = _wait(_launch_deployment, 120, "the launch deployment")
+        yield {
+            "reports": reports,
+            "deployment": deployment,
+            "visible_after_s": time.monotonic() - started,
+        }
+    finally:
+        for process in (serving, server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _healthy(httpx: Any, port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _launch_deployment() -> Any:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        found = [d for d in client.read_deployments() if d.name == "launch"]
+    return found[0] if found else None
+
+
+def _state(flow_run_id: Any) -> Any:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id)
+
+
+def test_launch_form_lists_the_scenarios(served: dict[str, Any]) -> None:
+    scenario = served["deployment"].parameter_openapi_schema["properties"]["scenario"]
+    assert scenario["enum"] == ["cancel.yaml", "confirm.yaml"]
+    assert served["visible_after_s"] < 120
+
+
+def test_launched_run_pauses_for_the_operator_and_resume_continues_it(
+    served: dict[str, Any],
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+
+    launched = run_deployment(
+        "rehearsal-launch/launch",
+        timeout=0,
+        parameters={"scenario": "confirm.yaml", "notes": "from the test"},
+    )
+    paused = _wait(
+        lambda: (run := _state(launched.id)).state.is_paused() and run,
+        600,
+        "the run to pause for the operator",
+    )
+    resumed = subprocess.run(
+        [sys.executable, "-m", "rehearsal", "resume", paused.name, "--notes", "psql answers"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    done = _wait(
+        lambda: (run := _state(launched.id)).state.is_final() and run, 600, "the run to finish"
+    )
+    assert done.state.is_completed(), done.state
+
+    results = json.loads((served["reports"] / paused.name / "results.json").read_text())
+    assert results["status"] == "passed" and results["notes"] == "from the test"
+    [question] = results["questions"]
+    assert (question["id"], question["outcome"], question["notes"]) == (
+        "confirm",
+        "done",
+        "psql answers",
+    )
+    with get_client(sync_client=True) as client:
+        artifacts = {a.key: a for a in client.read_artifacts() if a.flow_run_id == launched.id}
+    assert artifacts["phases"].data == 100
+    assert "Operator confirms the database answers" in artifacts["findings-summary"].data
+    assert "report.html" in artifacts["findings-report"].data
+    assert _labelled(results["run_id"]) == []
+
+
+def test_cancelling_from_prefect_reverts_the_fault_and_still_reports(
+    served: dict[str, Any],
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.states import Cancelling
+
+    launched = run_deployment(
+        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "cancel.yaml"}
+    )
+    run = _wait(lambda: (r := _state(launched.id)).state.is_running() and r, 300, "the run")
+    journal = served["reports"] / run.name / "journal.jsonl"
+    _wait(
+        lambda: journal.is_file() and "fault.injected" in journal.read_text(),
+        600,
+        "the fault to be injected",
+    )
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(launched.id, Cancelling(), force=True)
+    ended = _wait(
+        lambda: (r := _state(launched.id)).state.is_final() and r, 300, "the cancellation"
+    )
+    assert ended.state.is_cancelled(), ended.state
+    results_file = served["reports"] / run.name / "results.json"
+    _wait(results_file.exists, 60, "the report")
+    results = json.loads(results_file.read_text())
+    assert results["status"] == "cancelled"
+    assert [f["revert_status"] for f in results["faults"]] == ["reverted"]
+    assert _labelled(results["run_id"]) == []
