@@ -114,6 +114,7 @@ def rehearsal_run(
     seed: int | None = None,
     answers: str | None = None,
     people: str = "none",
+    locale: str = "en",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Build the mirror, run the scenario, tear down and report."""
@@ -126,7 +127,7 @@ def rehearsal_run(
 
     answers_path = Path(answers) if answers else None
     plan = load_plan(Path(scenario), Path(profile) if profile else None, answers_path)
-    options = RunOptions(Path(out_dir), keep, seed, answers_path, ASKERS[people]())
+    options = RunOptions(Path(out_dir), keep, seed, answers_path, ASKERS[people](), locale)
     session = RunSession(plan, options, say, run_id=run_id)
     results = execute(session, _as_task)
     report = session.run_dir / "report.html"
