@@ -86,22 +86,56 @@ def write_drill_journal(
     add(10.5, "fault.injected", fault="f1")
     add(10.5, "step.finished", status="passed")
     add(11, "step.started", index=2, type="runbook", label="run app-failover-to-standby")
-    add(11, "runbook.step.started", index=1, say="Switch the load balancer to app2", node="lb1",
-        command="shop-lb-switch app2", budget_s=60.0)  # fmt: skip
-    add(11 + switch_took_s, "runbook.step.finished", status="passed", duration_s=switch_took_s,
-        exit_code=0, output=log_line + "\n")  # fmt: skip
+    add(
+        11,
+        "runbook.step.started",
+        index=1,
+        say="Switch the load balancer to app2",
+        node="lb1",
+        command="shop-lb-switch app2",
+        budget_s=60.0,
+    )
+    add(
+        11 + switch_took_s,
+        "runbook.step.finished",
+        status="passed",
+        duration_s=switch_took_s,
+        exit_code=0,
+        output=log_line + "\n",
+    )
     add(12 + switch_took_s, "step.finished", status="passed")
     add(13 + switch_took_s, "step.started", index=3, type="check", label="shop-http passes")
     add(14 + switch_took_s, "step.finished", status="passed")
     add(15 + switch_took_s, "phase.finished", status="passed")
-    add(16 + switch_took_s, "question.asked", id="o1", kind="observe", phase="lose the active app server",
-        person="Sato Ren", instruction="What did the logs show?")  # fmt: skip
-    add(17 + switch_took_s, "question.answered", id="o1", outcome="done",
-        notes="connection pool on app2 warmed up slowly", waited_s=1.0)  # fmt: skip
-    add(18 + switch_took_s, "finding", id="R1", severity="medium", category="monitoring",
+    add(
+        16 + switch_took_s,
+        "question.asked",
+        id="o1",
+        kind="observe",
+        phase="lose the active app server",
+        person="Sato Ren",
+        instruction="What did the logs show?",
+    )
+    add(
+        17 + switch_took_s,
+        "question.answered",
+        id="o1",
+        outcome="done",
+        notes="connection pool on app2 warmed up slowly",
+        waited_s=1.0,
+    )
+    add(
+        18 + switch_took_s,
+        "finding",
+        id="R1",
+        severity="medium",
+        category="monitoring",
         title="Connection pool exhausted on app2 during fail-over",
-        detail="app2 logged 'pool exhausted' for 4 s.", phase="lose the active app server",
-        recommendation="Warm the pool before switching.", evidence=[])  # fmt: skip
+        detail="app2 logged 'pool exhausted' for 4 s.",
+        phase="lose the active app server",
+        recommendation="Warm the pool before switching.",
+        evidence=[],
+    )
     add(70, "fault.reverting", fault="f1")
     add(71, "fault.reverted", fault="f1", status="reverted")
     events += extra or []
