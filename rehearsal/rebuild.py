@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.derive import derive_results
-from rehearsal.errors import PdfUnavailable, RehearsalError
+from rehearsal.errors import PdfUnavailable
 from rehearsal.journal_check import check_journal
-from rehearsal.redaction import Redactor, redactor_for
+from rehearsal.redaction import Redactor, redactor_from_file
 from rehearsal.results import Results
 
 Event = dict[str, Any]
@@ -54,7 +54,7 @@ def rebuild(run_dir: Path, options: ReportOptions | None = None) -> Rebuilt:
     wording = load_wording(options.locale or started.get("locale") or "en", options.wording)
     results = derive_results(events).model_copy(update={"journal_problems": checked.problems})
     (run_dir / "results.json").write_text(results.model_dump_json(indent=2) + "\n")
-    earlier = earlier_runs(run_dir.parent, results)
+    earlier = earlier_runs(run_dir, results)
     paths = render_reports(results, events, run_dir, wording, earlier)
     notes: list[str] = []
     if options.pdf:
@@ -72,14 +72,6 @@ def rebuild(run_dir: Path, options: ReportOptions | None = None) -> Rebuilt:
 def run_redactor(events: list[Event]) -> Redactor | None:
     """Masks the run's secrets in what is rendered, even from a journal written before
     redaction existed; None when the profile named by the run is gone or has no secrets."""
-    from rehearsal.models.loading import load_profile
-
     started = next((e for e in events if e["event"] == "run.started"), {})
     path = Path(str(started.get("profile", "")))
-    if not path.is_file():
-        return None
-    try:
-        redactor = redactor_for(load_profile(path))
-    except (RehearsalError, OSError):
-        return None
-    return redactor or None
+    return (redactor_from_file(path) or None) if path.is_file() else None

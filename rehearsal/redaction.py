@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -48,18 +49,35 @@ def is_secret(name: str, declared: Iterable[str]) -> bool:
     return name in declared or name.lower().endswith(SECRET_SUFFIXES)
 
 
-def secret_values(profile: Profile) -> list[str]:
-    """Every secret parameter value of every node, as the text it would show up as."""
+def secret_values(profile: dict[str, Any]) -> list[str]:
+    """Every secret parameter value of every node of a profile given as plain data.
+
+    Plain data, so a report rebuilt later finds the secrets even in a profile that no longer
+    validates, without loading the whole model stack.
+    """
+    declared = [str(name) for name in profile.get("secrets") or []]
     found: list[str] = []
-    for node in profile.nodes:
-        for name, value in node.params.items():
-            if is_secret(name, profile.secrets):
+    for node in profile.get("nodes") or []:
+        params = node.get("params") if isinstance(node, dict) else None
+        for name, value in (params or {}).items():
+            if is_secret(str(name), declared):
                 found.extend(_scalars(value))
     return found
 
 
 def redactor_for(profile: Profile) -> Redactor:
-    return Redactor(secret_values(profile))
+    return Redactor(secret_values(profile.model_dump()))
+
+
+def redactor_from_file(path: Path) -> Redactor:
+    """The redactor of a profile file; an unreadable file has no secrets to offer."""
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return Redactor([])
+    return Redactor(secret_values(document if isinstance(document, dict) else {}))
 
 
 def _scalars(value: Any) -> Iterator[str]:

@@ -83,13 +83,13 @@ def load_point(run_dir: Path) -> RunPoint | None:
     return None if results is None else point_of(results, run_dir)
 
 
-def earlier_runs(reports_dir: Path, results: Results) -> list[RunPoint]:
+def earlier_runs(run_dir: Path, results: Results) -> list[RunPoint]:
     """Runs of the same scenario started before this one in the same folder, oldest first."""
     this = point_of(results)
     found = [
         point
-        for child in reports_dir.iterdir()
-        if child.is_dir() and child.name != results.run_id
+        for child in run_dir.parent.iterdir()
+        if child.is_dir() and child.resolve() != run_dir.resolve()
         for point in [load_point(child)]
         if point is not None and point.same_scenario(this) and point.started_at < this.started_at
     ]

@@ -37,7 +37,7 @@ def _secret_plan(tmp_path: Path) -> Path:
 
 def test_params_named_like_secrets_and_listed_ones_are_secret(tmp_path: Path) -> None:
     plan = load_plan(_secret_plan(tmp_path))
-    assert sorted(secret_values(plan.profile)) == sorted([PASSWORD, API_KEY])
+    assert sorted(secret_values(plan.profile.model_dump())) == sorted([PASSWORD, API_KEY])
 
 
 def test_the_redactor_masks_values_in_nested_data_but_not_keys() -> None:
