@@ -38,8 +38,9 @@ class _ListByDefault(typer.core.TyperGroup):
 findings_app = typer.Typer(
     cls=_ListByDefault,
     no_args_is_help=True,
-    help="List a run's findings, add one, or record a decision (owner, status, severity). "
-    "Changes are appended to the run's journal and every report is rebuilt.",
+    help="A run's findings: `rehearsal findings RUN_DIR` lists them (as `findings list`); "
+    "`add` records a new one, `edit` a decision (owner, status, severity). Changes are "
+    "appended to the run's journal and every report is rebuilt.",
 )
 cases_app = typer.Typer(no_args_is_help=True, help="Search past runs and findings by their words.")
 

@@ -29,7 +29,6 @@ class RunPoint:
     status: str
     time_to_detect_s: float | None
     time_to_recover_s: float | None
-    rto_s: float | None
     within_rto: bool | None
     findings: dict[Severity, int]
     reproduction_rate: float | None
@@ -62,7 +61,6 @@ def point_of(results: Results, run_dir: Path | None = None) -> RunPoint:
         status=results.status,
         time_to_detect_s=metrics.time_to_detect_s,
         time_to_recover_s=metrics.time_to_recover_s,
-        rto_s=metrics.rto_s,
         within_rto=metrics.within_rto,
         findings=dict(Counter(f.severity for f in results.findings)),
         reproduction_rate=results.reproduction_rate,
