@@ -18,13 +18,14 @@ def test_ten_thousand_events_render_in_under_2_s_and_html_stays_under_2_mb(
     run_dir = write_drill_journal(tmp_path / "reports" / "long", samples=EVENTS - 20)
     assert len(read_journal(run_dir)) == EVENTS
 
-    started = time.perf_counter()
+    # CPU time, not wall time: other jobs on a shared 2-core machine must not fail this test.
+    started = time.process_time()
     done = rebuild(run_dir)
-    took = time.perf_counter() - started
+    took = time.process_time() - started
 
     names = sorted(p.name for p in done.paths)
     assert names == ["junit.xml", "report.html", "report.md"]
     size = (run_dir / "report.html").stat().st_size
-    print(f"\n10k events: all formats in {took:.2f} s; report.html {size / 1e6:.2f} MB")
+    print(f"\n10k events: all formats in {took:.2f} s CPU; report.html {size / 1e6:.2f} MB")
     assert took < 2.0
     assert size < 2_000_000
