@@ -59,3 +59,19 @@ def test_run_refuses_an_unknown_locale_before_starting_anything() -> None:
     drill = Path(__file__).parents[2] / "examples" / "webshop" / "drill-app-node-loss.yaml"
     done = runner.invoke(app, ["run", str(drill), "--locale", "xx"])
     assert done.exit_code == 2 and "unknown locale 'xx'" in done.output
+
+
+def test_the_locale_of_a_run_is_kept_in_its_journal_and_used_for_its_reports(
+    tmp_path: Path,
+) -> None:
+    from rehearsal.models.loading import load_plan
+    from rehearsal.session import RunOptions, RunSession
+
+    drill = Path(__file__).parents[2] / "examples" / "webshop" / "drill-app-node-loss.yaml"
+    session = RunSession(load_plan(drill), RunOptions(tmp_path, locale="ja"), run_id="r-ja")
+    session.start()
+    results = session.finish("completed", None)
+
+    assert results.status == "failed"  # nothing ran, so recovery was not observed
+    html = (tmp_path / "r-ja" / "report.html").read_text()
+    assert '<html lang="ja">' in html and "リハーサルは不合格でした。" in html
