@@ -18,6 +18,7 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 import typer
 from rich.console import Console
 
+from rehearsal.cli_reports import cases_app, compare, findings_app
 from rehearsal.errors import RehearsalError
 
 app = typer.Typer(
@@ -33,10 +34,14 @@ env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.", n
 images_app = typer.Typer(help="The node images.", no_args_is_help=True)
 app.add_typer(env_app, name="env")
 app.add_typer(images_app, name="images")
+app.add_typer(findings_app, name="findings")
+app.add_typer(cases_app, name="cases")
+app.command()(compare)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_OUT = Path("reports")
+Locale = Annotated[str | None, typer.Option(help="language of the customer-facing wording: en, ja")]
 
 
 def _fail(error: RehearsalError) -> NoReturn:
@@ -123,6 +128,7 @@ def run(
             "there is one)"
         ),
     ] = None,
+    locale: Locale = None,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -136,6 +142,9 @@ def run(
         raise typer.Exit(2)
     try:
         load_plan(scenario, profile, answers)
+        from rehearsal.report.wording import load_wording
+
+        load_wording(locale or "en")
         from rehearsal.envs.docker import docker_client
 
         docker_client()
@@ -159,6 +168,7 @@ def run(
             seed=seed,
             answers=str(answers.resolve()) if answers else None,
             people=asker,
+            locale=locale or "en",
             progress=reporter,
         )
     _summarise(Path(outcome["run_dir"]), keep)
@@ -242,15 +252,40 @@ def resume(
 
 
 @app.command()
-def report(run_dir: Annotated[Path, typer.Argument(help="a run folder")]) -> None:
-    """Rebuild results.json and the reports from a run's journal."""
-    from rehearsal.session import write_results
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    locale: Locale = None,
+    wording: Annotated[
+        Path | None, typer.Option(help="a YAML file overriding wording keys (see locales/en.yaml)")
+    ] = None,
+    pdf: Annotated[bool, typer.Option(help="also print report.pdf with headless Chromium")] = False,
+) -> None:
+    """Rebuild results.json, the reports and the case-library entry from a run's journal.
+
+    A journal cut short or from an older version still gives a report, which says what the
+    journal lacked.
+    """
+    from rehearsal.errors import PdfUnavailable
+    from rehearsal.journal_check import NotAJournal
+    from rehearsal.rebuild import ReportOptions, rebuild
 
     if not (run_dir / "journal.jsonl").is_file():
         err.print(f"{run_dir}: no journal.jsonl here; pass a run folder", highlight=False)
         raise typer.Exit(2)
-    results = write_results(run_dir)
-    out.print(f"{results.status}: {run_dir / 'report.html'}", highlight=False)
+    try:
+        done = rebuild(run_dir, ReportOptions(locale, wording, pdf))
+    except NotAJournal as not_one:
+        err.print(str(not_one), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    except RehearsalError as error:
+        _fail(error)
+    for problem in done.results.journal_problems:
+        err.print(f"note: {problem}", markup=False, highlight=False)
+    for note in done.notes:
+        err.print(note, markup=False, highlight=False)
+    out.print(f"{done.results.status}: {run_dir / 'report.html'}", highlight=False)
+    if pdf and not any(path.suffix == ".pdf" for path in done.paths):
+        raise typer.Exit(PdfUnavailable.exit_code)
 
 
 @app.command()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rehearsal import derive_activity as activity
+from rehearsal.derive_findings import apply_lifecycle
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
     Criterion,
@@ -41,7 +42,7 @@ def derive_results(events: list[Event]) -> Results:
     faults = _faults(events)
     reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
     metrics = _metrics(started, probes, faults, min(reverting) if reverting else None)
-    findings = _findings(events) + _metric_findings(metrics)
+    findings = apply_lifecycle(_findings(events) + _metric_findings(metrics), events)
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)

@@ -3,6 +3,9 @@
 RehearsalError                 base; ``exit_code`` is what the CLI exits with
 ├── InvalidInput               profile/scenario problems (exit 2); carries ``problems``
 ├── RunRefused                 a run that must not start (exit 2)
+├── ReportRefused              a report or finding change asked for wrongly: unknown locale,
+│                              finding id, severity; no journal (exit 2)
+├── PdfUnavailable             no headless Chromium to print report.pdf with (exit 3)
 ├── EnvironmentFailure         the environment could not be built or reached (exit 3)
 │   ├── DockerUnavailable      the Docker engine does not answer
 │   ├── ImageBuildFailure      the base or a role image could not be made
@@ -44,6 +47,14 @@ class InvalidInput(RehearsalError):
 
 class RunRefused(RehearsalError):
     exit_code = 2
+
+
+class ReportRefused(RehearsalError):
+    exit_code = 2
+
+
+class PdfUnavailable(RehearsalError):
+    exit_code = 3
 
 
 class EnvironmentFailure(RehearsalError):

@@ -56,10 +56,11 @@ def rehearsal_run(
     seed: int | None = None,
     answers: str | None = None,
     people: str = "none",
+    locale: str = "en",
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Build the mirror, run the scenario, tear down and report (the CLI's flow)."""
-    launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people)
+    launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale)
     return _run(launch, progress)
 
 
@@ -75,6 +76,7 @@ class Launch:
     people: str = "none"
     attempts: int | None = None
     notes: str = ""
+    locale: str = "en"
 
 
 def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -97,6 +99,7 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         ASKERS[launch.people](),
         attempts=launch.attempts,
         notes=launch.notes,
+        locale=launch.locale,
     )
     session = RunSession(plan, options, say, run_id=launch.run_id)
     tracker = PhaseProgress(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,14 +22,30 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+Redact = Callable[[Any], Any]
+
+
 class Journal:
-    def __init__(self, run_dir: Path) -> None:
+    """Appends events; ``redact`` masks secret values before anything reaches the disk."""
+
+    def __init__(self, run_dir: Path, redact: Redact | None = None) -> None:
         self.path = run_dir / JOURNAL_NAME
         run_dir.mkdir(parents=True, exist_ok=True)
+        cut = _ends_mid_line(self.path)
         self._file: TextIO = self.path.open("a", encoding="utf-8")
+        if cut:
+            # A run killed mid-line left half an event; later events start on a line of their own.
+            self._file.write("\n")
+        self._redact = redact
         self._lock = threading.Lock()
 
+    def redact(self, value: Any) -> Any:
+        """``value`` with secrets masked: for what goes to disk beside the journal (evidence)."""
+        return self._redact(value) if self._redact is not None else value
+
     def record(self, event: str, **fields: Any) -> dict[str, Any]:
+        if self._redact is not None:
+            fields = self._redact(fields)
         entry = {"at": utc_now().isoformat(), "event": event, **fields}
         line = json.dumps(entry, default=str, ensure_ascii=False)
         with self._lock:
@@ -49,16 +67,44 @@ class Journal:
         self.close()
 
 
+def _ends_mid_line(path: Path) -> bool:
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as journal:
+        journal.seek(-1, os.SEEK_END)
+        return journal.read(1) != b"\n"
+
+
+@dataclass(frozen=True)
+class JournalRead:
+    """The complete events, and how many lines were unreadable (the last one: cut short)."""
+
+    events: list[dict[str, Any]]
+    unreadable: int
+    last_line_cut: bool
+
+
 def read_journal(run_dir: Path) -> list[dict[str, Any]]:
     """Every complete event; a line cut short by a kill is skipped, not fatal."""
+    return read_journal_lines(run_dir).events
+
+
+def read_journal_lines(run_dir: Path) -> JournalRead:
     events: list[dict[str, Any]] = []
+    unreadable, last_bad = 0, False
     path = run_dir / JOURNAL_NAME
-    with path.open(encoding="utf-8") as journal:
+    with path.open(encoding="utf-8", errors="replace") as journal:
         for line in journal:
+            if not line.strip():
+                continue
             try:
                 event = json.loads(line)
             except json.JSONDecodeError:
+                unreadable, last_bad = unreadable + 1, True
                 continue
+            last_bad = False
             if isinstance(event, dict) and "event" in event and "at" in event:
                 events.append(event)
-    return events
+            else:
+                unreadable += 1
+    return JournalRead(events, unreadable, last_bad)

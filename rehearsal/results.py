@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from rehearsal.models.vocabulary import Category, Severity
+from rehearsal.models.vocabulary import Category, FindingStatus, Severity
 
 RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
@@ -66,6 +66,14 @@ class FaultResult(Record):
     revert_status: Literal["reverted", "failed", "not reverted"]
 
 
+class FindingChange(Record):
+    """Who changed a finding after the run, when, and to what (from the journal)."""
+
+    at: datetime
+    by: str
+    changes: dict[str, str]
+
+
 class Finding(Record):
     id: str
     severity: Severity
@@ -75,6 +83,9 @@ class Finding(Record):
     phase: str | None
     evidence: list[str] = []
     recommendation: str | None = None
+    owner: str | None = None
+    status: FindingStatus = "open"
+    history: list[FindingChange] = []
 
 
 class LoadResult(Record):
@@ -174,3 +185,5 @@ class Results(Record):
     attempts: int | None = None
     reproduction_rate: float | None = None
     attempt_results: list[AttemptResult] = []
+    journal_problems: list[str] = []
+    """What the journal lacked (cut short, unknown events, missing fields): the report says so."""

@@ -18,11 +18,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rehearsal.derive import derive_results
 from rehearsal.errors import RehearsalError, RunCancelled, RunStopped
-from rehearsal.journal import Journal, read_journal
+from rehearsal.journal import Journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import Plan
+from rehearsal.rebuild import ReportOptions, rebuild
+from rehearsal.redaction import redactor_for
 from rehearsal.results import Results
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
 from rehearsal.scenarios.people import (
@@ -50,6 +51,8 @@ class RunOptions:
     """Who answers questions the answers file does not: the terminal, the Prefect UI."""
     attempts: int | None = None
     notes: str = ""
+    locale: str = "en"
+    """The language of the customer-facing wording in the reports."""
 
 
 class RunSession:
@@ -65,7 +68,7 @@ class RunSession:
         self.progress = progress
         self.run_id = run_id or new_run_id(plan.scenario_path)
         self.run_dir = (options.out_dir / self.run_id).resolve()
-        self.journal = Journal(self.run_dir)
+        self.journal = Journal(self.run_dir, redactor_for(plan.profile) or None)
         self.stack = ExitStack()
         self.cancelled = threading.Event()
         chosen = options.seed if options.seed is not None else plan.scenario.seed
@@ -113,6 +116,7 @@ class RunSession:
             notes=self.options.notes,
             symptom=scenario.symptom.say if scenario.symptom else None,
             stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
+            locale=self.options.locale,
         )
 
     def answerer(self) -> Answerer:
@@ -150,15 +154,10 @@ class RunSession:
         return write_results(self.run_dir)
 
 
-def write_results(run_dir: Path) -> Results:
-    """Derive results from the journal and write results.json and every report."""
-    from rehearsal.report import render_reports
-
-    events = read_journal(run_dir)
-    results = derive_results(events)
-    (run_dir / "results.json").write_text(results.model_dump_json(indent=2) + "\n")
-    render_reports(results, events, run_dir)
-    return results
+def write_results(run_dir: Path, options: ReportOptions | None = None) -> Results:
+    """Derive results from the journal, write results.json and every report, and index the
+    run into the reports folder's case library."""
+    return rebuild(run_dir, options).results
 
 
 Step = Callable[[str, Callable[[], Any]], Any]

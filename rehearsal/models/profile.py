@@ -105,6 +105,11 @@ class Profile(Strict):
     networks: list[Network] = Field(min_length=1)
     probes: list[ProbeSpec] = []
     runbooks: dict[Name, list[RunbookStep]] = {}
+    secrets: list[str] = Field(
+        default=[],
+        description="node params whose values must never appear in a journal or report; "
+        "params named *password, *token or *secret are secret without being listed",
+    )
 
     def node(self, name: str) -> Node:
         return next(node for node in self.nodes if node.name == name)

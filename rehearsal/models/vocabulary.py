@@ -14,3 +14,6 @@ Category = Literal[
     "documentation",
     "environment",
 ]
+
+# Where a finding stands after the run: the team's decision, recorded in the journal.
+FindingStatus = Literal["open", "accepted", "fixed", "wont-fix"]

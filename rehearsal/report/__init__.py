@@ -6,22 +6,35 @@ paths = render_reports(results, events, run_dir)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rehearsal.report.html import render_html
 from rehearsal.report.junit import write_junit
 from rehearsal.report.markdown import render_markdown
+from rehearsal.report.trend import RunPoint
+from rehearsal.report.wording import Wording, load_wording
 from rehearsal.results import Results
 
 __all__ = ["render_reports"]
 
 
-def render_reports(results: Results, events: list[dict[str, Any]], out_dir: Path) -> list[Path]:
-    """Write report.html, report.md and junit.xml into out_dir; return their paths."""
+def render_reports(
+    results: Results,
+    events: list[dict[str, Any]],
+    out_dir: Path,
+    wording: Wording | None = None,
+    earlier: Sequence[RunPoint] = (),
+) -> list[Path]:
+    """Write report.html, report.md and junit.xml into out_dir; return their paths.
+
+    ``earlier`` are runs of the same scenario before this one, for the trend section.
+    """
+    w = wording or load_wording()
     out_dir.mkdir(parents=True, exist_ok=True)
     html = out_dir / "report.html"
-    html.write_text(render_html(results, events), encoding="utf-8")
+    html.write_text(render_html(results, events, w, earlier), encoding="utf-8")
     markdown = out_dir / "report.md"
-    markdown.write_text(render_markdown(results), encoding="utf-8")
+    markdown.write_text(render_markdown(results, w), encoding="utf-8")
     return [html, markdown, write_junit(results, out_dir / "junit.xml")]

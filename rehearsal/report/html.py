@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -14,6 +15,8 @@ from rehearsal.models.durations import format_duration
 from rehearsal.report import summary
 from rehearsal.report.budgets import render_budgets
 from rehearsal.report.timeline import probe_bands, render_timeline
+from rehearsal.report.trend import RunPoint
+from rehearsal.report.wording import Wording
 from rehearsal.results import ProbeHistory, Results
 
 JOURNAL_LIMIT = 2000
@@ -36,7 +39,7 @@ class ProbeStretch:
 
 
 @cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("rehearsal.report", "templates"),
         autoescape=True,
@@ -49,16 +52,23 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_html(results: Results, events: list[dict[str, Any]]) -> str:
+def render_html(
+    results: Results,
+    events: list[dict[str, Any]],
+    w: Wording,
+    earlier: Sequence[RunPoint] = (),
+) -> str:
     budgets = render_budgets(results)
-    template = _environment().get_template("report.html.j2")
+    template = environment().get_template("report.html.j2")
     return template.render(
         r=results,
-        verdict=summary.verdict(results),
-        impacts=summary.impact_sentences(results),
-        went_well=summary.went_well(results),
+        w=w,
+        earlier=earlier,
+        verdict=summary.verdict(results, w),
+        impacts=summary.impact_sentences(results, w),
+        went_well=summary.went_well(results, w),
         must_change=summary.must_change(results),
-        next_steps=summary.next_steps(results),
+        next_steps=summary.next_steps(results, w),
         findings=summary.by_severity(results.findings),
         offset=lambda at: summary.offset(at, results.started_at),
         # Both pictures are built with ElementTree, which escapes every user-written name.

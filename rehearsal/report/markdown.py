@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report import summary
+from rehearsal.report.wording import Wording
 from rehearsal.results import Results
 
 
-def render_markdown(results: Results) -> str:
-    verdict = summary.verdict(results)
+def render_markdown(results: Results, w: Wording) -> str:
+    verdict = summary.verdict(results, w)
     start = results.started_at
     lines = [
         f"# {inline(results.title)}",
@@ -23,11 +24,12 @@ def render_markdown(results: Results) -> str:
     ]
     if results.purpose:
         lines += [inline(results.purpose), ""]
+    lines += _journal_problems(results, w)
     if results.services:
-        lines += ["## Business impact", ""]
-        lines += [f"- {inline(s)}" for s in summary.impact_sentences(results)]
+        lines += [f"## {w('heading.impact')}", ""]
+        lines += [f"- {inline(s)}" for s in summary.impact_sentences(results, w)]
         lines.append("")
-    lines += _findings(results)
+    lines += _findings(results, w)
     lines += ["## Phases and steps", ""]
     lines += table(
         ("phase", "step", "type", "status", "started", "took", "budget"),
@@ -106,15 +108,41 @@ def _people(results: Results) -> list[str]:
     return lines
 
 
-def _findings(results: Results) -> list[str]:
+def _findings(results: Results, w: Wording) -> list[str]:
+    heading = f"## {w('heading.findings')}"
     if not results.findings:
-        return ["## Findings", "", "No findings were recorded.", ""]
+        return [heading, "", w("heading.no_findings"), ""]
     rows = (
-        (f.id, f.severity, f.category, f.title, f.recommendation or "", f.phase or "")
+        (
+            f.id,
+            w(f"severity.{f.severity}"),
+            f.category,
+            f.title,
+            f.recommendation or "",
+            f.phase or "",
+            f.owner or "",
+            w(f"status.{f.status}"),
+        )
         for f in summary.by_severity(results.findings)
     )
-    headers = ("id", "severity", "category", "finding", "recommendation", "phase")
-    return ["## Findings", "", *table(headers, rows)]
+    headers = (
+        "id",
+        "severity",
+        "category",
+        "finding",
+        "recommendation",
+        "phase",
+        "owner",
+        "status",
+    )
+    return [heading, "", *table(headers, rows)]
+
+
+def _journal_problems(results: Results, w: Wording) -> list[str]:
+    if not results.journal_problems:
+        return []
+    said = [f"- {inline(problem)}" for problem in results.journal_problems]
+    return [f"## {w('heading.journal_problems')}", "", *said, ""]
 
 
 def _metrics(results: Results) -> list[str]:

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from rehearsal.models.durations import format_duration
+from rehearsal.report.wording import Wording
 from rehearsal.results import Finding, Results
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 BLOCKING = ("critical", "high")
+# A finding someone accepted as a risk or marked fixed no longer needs a next step.
+UNSETTLED = ("open",)
 
 
 @dataclass(frozen=True)
@@ -27,93 +30,86 @@ class NextStep:
     owner: str
 
 
-def verdict(results: Results) -> Verdict:
-    what = "reproduction" if results.kind == "reproduction" else "rehearsal"
+def verdict(results: Results, w: Wording) -> Verdict:
+    what = w(f"kind.{results.kind}")
     missed = [c for c in results.criteria if not c.met]
     blocking = [f for f in results.findings if f.severity in BLOCKING]
     if results.status == "passed":
-        tone, headline = "good", "Passed"
-        sentence = f"The {what} passed: every success criterion was met."
+        tone, headline = "good", w("verdict.passed_headline")
+        sentence = w("verdict.passed", what=what)
     elif results.status == "failed":
-        tone, headline = "bad", "Failed"
+        tone, headline = "bad", w("verdict.failed_headline")
         reasons = []
         if len(results.criteria) == 1 and missed:
-            reasons.append("its success criterion was not met")
+            reasons.append(w("verdict.one_criterion_missed"))
         elif missed:
-            total = len(results.criteria)
-            reasons.append(f"{len(missed)} of {total} success criteria were not met")
-        if blocking:
             reasons.append(
-                f"{_count(len(blocking), 'serious problem')} must be fixed before go-live"
+                w("verdict.some_criteria_missed", missed=len(missed), total=len(results.criteria))
             )
-        sentence = f"The {what} failed: {' and '.join(reasons) or 'see the findings below'}."
+        if len(blocking) == 1:
+            reasons.append(w("verdict.one_serious"))
+        elif blocking:
+            reasons.append(w("verdict.many_serious", count=len(blocking)))
+        joined = w("verdict.reasons_joiner").join(reasons) or w("verdict.see_findings")
+        sentence = w("verdict.failed", what=what, reasons=joined)
     elif results.status == "stopped":
-        tone, headline = "bad", "Stopped"
-        sentence = (
-            f"The {what} was stopped by one of its safety limits ({results.error}); every "
-            "fault was undone."
-        )
+        tone, headline = "bad", w("verdict.stopped_headline")
+        sentence = w("verdict.stopped", what=what, error=results.error)
     else:
-        tone, headline = "unfinished", "Could not finish"
-        why = {
-            "cancelled": "it was cancelled before the end",
-            "incomplete": "it stopped before the end",
-            "error": "the test environment itself broke",
-        }[results.status]
+        tone, headline = "unfinished", w("verdict.unfinished_headline")
+        why = w(f"verdict.why_{'error' if results.status == 'error' else results.status}")
         detail = f" ({results.error})" if results.error else ""
-        sentence = f"The {what} could not finish: {why}{detail}, so its result is not conclusive."
+        sentence = w("verdict.unfinished", what=what, why=why, detail=detail)
     if results.kind == "reproduction" and results.reproduced is not None:
-        sentence += " " + _reproduction_sentence(results)
+        sentence += " " + _reproduction_sentence(results, w)
     return Verdict(tone, headline, sentence)
 
 
-def _reproduction_sentence(results: Results) -> str:
+def _reproduction_sentence(results: Results, w: Wording) -> str:
     if not results.reproduced:
-        return "The reported symptom was not reproduced."
+        return w("verdict.not_reproduced")
     if results.attempts and results.reproduction_rate is not None:
         hits = round(results.reproduction_rate * results.attempts)
-        return f"The reported symptom was reproduced in {hits} of {results.attempts} attempts."
-    return "The reported symptom was reproduced."
+        return w("verdict.reproduced_in", hits=hits, attempts=results.attempts)
+    return w("verdict.reproduced")
 
 
-def impact_sentences(results: Results) -> list[str]:
+def impact_sentences(results: Results, w: Wording) -> list[str]:
     """One sentence a service: how long it was down, set against the recovery target."""
     target = results.metrics.rto_s
     sentences = []
     for service in results.services:
         if service.downtime_s <= 0:
-            said = f"{service.name} stayed available throughout"
+            said = w("impact.available", service=service.name)
         else:
-            said = f"{service.name} was unavailable for {format_duration(service.downtime_s)}"
+            took = format_duration(service.downtime_s)
+            said = w("impact.unavailable", service=service.name, took=took)
         if target is None:
-            said += "; no recovery target is set"
+            said += w("impact.no_target")
         else:
-            said += f"; the target is {format_duration(target)}"
+            said += w("impact.target", target=format_duration(target))
             if service.downtime_s > target:
-                said += f", so it was missed by {format_duration(service.downtime_s - target)}"
-        sentences.append(said + ".")
+                said += w("impact.missed", over=format_duration(service.downtime_s - target))
+        sentences.append(said + w("impact.end"))
     return sentences
 
 
-def went_well(results: Results) -> list[str]:
+def went_well(results: Results, w: Wording) -> list[str]:
     good = [
-        f"Met: {c.name} ({c.detail})." if c.detail else f"Met: {c.name}."
+        w("went_well.met", name=c.name, detail=c.detail)
+        if c.detail
+        else w("went_well.met_plain", name=c.name)
         for c in results.criteria
         if c.met
     ]
     metrics = results.metrics
     if metrics.time_to_detect_s is not None:
-        good.append(f"The outage was noticed after {format_duration(metrics.time_to_detect_s)}.")
+        good.append(w("went_well.detected", took=format_duration(metrics.time_to_detect_s)))
     if metrics.within_rto and metrics.time_to_recover_s is not None:
-        good.append(
-            f"Service was restored after {format_duration(metrics.time_to_recover_s)}, "
-            "within the recovery target."
-        )
+        good.append(w("went_well.restored", took=format_duration(metrics.time_to_recover_s)))
     if results.faults and all(f.revert_status == "reverted" for f in results.faults):
-        good.append("Every deliberate failure was undone cleanly afterwards.")
-    good.extend(
-        f"Phase “{p.name}” went as planned." for p in results.phases if p.status == "passed"
-    )
+        good.append(w("went_well.reverted"))
+    good.extend(w("went_well.phase", phase=p.name) for p in results.phases if p.status == "passed")
     return good
 
 
@@ -126,17 +122,17 @@ def must_change(results: Results) -> list[Finding]:
     return by_severity([f for f in results.findings if f.severity != "info"])
 
 
-def next_steps(results: Results) -> list[NextStep]:
-    # Results carries no per-finding owner, so fixes go to the run's owner when one is named.
-    owner = (results.team.get("owner") or [results.account_manager or "not assigned yet"])[0]
+def next_steps(results: Results, w: Wording) -> list[NextStep]:
+    """Serious open findings, each with its owner (else the run's owner), then a re-run."""
+    fallback = w("next_steps.unassigned")
+    run_owner = (results.team.get("owner") or [results.account_manager or fallback])[0]
     steps = [
-        NextStep(f.recommendation or f"Resolve: {f.title}", owner)
+        NextStep(f.recommendation or w("next_steps.resolve", title=f.title), f.owner or run_owner)
         for f in must_change(results)
-        if f.severity in BLOCKING
+        if f.severity in BLOCKING and f.status in UNSETTLED
     ]
     if steps or results.status != "passed":
-        what = "reproduction" if results.kind == "reproduction" else "rehearsal"
-        steps.append(NextStep(f"Run the {what} again once these are done.", owner))
+        steps.append(NextStep(w("next_steps.again", what=w(f"kind.{results.kind}")), run_owner))
     return steps
 
 
@@ -149,8 +145,4 @@ def offset(at: datetime | None, start: datetime) -> str:
 
 
 def stamp(at: datetime | None) -> str:
-    return "not finished" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+    return "—" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

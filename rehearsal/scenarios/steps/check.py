@@ -96,7 +96,9 @@ class CheckKind(StepKind):
         if ok:
             return StepOutcome("passed", detail)
         label = self.label(step)
-        evidence = save_evidence(context.run_dir, f"{phase.default_id}-check", output)
+        evidence = save_evidence(
+            context.run_dir, f"{phase.default_id}-check", context.journal.redact(output)
+        )
         context.journal.record("evidence.collected", phase=phase.name, files=[evidence])
         context.finding(
             spec.severity,

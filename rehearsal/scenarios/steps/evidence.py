@@ -76,7 +76,9 @@ class EvidenceKind(StepKind):
                 header = f"# {node}$ {command}\n# exit {result.exit_code}\n"
                 saved.append(
                     save_evidence(
-                        context.run_dir, f"{phase.default_id}-{name}", header + result.output
+                        context.run_dir,
+                        f"{phase.default_id}-{name}",
+                        context.journal.redact(header + result.output),
                     )
                 )
         context.journal.record("evidence.collected", phase=phase.name, files=saved, missing=missing)
