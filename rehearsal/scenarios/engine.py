@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -112,9 +112,11 @@ class Engine:
             operator=phase.operator,
             analyst=phase.analyst,
         )
-        statuses = [
-            self._step(info, number, step, context) for number, step in enumerate(phase.steps)
-        ]
+        with ExitStack() as phase_faults:
+            in_phase = replace(context, phase_faults=phase_faults)
+            statuses = [
+                self._step(info, number, step, in_phase) for number, step in enumerate(phase.steps)
+            ]
         status = "failed" if "failed" in statuses else "passed"
         self.journal.record("phase.finished", phase=phase.name, index=index, status=status)
 

@@ -51,6 +51,8 @@ class StepContext:
     faults: ExitStack
     finding: Finding
     next_fault_id: Callable[[], str]
+    phase_faults: ExitStack | None = None
+    """Reverts due when the current phase ends (faults with ``until: phase``)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Names:
     runbooks: list[str]
     operators: list[str]
     analysts: list[str]
+    profile: Profile | None = None
 
 
 class StepKind(ABC):
