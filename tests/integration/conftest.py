@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.labels import owner_labels
+from rehearsal.scenarios.faults import Fault
 from rehearsal.scenarios.faults.node import spawn
 
 HTTP_PORT = 8080
@@ -62,3 +65,51 @@ def serve_http(env: DockerEnvironment, node: str, port: int = HTTP_PORT) -> None
 
 def run_dir_of(env: DockerEnvironment) -> Path:
     return env.keys.private_path.parent.parent
+
+
+def http_get(address: str, port: int = HTTP_PORT, timeout_s: float = 2.0) -> float | None:
+    """Seconds an HTTP GET from the host took, or None when it failed."""
+    import urllib.request
+
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(f"http://{address}:{port}/hostname", timeout=timeout_s) as r:
+            r.read()
+    except OSError:
+        return None
+    return time.monotonic() - started
+
+
+def node_can_get(env: DockerEnvironment, node: str, host: str, timeout_s: float = 2) -> bool:
+    """Whether ``node`` fetches ``http://host:8080/`` (curl inside the node)."""
+    argv = ["curl", "-fsS", "-o", "/dev/null", "--max-time", str(timeout_s)]
+    return env.exec(node, [*argv, f"http://{host}:{HTTP_PORT}/hostname"], timeout_s + 5).ok
+
+
+def eventually(check: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def make(env: DockerEnvironment, spec: dict[str, Any]) -> Fault:
+    from rehearsal.scenarios.faults import FAULTS
+
+    fault_type = FAULTS[spec["type"]]
+    return fault_type(fault_type.Spec.model_validate(spec), env)
+
+
+@contextmanager
+def injected(env: DockerEnvironment, spec: dict[str, Any]) -> Iterator[Fault]:
+    """Inject ``spec``, hand the fault to the test, and always revert it; checks both took."""
+    fault = make(env, spec)
+    try:
+        fault.inject()
+        assert eventually(fault.is_injected), f"{spec['type']} did not take"
+        yield fault
+    finally:
+        fault.revert()
+    assert eventually(fault.is_reverted), f"{spec['type']} did not revert"

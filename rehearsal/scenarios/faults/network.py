@@ -76,10 +76,18 @@ class NetworkPartition(_Firewalled):
         "peers": {"target": "n2"},
     }
 
+    def _peers(self) -> list[str]:
+        """Resolved peers; without a profile, the peers named outright, else everyone else."""
+        assert isinstance(self.spec, NetworkPartitionSpec)
+        if self.placement.peers:
+            return list(self.placement.peers)
+        named = self.spec.peers.target if self.spec.peers else None
+        if named:
+            return [named] if isinstance(named, str) else list(named)
+        return [node for node in self.env.nodes() if node not in self.targets]
+
     def _peer_addresses(self) -> list[str]:
-        peers = self.placement.peers or tuple(
-            node for node in self.env.nodes() if node not in self.targets
-        )
+        peers = self._peers()
         return [address for peer in peers for address in self.env.peer_addresses(peer)]
 
     def rules(self, node: str) -> dict[str, list[str]]:
