@@ -16,13 +16,14 @@ from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpe
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.labels import owner_labels
 from rehearsal.scenarios.faults import Fault
+from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
 
 HTTP_PORT = 8080
 
 
 @pytest.fixture(scope="session")
-def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironment]:
+def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironment]:
     """n1 and n2 share the network ``front``; n2 and n3 share ``back``. Each node serves
     HTTP on port 8080, so effects can be seen from the host and from other nodes."""
     from rehearsal.envs.docker import docker_client
@@ -44,20 +45,31 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironmen
     env = DockerEnvironment(client, spec, generate_key_pair(run_dir / "ssh", run_id))
     try:
         env.up()
-        for node in env.nodes():
-            serve_http(env, node)
         yield env
     finally:
         env.down()
 
 
+@pytest.fixture
+def nodes(mirror: DockerEnvironment) -> DockerEnvironment:
+    """The session's mirror with every node up and serving HTTP (a test may reboot one)."""
+    for node in mirror.nodes():
+        if mirror.node_state(node) != "running":
+            mirror.start_node(node)
+        serve_http(mirror, node)
+    return mirror
+
+
 def serve_http(env: DockerEnvironment, node: str, port: int = HTTP_PORT) -> None:
-    """Start ``python3 -m http.server`` in the node (again, after a restart) and wait for it."""
+    """Start ``python3 -m http.server`` in the node unless it runs, and wait for it."""
+    listening = ["ss", "-Htln", f"sport = :{port}"]
+    if env.exec(node, listening, 5).output.strip():
+        return
     argv = ["python3", "-m", "http.server", str(port), "--directory", "/etc"]
     env.exec(node, spawn(argv), 10)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if env.exec(node, ["ss", "-Htln", f"sport = :{port}"], 5).output.strip():
+        if env.exec(node, listening, 5).output.strip():
             return
         time.sleep(0.1)
     raise TimeoutError(f"{node}: http.server did not listen on {port}")
@@ -104,12 +116,13 @@ def make(env: DockerEnvironment, spec: dict[str, Any]) -> Fault:
 
 @contextmanager
 def injected(env: DockerEnvironment, spec: dict[str, Any]) -> Iterator[Fault]:
-    """Inject ``spec``, hand the fault to the test, and always revert it; checks both took."""
+    """Inject ``spec``, hand the fault to the test, and always revert it as the engine does
+    (retried); checks that both took."""
     fault = make(env, spec)
     try:
         fault.inject()
         assert eventually(fault.is_injected), f"{spec['type']} did not take"
         yield fault
     finally:
-        fault.revert()
-    assert eventually(fault.is_reverted), f"{spec['type']} did not revert"
+        problem = revert_with_retries(fault)
+    assert problem is None, f"{spec['type']} did not revert: {problem}"

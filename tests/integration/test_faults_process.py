@@ -31,18 +31,18 @@ esac
 
 
 @pytest.fixture(scope="module")
-def demo(nodes: DockerEnvironment) -> Iterator[str]:
+def demo(mirror: DockerEnvironment) -> Iterator[str]:
     """The ``demo`` service running on n2; the node's address is handed to the test."""
     script = (
         'printf "%s" "$1" > /etc/init.d/demo; chmod 755 /etc/init.d/demo; '
         'echo "port = $2" > /etc/demo.conf'
     )
-    assert nodes.exec("n2", ["sh", "-c", script, "sh", DEMO_INIT, str(DEMO_PORT)], 10).ok
-    assert nodes.exec("n2", ["/etc/init.d/demo", "start"], 10).ok
-    address = nodes.address("n2")
+    assert mirror.exec("n2", ["sh", "-c", script, "sh", DEMO_INIT, str(DEMO_PORT)], 10).ok
+    assert mirror.exec("n2", ["/etc/init.d/demo", "start"], 10).ok
+    address = mirror.address("n2")
     assert eventually(lambda: http_get(address, DEMO_PORT) is not None)
     yield address
-    nodes.exec("n2", ["/etc/init.d/demo", "stop"], 10)
+    mirror.exec("n2", ["/etc/init.d/demo", "stop"], 10)
 
 
 def test_service_stop_and_start(nodes: DockerEnvironment, demo: str) -> None:

@@ -7,11 +7,12 @@ import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
 from rehearsal.scenarios.faults import FAULTS
+from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from tests.integration.conftest import eventually, make
 
 pytestmark = pytest.mark.docker
 
-BASE_IMAGE_FAULTS = sorted(kind for kind, fault in FAULTS.items() if not hasattr(fault, "needs"))
+BASE_IMAGE_FAULTS = sorted(kind for kind, fault in FAULTS.items() if fault.needs is None)
 
 
 @pytest.mark.parametrize("kind", BASE_IMAGE_FAULTS)
@@ -21,6 +22,7 @@ def test_example_injects_and_reverts(nodes: DockerEnvironment, kind: str) -> Non
         fault.inject()
         assert eventually(fault.is_injected), f"{kind} did not show"
     finally:
-        fault.revert()
-    assert eventually(fault.is_reverted), f"{kind} did not revert"
+        problem = revert_with_retries(fault)
+    assert problem is None, f"{kind} did not revert: {problem}"
+    assert fault.is_reverted()
     assert all(nodes.node_running(node) for node in nodes.nodes())

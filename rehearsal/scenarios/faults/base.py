@@ -69,6 +69,8 @@ class Fault(ABC):
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
+    needs: ClassVar[str | None] = None
+    """What a node needs beyond the base image for ``example`` to work (None: nothing)."""
 
     def __init__(
         self, spec: FaultSpec, env: Environment, placement: Placement | None = None

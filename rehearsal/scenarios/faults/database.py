@@ -39,7 +39,7 @@ class DbDrop(Fault):
         "database": "postgres",
         "table": "rehearsal_example",
     }
-    needs: ClassVar[str] = "a PostgreSQL node (role postgresql) with the table"
+    needs: ClassVar[str | None] = "a PostgreSQL node (role postgresql) with the table"
 
     @property
     def _spec(self) -> DbDropSpec:

@@ -44,10 +44,6 @@ def attempt(
     return env.exec(node, argv, timeout_s)
 
 
-def succeeds(env: Environment, node: str, argv: list[str], timeout_s: float = TIMEOUT_S) -> bool:
-    return env.exec(node, argv, timeout_s).ok
-
-
 def tag(*parts: object) -> str:
     """A short, stable name for one fault's state in a node (chains, backups, markers)."""
     text = json.dumps([str(part) for part in parts])

@@ -49,11 +49,12 @@ class ProcessKill(Fault):
 
     def revert(self) -> None:
         assert isinstance(self.spec, ProcessKillSpec)
+        service = self.spec.service
         for node in self.targets:
-            if not self.env.node_running(node):
+            if service and self.env.node_running(node) and not service_ok(self.env, node, service):
+                service_run(self.env, node, service, "start")
+            if not self.env.node_running(node):  # it was the node's main process
                 self.env.start_node(node)
-            elif self.spec.service and not service_ok(self.env, node, self.spec.service):
-                service_run(self.env, node, self.spec.service, "start")
 
     def is_reverted(self) -> bool:
         assert isinstance(self.spec, ProcessKillSpec)

@@ -59,10 +59,10 @@ class ServiceStop(Fault):
     def revert(self) -> None:
         assert isinstance(self.spec, ServiceStopSpec)
         for node in self.targets:
-            if not self.env.node_running(node):
-                self.env.start_node(node)
-            elif not service_ok(self.env, node, self.spec.service):
+            if self.env.node_running(node) and not service_ok(self.env, node, self.spec.service):
                 service_run(self.env, node, self.spec.service, "start")
+            if not self.env.node_running(node):  # it was the node's main process
+                self.env.start_node(node)
 
     def is_reverted(self) -> bool:
         assert isinstance(self.spec, ServiceStopSpec)
