@@ -276,11 +276,12 @@ class DockerEnvironment:
         limited = ["timeout", "-k", "2", f"{max(timeout_s, 0.1):g}", *argv]
         try:
             exec_id = api.exec_create(self.container_name(node), limited)["Id"]
+            output = api.exec_start(exec_id)
         except docker.errors.APIError as error:
-            if error.status_code != 409:  # 409: the node is stopped or paused
+            # The node is stopped or paused, or stopped between create and start.
+            if error.status_code != 409 and "is not running" not in str(error.explanation):
                 raise
             return CommandResult(255, f"{node} cannot run commands: {error.explanation}", 0.0)
-        output = api.exec_start(exec_id)
         code = api.exec_inspect(exec_id)["ExitCode"]
         return CommandResult(
             int(code if code is not None else 255),

@@ -57,7 +57,14 @@ def _order(events: list[dict[str, Any]]) -> list[str]:
     return [
         f"{e['event']}:{e.get('fault') or e.get('phase')}"
         for e in events
-        if e["event"] in ("fault.injected", "fault.reverted", "phase.started", "phase.finished")
+        if e["event"]
+        in (
+            "fault.injected",
+            "fault.reverting",
+            "fault.reverted",
+            "phase.started",
+            "phase.finished",
+        )
     ]
 
 
@@ -101,7 +108,7 @@ def test_duration_phase_and_run_scopes(nodes: DockerEnvironment, tmp_path: Path)
     order = _order(events)
     injecting = {e["fault"]: e["targets"] for e in events if e["event"] == "fault.injecting"}
     assert injecting == {"F1": ["n1"], "F2": ["n3"], "F3": ["n1"]}
-    assert order.index("fault.reverted:F1") < order.index("fault.injected:F2")
+    assert order.index("fault.reverting:F1") < order.index("fault.injected:F2")
     assert order.index("fault.reverted:F2") < order.index("phase.started:p2")
     assert order.index("fault.reverted:F3") > order.index("phase.started:p2")
     statuses = {e["fault"]: e["status"] for e in events if e["event"] == "fault.reverted"}
