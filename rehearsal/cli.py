@@ -129,6 +129,9 @@ def run(
         ),
     ] = None,
     locale: Locale = None,
+    dry_run: Annotated[
+        bool, typer.Option(help="validate, resolve fault targets, print the plan; change nothing")
+    ] = False,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -141,10 +144,16 @@ def run(
         err.print(f"--people {people!r}: choose terminal, ui or none", highlight=False)
         raise typer.Exit(2)
     try:
-        load_plan(scenario, profile, answers)
+        plan = load_plan(scenario, profile, answers)
         from rehearsal.report.wording import load_wording
 
         load_wording(locale or "en")
+        if dry_run:
+            from rehearsal.dryrun import dry_run as describe_plan
+
+            for line in describe_plan(plan):
+                out.print(line, markup=False, highlight=False)
+            return
         from rehearsal.envs.docker import docker_client
 
         docker_client()
@@ -249,6 +258,31 @@ def resume(
     except RehearsalError as error:
         _fail(error)
     out.print(f"{run_id} resumed", highlight=False)
+
+
+def recover(
+    run: Annotated[str, typer.Argument(help="a run id, or a run folder")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
+    force: Annotated[bool, typer.Option(help="even while the run's process is alive")] = False,
+) -> None:
+    """Revert every fault the run's journal says is still injected (after a crash or kill)."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.recovery import recover as recover_run
+
+    run_dir = Path(run) if Path(run).is_dir() else out_dir / run
+    if not (run_dir / "journal.jsonl").is_file():
+        err.print(f"{run_dir}: no journal.jsonl here; pass a run id or folder", highlight=False)
+        raise typer.Exit(2)
+    try:
+        recovered = recover_run(docker_client(), run_dir.resolve(), force)
+    except RehearsalError as error:
+        _fail(error)
+    for item in recovered:
+        verdict = f"FAILED: {item.error}" if item.error else "reverted"
+        out.print(f"{item.fault} {item.label}: {verdict}", markup=False, highlight=False)
+    out.print(f"{len(recovered)} fault(s) were still injected", highlight=False)
+    if any(item.error for item in recovered):
+        raise typer.Exit(3)
 
 
 @app.command()

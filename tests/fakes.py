@@ -49,6 +49,12 @@ class FakeShop:
     def node_running(self, node: str) -> bool:
         return self.running[node]
 
+    def node_state(self, node: str) -> str:
+        return "running" if self.running[node] else "exited"
+
+    def nodes(self) -> list[str]:
+        return list(self.running)
+
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         self.commands.append((node, command))
         time.sleep(self.command_delay_s)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 
@@ -24,11 +25,51 @@ class Environment(Protocol):
         """Where the orchestrator reaches ``node``; KeyError for an unknown node."""
         ...
 
+    def nodes(self) -> list[str]:
+        """Every node of the environment, in profile order."""
+        ...
+
+    def peer_addresses(self, node: str) -> list[str]:
+        """Every address ``node`` has, one a network it joins."""
+        ...
+
+    def gateways(self, node: str) -> list[str]:
+        """The orchestrator's addresses on the node's networks (its way in, kept open)."""
+        ...
+
     def stop_node(self, node: str, grace_s: float) -> None: ...
 
     def start_node(self, node: str) -> None: ...
 
     def node_running(self, node: str) -> bool: ...
+
+    def node_state(self, node: str) -> str:
+        """``running``, ``paused``, ``exited``, ... as the container engine says it."""
+        ...
+
+    def kill_node(self, node: str, signal: str) -> None: ...
+
+    def pause_node(self, node: str) -> None: ...
+
+    def unpause_node(self, node: str) -> None: ...
+
+    def restart_node(self, node: str, grace_s: float) -> None: ...
+
+    def recreate_node(self, node: str) -> None:
+        """Remove the node and make it again from its image: in-node state is lost."""
+        ...
+
+    def started_at(self, node: str) -> str:
+        """When the node's current process tree started (changes on restart)."""
+        ...
+
+    def private_key(self) -> Path:
+        """The run's SSH key, for Ansible."""
+        ...
+
+    def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:
+        """Run ``argv`` in the node directly (no shell, no SSH): how faults reach inside."""
+        ...
 
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         """Run ``command`` in the node's login shell over SSH, as an operator would type it."""

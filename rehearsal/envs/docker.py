@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from rehearsal.envs import labels as L
@@ -25,6 +26,7 @@ from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
+OUTPUT_LIMIT = 64_000
 SUBNET_POOL = ipaddress.IPv4Network("172.20.0.0/14")
 FIRST_HOST = 10
 Progress = Callable[[str], None]
@@ -83,6 +85,7 @@ class DockerEnvironment:
         self.ssh = SshPool(keys.private_path)
         self._addresses: dict[str, str] = {}
         self._subnets: dict[str, ipaddress.IPv4Network] = {}
+        self._gateway_cache: dict[str, str] = {}
 
     def container_name(self, node: str) -> str:
         return f"{self.prefix}-{node}"
@@ -153,7 +156,7 @@ class DockerEnvironment:
             node.image,
             name=self.container_name(node.name),
             hostname=node.name,
-            labels={**self.spec.labels, L.NODE: node.name},
+            labels={**self.spec.labels, L.NODE: node.name, L.NETWORKS: ",".join(node.networks)},
             init=True,
             network=first,
             networking_config={first: endpoint},
@@ -173,8 +176,48 @@ class DockerEnvironment:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
 
+    @classmethod
+    def attach(cls, client: Any, run_id: str, keys: KeyPair) -> DockerEnvironment:
+        """The environment of a run that is already up (for ``rehearsal recover``)."""
+        containers = client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"})
+        nodes = []
+        for container in containers:
+            found = container.labels
+            if L.NODE not in found:
+                continue
+            networks = tuple(found.get(L.NETWORKS, "").split(",") or ())
+            nodes.append(NodeSpec(found[L.NODE], container.attrs["Config"]["Image"], networks))
+        env = cls(client, EnvironmentSpec(run_id, tuple(nodes), ()), keys)
+        for node in env.spec.nodes:
+            env._addresses[node.name] = env.peer_addresses(node.name)[0]
+        return env
+
     def address(self, node: str) -> str:
         return self._addresses[node]
+
+    def nodes(self) -> list[str]:
+        return [node.name for node in self.spec.nodes]
+
+    def _node_spec(self, node: str) -> NodeSpec:
+        return next(spec for spec in self.spec.nodes if spec.name == node)
+
+    def peer_addresses(self, node: str) -> list[str]:
+        endpoints = self.container(node).attrs["NetworkSettings"]["Networks"]
+        found = []
+        for network in self._node_spec(node).networks:
+            endpoint = endpoints.get(self.network_name(network)) or {}
+            fixed = (endpoint.get("IPAMConfig") or {}).get("IPv4Address")
+            found.append(fixed or endpoint.get("IPAddress", ""))
+        return [address for address in found if address]
+
+    def gateways(self, node: str) -> list[str]:
+        return [self._gateway(network) for network in self._node_spec(node).networks]
+
+    def _gateway(self, network: str) -> str:
+        if network not in self._gateway_cache:
+            attrs = self.client.networks.get(self.network_name(network)).attrs
+            self._gateway_cache[network] = attrs["IPAM"]["Config"][0]["Gateway"]
+        return self._gateway_cache[network]
 
     def addresses(self) -> dict[str, str]:
         return dict(self._addresses)
@@ -194,8 +237,57 @@ class DockerEnvironment:
         container.reload()
         return bool(container.status == "running")
 
+    def node_state(self, node: str) -> str:
+        container = self.container(node)
+        return str(container.attrs["State"]["Status"])
+
+    def started_at(self, node: str) -> str:
+        return str(self.container(node).attrs["State"]["StartedAt"])
+
+    def kill_node(self, node: str, signal: str) -> None:
+        self.container(node).kill(signal=signal)
+
+    def pause_node(self, node: str) -> None:
+        self.container(node).pause()
+
+    def unpause_node(self, node: str) -> None:
+        self.container(node).unpause()
+
+    def restart_node(self, node: str, grace_s: float) -> None:
+        self.container(node).restart(timeout=int(grace_s))
+        wait_for_ssh(self.address(node), timeout_s=30)
+
+    def recreate_node(self, node: str) -> None:
+        self.container(node).remove(force=True)
+        self._start(self._node_spec(node))
+
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         return self.ssh.run(self.address(node), command, timeout_s)
+
+    def private_key(self) -> Path:
+        return self.keys.private_path
+
+    def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:
+        """``docker exec`` under coreutils' ``timeout``, so a stuck command cannot hang us."""
+        import docker.errors
+
+        started = time.monotonic()
+        api = self.client.api
+        limited = ["timeout", "-k", "2", f"{max(timeout_s, 0.1):g}", *argv]
+        try:
+            exec_id = api.exec_create(self.container_name(node), limited)["Id"]
+            output = api.exec_start(exec_id)
+        except docker.errors.APIError as error:
+            # The node is stopped or paused, or stopped between create and start.
+            if error.status_code != 409 and "is not running" not in str(error.explanation):
+                raise
+            return CommandResult(255, f"{node} cannot run commands: {error.explanation}", 0.0)
+        code = api.exec_inspect(exec_id)["ExitCode"]
+        return CommandResult(
+            int(code if code is not None else 255),
+            output.decode(errors="replace")[-OUTPUT_LIMIT:],
+            time.monotonic() - started,
+        )
 
     def down(self) -> None:
         self.ssh.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 RUN = "rehearsal.run"
 NODE = "rehearsal.node"
+NETWORKS = "rehearsal.networks"
 OWNER_PID = "rehearsal.owner.pid"
 OWNER_HOST = "rehearsal.owner.host"
 OWNER_START = "rehearsal.owner.start"

@@ -40,6 +40,7 @@ class Node(Strict):
     version: str | None = Field(default=None, description="product version the role installs")
     networks: list[Name] = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict, description="the parameter design")
+    labels: dict[str, str] = Field(default_factory=dict, description="for selecting nodes")
 
 
 class Network(Strict):

@@ -102,7 +102,7 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
     nodes = [node.name for node in profile.nodes]
     operators = [person.name for person in scenario.team.operators]
     analysts = [person.name for person in scenario.team.analysts]
-    names = Names(nodes, probes, list(profile.runbooks), operators, analysts)
+    names = Names(nodes, probes, list(profile.runbooks), operators, analysts, profile)
     problems: list[Problem] = []
     for index, probe in enumerate(scenario.steady_state):
         if probe not in probes:

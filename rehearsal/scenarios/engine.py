@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from random import Random
@@ -142,12 +142,12 @@ class Engine:
             analyst=phase.analyst,
             attempt=self.attempt,
         )
-        with ExitStack() as phase_stack:
-            context.phase_stack = phase_stack
+        with ExitStack() as phase_faults, ExitStack() as phase_stack:
+            in_phase = replace(context, phase_faults=phase_faults, phase_stack=phase_stack)
             statuses = []
             for number, step in enumerate(phase.steps):
                 info = PhaseInfo(phase.name, phase.operator, phase.analyst, index, number)
-                statuses.append(self._step(info, number, step, context))
+                statuses.append(self._step(info, number, step, in_phase))
             self._watch_symptom(phase.name, "end of phase")
         status = "failed" if "failed" in statuses else "passed"
         self.journal.record(

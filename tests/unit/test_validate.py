@@ -44,6 +44,16 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("type: container.stop", "type: contianer.stop", 19, "did you mean 'container.stop'"),
         ("target: app1", "target: app9", 19, "unknown node 'app9'"),
         (
+            "target: app1",
+            "role: shop-ap",
+            19,
+            "no node has role 'shop-ap'; did you mean 'shop-app'",
+        ),
+        ("target: app1", "label: {tier: gold}", 19, "no node has label tier='gold'"),
+        ("target: app1", "target: app1, percent: 150", 19, "less than or equal to 100"),
+        ("target: app1", "target: app1, duration: 5 minutes", 19, "cannot read '5 minutes'"),
+        ("target: app1", "grace: 1s", 19, "a fault needs nodes"),
+        (
             "probe: shop-http, status: failing",
             "probe: shop-htp, status: failing",
             20,

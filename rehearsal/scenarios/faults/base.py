@@ -1,27 +1,66 @@
 """The fault protocol: inject, check it took, revert, check the node is back.
 
 The engine registers ``revert`` on its exit stack *before* calling ``inject``, so a fault
-that half-applied, or a run killed between the two, is still undone.
+that half-applied, or a run killed between the two, is still undone. Faults keep whatever
+their revert needs *inside the node* (backups, firewall chains, marked processes), so
+``rehearsal recover`` in another process can undo them from the journal alone.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from rehearsal.envs.base import Environment
 from rehearsal.models.base import Name, Strict
+from rehearsal.models.durations import Duration
 
 
 class FaultSpec(Strict):
+    """What every fault shares: which nodes it hits, and when."""
+
     type: str
-    target: Name | list[Name] = Field(description="the node (or nodes) to break")
+    target: Name | list[Name] | None = Field(default=None, description="node name(s)")
+    role: Name | None = Field(default=None, description="every node of this role")
+    network: Name | None = Field(default=None, description="every node on this network")
+    label: dict[str, str] | None = Field(default=None, description="nodes with these labels")
+    count: int | None = Field(default=None, ge=1, description="pick this many of the matches")
+    percent: float | None = Field(
+        default=None, gt=0, le=100, description="pick this share of the matches"
+    )
+    seed: int = Field(default=0, description="makes the random pick repeatable")
+    duration: Duration | None = Field(default=None, description="revert after this long")
+    after: Duration = Field(default=0.0, description="inject this long after the step starts")
+    parallel: bool = Field(default=False, description="go on with the next step at once")
+    until: Literal["phase", "end"] = Field(
+        default="phase", description="revert when the phase ends, or at the end of the run"
+    )
+
+    @model_validator(mode="after")
+    def _selects_nodes(self) -> Self:
+        if self.target is None and self.role is None and self.network is None and not self.label:
+            raise ValueError("a fault needs nodes: 'target:', 'role:', 'network:' or 'label:'")
+        if self.count is not None and self.percent is not None:
+            raise ValueError("give 'count:' or 'percent:', not both")
+        return self
 
     @property
     def targets(self) -> list[str]:
+        """The nodes named outright (selection by role, network or label needs a profile)."""
+        if self.target is None:
+            return []
         return [self.target] if isinstance(self.target, str) else list(self.target)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The nodes a fault was resolved to: its targets, and for network faults their peers."""
+
+    targets: tuple[str, ...]
+    peers: tuple[str, ...] = ()
 
 
 class Fault(ABC):
@@ -30,10 +69,21 @@ class Fault(ABC):
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
+    needs: ClassVar[str | None] = None
+    """What a node needs beyond the base image for ``example`` to work (None: nothing)."""
 
-    def __init__(self, spec: FaultSpec, env: Environment) -> None:
+    def __init__(
+        self, spec: FaultSpec, env: Environment, placement: Placement | None = None
+    ) -> None:
         self.spec = spec
         self.env = env
+        self.placement = placement or Placement(tuple(spec.targets))
+        self.notes: list[str] = []
+        """What the journal should know about how the fault was applied."""
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        return self.placement.targets
 
     @abstractmethod
     def inject(self) -> None: ...

@@ -68,6 +68,8 @@ class StepContext:
     run_dir: Path
     random: Random = field(default_factory=Random)
     phase_stack: ExitStack = field(default_factory=ExitStack)
+    phase_faults: ExitStack | None = None
+    """Reverts due when the current phase ends (faults with ``until: phase``)."""
     loads: dict[str, Any] = field(default_factory=dict)
 
     def check_cancelled(self) -> None:
@@ -84,6 +86,7 @@ class Names:
     runbooks: list[str]
     operators: list[str]
     analysts: list[str]
+    profile: Profile | None = None
 
 
 class StepKind(ABC):

@@ -1,4 +1,10 @@
-"""``fault:`` — break something; its revert is on the fault stack before it is injected."""
+"""``fault:`` — break something; its revert is on a fault stack before it is injected.
+
+The stack is the phase's (``until: phase``, the default) or the run's (``until: end``),
+so every fault is undone when its scope ends, on a failed step, on Ctrl-C or SIGTERM,
+or earlier when its ``duration`` runs out. ``after`` delays the injection; with
+``parallel: true`` the step does not wait for it, so several faults run at once.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,12 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Discriminator, Tag, model_validator
 
+from rehearsal.errors import RunCancelled
 from rehearsal.models.base import Strict
-from rehearsal.scenarios.faults import FAULTS, Fault, FaultSpec
+from rehearsal.models.durations import format_duration
+from rehearsal.scenarios.faults import FAULTS, FaultSpec, Placement
+from rehearsal.scenarios.faults.lifecycle import ActiveFault
+from rehearsal.scenarios.faults.targeting import place, problems
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.suggest import did_you_mean
 
@@ -44,63 +54,54 @@ class FaultStep(Strict):
         return value
 
 
+def describe(spec: FaultSpec, placement: Placement) -> str:
+    """What a fault will do and when, in one line (for labels and ``--dry-run``)."""
+    where = ", ".join(placement.targets) or "(no node)"
+    if placement.peers:
+        where += f" <-> {', '.join(placement.peers)}"
+    timing = []
+    if spec.after:
+        timing.append(f"after {format_duration(spec.after)}")
+    if spec.duration is not None:
+        timing.append(f"for {format_duration(spec.duration)}")
+    timing.append("until the end of the run" if spec.until == "end" else "until the phase ends")
+    if spec.parallel:
+        timing.append("in the background")
+    return f"{spec.type} on {where} ({', '.join(timing)})"
+
+
 class FaultKind(StepKind):
     key: ClassVar[str] = "fault"
     Model: ClassVar[type[Strict]] = FaultStep
 
     def label(self, step: FaultStep) -> str:
-        return f"{step.fault.type} on {', '.join(step.fault.targets)}"
+        names = step.fault.targets
+        return f"{step.fault.type} on {', '.join(names) if names else 'selected nodes'}"
 
     def check(self, step: FaultStep, names: Names) -> list[tuple[Loc, str]]:
+        if names.profile is None:
+            return []
         return [
-            (
-                ("fault", "target"),
-                f"unknown node {target!r}"
-                f"{did_you_mean(target, names.nodes)} (targets are nodes of the profile)",
-            )
-            for target in step.fault.targets
-            if target not in names.nodes
+            (("fault", *where), message) for where, message in problems(step.fault, names.profile)
         ]
 
     def run(self, step: FaultStep, phase: PhaseInfo, context: StepContext) -> StepOutcome:
         spec = step.fault
-        fault_id = context.next_fault_id()
-        fault = FAULTS[spec.type](spec, context.env)
-        context.faults.callback(revert, context, fault_id, fault)
-        context.journal.record(
-            "fault.injecting",
-            fault=fault_id,
-            type=spec.type,
-            targets=spec.targets,
-            phase=phase.name,
+        placement = place(spec, context.profile)
+        fault = FAULTS[spec.type](spec, context.env, placement)
+        active = ActiveFault(
+            context.next_fault_id(), fault, context.journal, phase.name, context.finding
         )
-        fault.inject()
-        injected = fault.is_injected()
-        context.journal.record(
-            "fault.injected",
-            fault=fault_id,
-            type=spec.type,
-            targets=spec.targets,
-            phase=phase.name,
-            verified=injected,
-        )
-        where = f"{spec.type} on {', '.join(spec.targets)}"
-        if not injected:
+        scope = context.faults if spec.until == "end" else context.phase_faults or context.faults
+        scope.callback(active.revert)
+        where = describe(spec, placement)
+        if spec.parallel:
+            active.inject_later(spec.after, spec.duration)
+            return StepOutcome("passed", f"started: {where}")
+        if spec.after and context.cancelled.wait(spec.after):
+            raise RunCancelled("the run was cancelled")
+        if not active.inject():
             return StepOutcome("failed", f"{where} did not take")
+        if spec.duration is not None:
+            active.revert_after(spec.duration)
         return StepOutcome("passed", where)
-
-
-def revert(context: StepContext, fault_id: str, fault: Fault) -> None:
-    context.journal.record("fault.reverting", fault=fault_id)
-    try:
-        fault.revert()
-        ok = fault.is_reverted()
-    except Exception as error:
-        context.journal.record(
-            "fault.reverted",
-            fault=fault_id,
-            status="failed",
-            detail=f"{type(error).__name__}: {error}",
-        )
-        raise
-    context.journal.record("fault.reverted", fault=fault_id, status="reverted" if ok else "failed")

@@ -1,0 +1,35 @@
+"""``rehearsal run --dry-run``: what the run would do, with every fault's nodes resolved.
+
+Nothing is built and Docker is not asked anything: this reads the plan only.
+"""
+
+from __future__ import annotations
+
+from rehearsal.models.loading import Plan
+from rehearsal.models.scenario import step_key
+from rehearsal.scenarios.faults.targeting import place
+from rehearsal.scenarios.steps import STEPS, FaultStep
+from rehearsal.scenarios.steps.fault import describe
+
+
+def dry_run(plan: Plan) -> list[str]:
+    scenario, profile = plan.scenario, plan.profile
+    title = scenario.title or plan.scenario_path.stem
+    lines = [
+        f"{title}: {scenario.kind} against {profile.customer.name} "
+        f"({len(profile.nodes)} nodes); dry run, nothing is changed",
+        f"steady state: {', '.join(scenario.steady_state)}",
+    ]
+    for index, phase in enumerate(scenario.phases):
+        lines.append(
+            f"phase {index + 1}: {phase.name} (operator {phase.operator}, analyst {phase.analyst})"
+        )
+        for number, step in enumerate(phase.steps):
+            if isinstance(step, FaultStep):
+                text = f"inject {describe(step.fault, place(step.fault, profile))}"
+            else:
+                key = step_key(step)
+                assert key is not None
+                text = STEPS[key].label(step)
+            lines.append(f"  {number + 1}. {text}")
+    return lines

@@ -1,0 +1,253 @@
+"""The node runs short of something: CPU, memory, disk space, inodes.
+
+Stressors are processes started in the node with a marker in their command line
+(``rehearsal-stress-<tag>``), so revert and ``rehearsal recover`` find and end exactly them.
+Disk and inode fillers are one file or folder with a marked name, removed on revert.
+Slow disk I/O is not offered: a container cannot throttle its own block device here
+(cgroup I/O limits are set from outside, and the root file system is fuse-overlayfs).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from rehearsal.envs.base import Environment
+from rehearsal.errors import FaultFailure
+from rehearsal.scenarios.faults.base import Fault, FaultSpec
+from rehearsal.scenarios.faults.node import attempt, run, spawn, tag
+from rehearsal.scenarios.faults.processes import ProcessMatch, alive, signal
+
+_BUSY = "while :; do :; done"
+_HOLD = """
+import sys, time
+block = bytearray(int(sys.argv[1]) * 1024 * 1024)
+for i in range(0, len(block), 4096):
+    block[i] = 1
+while True:
+    time.sleep(3600)
+"""
+_FILL_INODES = """
+import os, sys
+folder, wanted = sys.argv[1], int(sys.argv[2])
+os.makedirs(folder, exist_ok=True)
+made = 0
+try:
+    while made < wanted:
+        open(os.path.join(folder, str(made)), "w").close()
+        made += 1
+except OSError:
+    pass
+print(made)
+"""
+
+
+def _marker(fault: Fault) -> str:
+    return f"rehearsal-stress-{tag(fault.kind, fault.spec.model_dump_json())}"
+
+
+def _stressors(fault: Fault, node: str) -> list[str]:
+    pids = ProcessMatch(pattern=_marker(fault)).pids(fault.env, node)
+    return pids if alive(fault.env, node, pids) else []
+
+
+def _stop_stressors(fault: Fault) -> None:
+    for node in fault.targets:
+        if fault.env.node_running(node):
+            signal(fault.env, node, _stressors(fault, node), "SIGKILL")
+
+
+class ResourceCpuSpec(FaultSpec):
+    type: Literal["resource.cpu"]
+    workers: int = Field(default=1, ge=1, le=64, description="busy loops, one core each")
+
+
+class ResourceCpu(Fault):
+    """Busy loops that each keep one core busy for as long as the fault lasts."""
+
+    kind: ClassVar[str] = "resource.cpu"
+    Spec: ClassVar[type[FaultSpec]] = ResourceCpuSpec
+    example: ClassVar[dict[str, Any]] = {"type": "resource.cpu", "target": "n1", "workers": 1}
+
+    def inject(self) -> None:
+        assert isinstance(self.spec, ResourceCpuSpec)
+        for node in self.targets:
+            for _ in range(self.spec.workers - len(_stressors(self, node))):
+                run(self.env, node, spawn(["sh", "-c", _BUSY, _marker(self)]))
+
+    def is_injected(self) -> bool:
+        assert isinstance(self.spec, ResourceCpuSpec)
+        wanted = self.spec.workers
+        return all(len(_stressors(self, node)) >= wanted for node in self.targets)
+
+    def revert(self) -> None:
+        _stop_stressors(self)
+
+    def is_reverted(self) -> bool:
+        return not any(_stressors(self, node) for node in self.targets)
+
+
+class ResourceMemorySpec(FaultSpec):
+    type: Literal["resource.memory"]
+    megabytes: int = Field(ge=1, le=65536, description="memory to allocate and touch")
+
+
+class ResourceMemory(Fault):
+    """One process that allocates and touches ``megabytes`` of memory, then holds it."""
+
+    kind: ClassVar[str] = "resource.memory"
+    Spec: ClassVar[type[FaultSpec]] = ResourceMemorySpec
+    example: ClassVar[dict[str, Any]] = {"type": "resource.memory", "target": "n1", "megabytes": 64}
+
+    def inject(self) -> None:
+        assert isinstance(self.spec, ResourceMemorySpec)
+        for node in self.targets:
+            if not _stressors(self, node):
+                argv = ["python3", "-c", _HOLD, str(self.spec.megabytes), _marker(self)]
+                run(self.env, node, spawn(argv))
+
+    def _resident_mb(self, node: str) -> float:
+        pids = _stressors(self, node)
+        if not pids:
+            return 0.0
+        kilobytes = attempt(self.env, node, ["ps", "-o", "rss=", "-p", ",".join(pids)]).output
+        return sum(int(value) for value in kilobytes.split()) / 1024
+
+    def is_injected(self) -> bool:
+        assert isinstance(self.spec, ResourceMemorySpec)
+        wanted = self.spec.megabytes * 0.9
+        return all(self._resident_mb(node) >= wanted for node in self.targets)
+
+    def revert(self) -> None:
+        _stop_stressors(self)
+
+    def is_reverted(self) -> bool:
+        return not any(_stressors(self, node) for node in self.targets)
+
+
+def usage(env: Environment, node: str, path: str, inodes: bool = False) -> tuple[int, int]:
+    """(used, total) of the file system holding ``path``: bytes, or inodes."""
+    argv = ["df", "-P", "-i", path] if inodes else ["df", "-P", "-B1", path]
+    fields = run(env, node, argv).splitlines()[-1].split()
+    return int(fields[2]), int(fields[1])
+
+
+class ResourceDiskFillSpec(FaultSpec):
+    type: Literal["resource.disk-fill"]
+    path: str = Field(
+        default="/", pattern=r"^/[^\x00]*$", description="a folder on the file system"
+    )
+    fill: float = Field(default=95, gt=0, le=100, description="percent used when the fault is on")
+    max_megabytes: int = Field(
+        default=1024, ge=1, description="refuse to write more than this (a guard for shared disks)"
+    )
+
+
+class ResourceDiskFill(Fault):
+    """One preallocated file that brings the file system to ``fill`` percent used.
+
+    The root file system of a container is often the host's disk: ``max_megabytes`` keeps
+    a large disk from being filled by mistake (point ``path`` at a small volume instead).
+    """
+
+    kind: ClassVar[str] = "resource.disk-fill"
+    Spec: ClassVar[type[FaultSpec]] = ResourceDiskFillSpec
+    example: ClassVar[dict[str, Any]] = {
+        "type": "resource.disk-fill",
+        "target": "n1",
+        "path": "/dev/shm",
+        "fill": 90,
+    }
+
+    def _file(self) -> str:
+        assert isinstance(self.spec, ResourceDiskFillSpec)
+        return f"{self.spec.path.rstrip('/')}/.{_marker(self)}"
+
+    def inject(self) -> None:
+        spec = self.spec
+        assert isinstance(spec, ResourceDiskFillSpec)
+        for node in self.targets:
+            used, total = usage(self.env, node, spec.path)
+            needed = int(total * spec.fill / 100) - used
+            if needed > spec.max_megabytes * 1024 * 1024:
+                raise FaultFailure(
+                    f"{node}: filling {spec.path} to {spec.fill:g}% needs {needed >> 20} MB, more "
+                    f"than max_megabytes ({spec.max_megabytes}); raise it or use a smaller volume"
+                )
+            if needed <= 0:
+                self.notes.append(f"{node}: {spec.path} was already {used * 100 // total}% full")
+                continue
+            run(self.env, node, ["fallocate", "-l", str(needed), self._file()])
+
+    def is_injected(self) -> bool:
+        spec = self.spec
+        assert isinstance(spec, ResourceDiskFillSpec)
+        for node in self.targets:
+            used, total = usage(self.env, node, spec.path)
+            if used * 100 < (spec.fill - 1) * total:
+                return False
+        return True
+
+    def revert(self) -> None:
+        for node in self.targets:
+            run(self.env, node, ["rm", "-f", "--", self._file()])
+
+    def is_reverted(self) -> bool:
+        return not any(
+            attempt(self.env, node, ["test", "-e", self._file()]).ok for node in self.targets
+        )
+
+
+class ResourceInodesSpec(FaultSpec):
+    type: Literal["resource.inodes"]
+    path: str = Field(default="/tmp", pattern=r"^/[^\x00]*$", description="a folder to fill")
+    files: int = Field(
+        default=100_000, ge=1, le=5_000_000, description="most files to make (the bound)"
+    )
+
+
+class ResourceInodes(Fault):
+    """Empty files until the file system has no inode left or ``files`` were made."""
+
+    kind: ClassVar[str] = "resource.inodes"
+    Spec: ClassVar[type[FaultSpec]] = ResourceInodesSpec
+    example: ClassVar[dict[str, Any]] = {
+        "type": "resource.inodes",
+        "target": "n1",
+        "path": "/dev/shm",
+        "files": 2000,
+    }
+    _made: dict[str, int] = {}
+
+    def _folder(self) -> str:
+        assert isinstance(self.spec, ResourceInodesSpec)
+        return f"{self.spec.path.rstrip('/')}/.{_marker(self)}"
+
+    def inject(self) -> None:
+        assert isinstance(self.spec, ResourceInodesSpec)
+        wanted = str(self.spec.files)
+        self._made = {
+            node: int(
+                run(self.env, node, ["python3", "-c", _FILL_INODES, self._folder(), wanted], 300)
+            )
+            for node in self.targets
+        }
+        for node, made in self._made.items():
+            if made < self.spec.files:
+                self.notes.append(f"{node}: out of inodes after {made} files")
+
+    def is_injected(self) -> bool:
+        return all(
+            made > 0 and attempt(self.env, node, ["test", "-d", self._folder()]).ok
+            for node, made in self._made.items()
+        )
+
+    def revert(self) -> None:
+        for node in self.targets:
+            run(self.env, node, ["rm", "-rf", "--", self._folder()], 300)
+
+    def is_reverted(self) -> bool:
+        return not any(
+            attempt(self.env, node, ["test", "-e", self._folder()]).ok for node in self.targets
+        )

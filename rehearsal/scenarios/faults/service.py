@@ -1,0 +1,134 @@
+"""A service is down: stopped by hand, or unable to start because its configuration broke.
+
+Services are SysV services driven through ``/etc/init.d/NAME``, as the nodes boot them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from rehearsal.envs.base import CommandResult, Environment
+from rehearsal.errors import FaultFailure
+from rehearsal.models.base import Name
+from rehearsal.scenarios.faults import files
+from rehearsal.scenarios.faults.base import Fault, FaultSpec
+from rehearsal.scenarios.faults.node import attempt, run, sh
+
+SERVICE_TIMEOUT_S = 60.0
+BAD_LINE = "rehearsal-broke-this-file {"
+_BREAK = 'case "$2" in move-aside) rm -f -- "$1" ;; *) printf "%s\\n" "$3" >> "$1" ;; esac'
+
+
+def service_run(env: Environment, node: str, service: str, action: str) -> CommandResult:
+    return attempt(env, node, [f"/etc/init.d/{service}", action], SERVICE_TIMEOUT_S)
+
+
+def service_ok(env: Environment, node: str, service: str) -> bool:
+    return service_run(env, node, service, "status").ok
+
+
+class ServiceStopSpec(FaultSpec):
+    type: Literal["service.stop"]
+    service: Name = Field(description="the SysV service (/etc/init.d/NAME)")
+
+
+class ServiceStop(Fault):
+    """``/etc/init.d/NAME stop``; revert starts it (or the node, if the service was its
+    main process and the node stopped with it)."""
+
+    kind: ClassVar[str] = "service.stop"
+    Spec: ClassVar[type[FaultSpec]] = ServiceStopSpec
+    example: ClassVar[dict[str, Any]] = {"type": "service.stop", "target": "n1", "service": "ssh"}
+
+    def inject(self) -> None:
+        assert isinstance(self.spec, ServiceStopSpec)
+        for node in self.targets:
+            result = service_run(self.env, node, self.spec.service, "stop")
+            if not result.ok and self.env.node_running(node):
+                raise FaultFailure(f"{node}: {self.spec.service} stop failed: {result.output}")
+
+    def is_injected(self) -> bool:
+        assert isinstance(self.spec, ServiceStopSpec)
+        return all(
+            not self.env.node_running(node) or not service_ok(self.env, node, self.spec.service)
+            for node in self.targets
+        )
+
+    def revert(self) -> None:
+        assert isinstance(self.spec, ServiceStopSpec)
+        for node in self.targets:
+            if self.env.node_running(node) and not service_ok(self.env, node, self.spec.service):
+                service_run(self.env, node, self.spec.service, "start")
+            if not self.env.node_running(node):  # it was the node's main process
+                self.env.start_node(node)
+
+    def is_reverted(self) -> bool:
+        assert isinstance(self.spec, ServiceStopSpec)
+        return all(
+            self.env.node_running(node) and service_ok(self.env, node, self.spec.service)
+            for node in self.targets
+        )
+
+
+class ServiceBrokenStartSpec(FaultSpec):
+    type: Literal["service.broken-start"]
+    service: Name = Field(description="the SysV service (/etc/init.d/NAME)")
+    file: str = Field(pattern=r"^/[^\x00]*$", description="absolute path of a file it needs")
+    how: Literal["bad-line", "move-aside"] = "bad-line"
+    line: str = Field(default=BAD_LINE, max_length=1000, description="the line bad-line adds")
+
+
+class ServiceBrokenStart(Fault):
+    """Breaks a file the service needs, then restarts it. A service whose init script checks
+    its configuration first refuses the restart and keeps running the old one; the fault
+    has taken either way (journal notes say which). Revert puts the file back, starts it."""
+
+    kind: ClassVar[str] = "service.broken-start"
+    Spec: ClassVar[type[FaultSpec]] = ServiceBrokenStartSpec
+    example: ClassVar[dict[str, Any]] = {
+        "type": "service.broken-start",
+        "target": "n1",
+        "service": "ssh",
+        "file": "/etc/ssh/sshd_config",
+    }
+    _refused: set[str] = set()
+
+    def inject(self) -> None:
+        spec = self.spec
+        assert isinstance(spec, ServiceBrokenStartSpec)
+        self._refused = set()
+        for node in self.targets:
+            files.save(self.env, node, spec.file, self.kind)
+            run(self.env, node, sh(_BREAK, spec.file, spec.how, spec.line))
+            if not service_run(self.env, node, spec.service, "restart").ok:
+                self._refused.add(node)
+            if service_ok(self.env, node, spec.service):
+                self.notes.append(
+                    f"{node}: {spec.service} refused to restart on the broken file and keeps "
+                    "running its old configuration"
+                )
+
+    def is_injected(self) -> bool:
+        assert isinstance(self.spec, ServiceBrokenStartSpec)
+        return all(
+            files.saved(self.env, node, self.spec.file, self.kind)
+            and (node in self._refused or not service_ok(self.env, node, self.spec.service))
+            for node in self.targets
+        )
+
+    def revert(self) -> None:
+        assert isinstance(self.spec, ServiceBrokenStartSpec)
+        for node in self.targets:
+            files.restore(self.env, node, self.spec.file, self.kind)
+            if not service_ok(self.env, node, self.spec.service):
+                service_run(self.env, node, self.spec.service, "start")
+
+    def is_reverted(self) -> bool:
+        assert isinstance(self.spec, ServiceBrokenStartSpec)
+        return all(
+            not files.saved(self.env, node, self.spec.file, self.kind)
+            and service_ok(self.env, node, self.spec.service)
+            for node in self.targets
+        )

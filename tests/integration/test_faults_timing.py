@@ -1,0 +1,180 @@
+"""Faults in a running scenario: timed, scoped to a phase or the run, in the background,
+and always reverted — also when the run is cancelled or interrupted with Ctrl-C, and by
+``rehearsal recover`` after a run died without reverting."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rehearsal.envs.docker import DockerEnvironment
+from rehearsal.errors import RunCancelled
+from rehearsal.journal import Journal, read_journal
+from rehearsal.models.profile import Profile
+from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.engine import Engine
+from tests.integration.conftest import HTTP_PORT, http_get, run_dir_of
+
+pytestmark = pytest.mark.docker
+
+PROFILE = Profile.model_validate(
+    {
+        "customer": {"name": "Test"},
+        "business": {"targets": {"rto": "1m"}},
+        "nodes": [
+            {"name": "n1", "role": "web", "networks": ["front"], "labels": {"tier": "front"}},
+            {"name": "n2", "role": "web", "networks": ["front", "back"]},
+            {"name": "n3", "role": "store", "networks": ["back"]},
+        ],
+        "networks": [{"name": "front"}, {"name": "back", "internal": True}],
+        "probes": [{"name": "n1-http", "tcp": {"host": "n1", "port": HTTP_PORT}, "interval": 0.2}],
+    }
+)
+
+
+def _scenario(*phases: list[dict[str, Any]]) -> Scenario:
+    return Scenario.model_validate(
+        {
+            "kind": "rehearsal",
+            "profile": "-",
+            "team": {"operators": [{"name": "o"}], "analysts": [{"name": "a"}]},
+            "steady_state": ["n1-http"],
+            "steady_state_timeout": 10,
+            "phases": [
+                {"name": f"p{i + 1}", "operator": "o", "analyst": "a", "steps": steps}
+                for i, steps in enumerate(phases)
+            ],
+        }
+    )
+
+
+def _order(events: list[dict[str, Any]]) -> list[str]:
+    """The journal as 'event:fault-or-phase' words, to check what happened before what."""
+    return [
+        f"{e['event']}:{e.get('fault') or e.get('phase')}"
+        for e in events
+        if e["event"]
+        in (
+            "fault.injected",
+            "fault.reverting",
+            "fault.reverted",
+            "phase.started",
+            "phase.finished",
+        )
+    ]
+
+
+def _healthy(nodes: DockerEnvironment) -> None:
+    assert all(nodes.node_state(node) == "running" for node in nodes.nodes())
+    assert http_get(nodes.address("n1")) is not None
+    for node in nodes.nodes():
+        chains = nodes.exec(node, ["sh", "-c", "iptables-save; iptables-save -t nat"], 10)
+        assert "REHEARSAL-" not in chains.output, node
+
+
+def test_duration_phase_and_run_scopes(nodes: DockerEnvironment, tmp_path: Path) -> None:
+    scenario = _scenario(
+        [
+            {
+                "fault": {
+                    "type": "network.port-block",
+                    "target": "n1",
+                    "port": HTTP_PORT,
+                    "duration": "1s",
+                }
+            },
+            {"wait": {"until": {"probe": "n1-http", "status": "failing"}, "timeout": "5s"}},
+            {"wait": {"until": {"probe": "n1-http", "status": "passing"}, "timeout": "5s"}},
+            {
+                "fault": {
+                    "type": "container.pause",
+                    "role": "store",
+                    "parallel": True,
+                    "after": "300ms",
+                }
+            },
+            {"fault": {"type": "network.dns", "label": {"tier": "front"}, "until": "end"}},
+            {"wait": {"for": "1s"}},
+        ],
+        [{"wait": {"for": "200ms"}}],
+    )
+    with Journal(tmp_path) as journal:
+        Engine(scenario, PROFILE, nodes, journal).run()
+    events = read_journal(tmp_path)
+    order = _order(events)
+    injecting = {e["fault"]: e["targets"] for e in events if e["event"] == "fault.injecting"}
+    assert injecting == {"F1": ["n1"], "F2": ["n3"], "F3": ["n1"]}
+    assert order.index("fault.reverting:F1") < order.index("fault.injected:F2")
+    assert order.index("fault.reverted:F2") < order.index("phase.started:p2")
+    assert order.index("fault.reverted:F3") > order.index("phase.started:p2")
+    statuses = {e["fault"]: e["status"] for e in events if e["event"] == "fault.reverted"}
+    assert statuses == {"F1": "reverted", "F2": "reverted", "F3": "reverted"}
+    _healthy(nodes)
+
+
+@pytest.mark.parametrize("how", ["cancelled", "ctrl-c"])
+def test_interrupted_run_restores_every_node(
+    nodes: DockerEnvironment, tmp_path: Path, how: str
+) -> None:
+    scenario = _scenario(
+        [
+            {"fault": {"type": "network.partition", "target": "n1", "until": "end"}},
+            {"fault": {"type": "container.pause", "target": "n3", "parallel": True}},
+            {"fault": {"type": "resource.cpu", "target": "n2"}},
+            {"wait": {"for": "1m"}},
+        ]
+    )
+    engine = Engine(scenario, PROFILE, nodes, Journal(tmp_path))
+
+    def interrupt() -> None:
+        if how == "cancelled":
+            engine.cancelled.set()
+        else:
+            _thread.interrupt_main()
+
+    timer = threading.Timer(4.0, interrupt)
+    timer.start()
+    with pytest.raises(RunCancelled if how == "cancelled" else KeyboardInterrupt):
+        engine.run()
+    timer.cancel()
+    engine.journal.close()
+    events = read_journal(tmp_path)
+    assert len([e for e in events if e["event"] == "fault.injected"]) == 3
+    assert [e["status"] for e in events if e["event"] == "fault.reverted"] == ["reverted"] * 3
+    _healthy(nodes)
+    assert not nodes.exec("n2", ["pgrep", "-f", "[r]ehearsal-stress"], 5).ok
+
+
+def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
+    import docker
+
+    from rehearsal.recovery import recover
+    from rehearsal.scenarios.faults import FAULTS
+    from rehearsal.scenarios.faults.lifecycle import ActiveFault
+
+    run_dir = run_dir_of(nodes)
+    specs = [
+        {"type": "network.isolate", "target": "n1"},
+        {"type": "container.pause", "target": "n3"},
+        {"type": "network.latency", "target": "n2", "delay": 100, "port": HTTP_PORT},
+    ]
+    with Journal(run_dir) as journal:
+        journal.record("run.started", run_id=nodes.run_id)
+        for number, raw in enumerate(specs):
+            kind = FAULTS[raw["type"]]
+            fault = kind(kind.Spec.model_validate(raw), nodes)
+            ActiveFault(f"F{number + 1}", fault, journal, "p1", lambda *_: None).inject()
+    assert nodes.node_state("n3") == "paused"
+
+    recovered = recover(docker.from_env(), run_dir, force=True)
+    assert [(item.fault, item.error) for item in recovered] == [
+        ("F1", None),
+        ("F2", None),
+        ("F3", None),
+    ]
+    _healthy(nodes)
+    assert not recover(docker.from_env(), run_dir, force=True), "nothing left the second time"
