@@ -151,7 +151,7 @@ def run(
         if dry_run:
             from rehearsal.dryrun import dry_run as describe_plan
 
-            for line in describe_plan(plan):
+            for line in describe_plan(plan, seed):
                 out.print(line, markup=False, highlight=False)
             return
         from rehearsal.envs.docker import docker_client

@@ -12,13 +12,16 @@ from rehearsal.scenarios.steps import STEPS, FaultStep
 from rehearsal.scenarios.steps.fault import describe
 
 
-def dry_run(plan: Plan) -> list[str]:
+def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
+    """What the run would do; random picks use ``seed`` (else the scenario's), as the run would."""
     scenario, profile = plan.scenario, plan.profile
+    run_seed = seed if seed is not None else (scenario.seed or 0)
     title = scenario.title or plan.scenario_path.stem
     lines = [
         f"{title}: {scenario.kind} against {profile.customer.name} "
         f"({len(profile.nodes)} nodes); dry run, nothing is changed",
         f"steady state: {', '.join(scenario.steady_state)}",
+        f"random picks use seed {run_seed} (a run without --seed or seed: draws and records one)",
     ]
     for index, phase in enumerate(scenario.phases):
         lines.append(
@@ -26,7 +29,7 @@ def dry_run(plan: Plan) -> list[str]:
         )
         for number, step in enumerate(phase.steps):
             if isinstance(step, FaultStep):
-                text = f"inject {describe(step.fault, place(step.fault, profile))}"
+                text = f"inject {describe(step.fault, place(step.fault, profile, run_seed))}"
             else:
                 key = step_key(step)
                 assert key is not None

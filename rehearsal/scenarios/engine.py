@@ -87,6 +87,7 @@ class Engine:
                     self.answerer,
                     self.run_dir,
                     Random(self.seed),
+                    self.seed,
                 )
                 if self.scenario.symptom is not None:
                     self._symptom = SymptomWatch(self.scenario.symptom, context)

@@ -31,7 +31,10 @@ class FaultSpec(Strict):
     percent: float | None = Field(
         default=None, gt=0, le=100, description="pick this share of the matches"
     )
-    seed: int = Field(default=0, description="makes the random pick repeatable")
+    seed: int | None = Field(
+        default=None,
+        description="makes the random pick repeatable; default: the run's seed (--seed)",
+    )
     duration: Duration | None = Field(default=None, description="revert after this long")
     after: Duration = Field(default=0.0, description="inject this long after the step starts")
     parallel: bool = Field(default=False, description="go on with the next step at once")

@@ -55,17 +55,20 @@ def matching(selector: Any, nodes: list[NodeFacts]) -> list[str]:
     ]
 
 
-def pick(matches: list[str], spec: FaultSpec) -> list[str]:
+def pick(matches: list[str], spec: FaultSpec, run_seed: int = 0) -> list[str]:
+    """``count``/``percent`` of the matches, chosen by the fault's seed or else the run's, so
+    an attempt replayed with the same ``--seed`` breaks the same nodes."""
     if spec.count is None and spec.percent is None:
         return matches
     wanted = spec.count or math.ceil(len(matches) * (spec.percent or 0) / 100)
-    chosen = random.Random(spec.seed).sample(sorted(matches), min(wanted, len(matches)))
+    seed = spec.seed if spec.seed is not None else run_seed
+    chosen = random.Random(seed).sample(sorted(matches), min(wanted, len(matches)))
     return [name for name in matches if name in chosen]
 
 
-def place(spec: FaultSpec, profile: Profile) -> Placement:
+def place(spec: FaultSpec, profile: Profile, run_seed: int = 0) -> Placement:
     nodes = node_facts(profile)
-    targets = pick(matching(spec, nodes), spec)
+    targets = pick(matching(spec, nodes), spec, run_seed)
     peers = getattr(spec, "peers", None)
     chosen = [] if peers is None else [n for n in matching(peers, nodes) if n not in targets]
     return Placement(tuple(targets), tuple(chosen))

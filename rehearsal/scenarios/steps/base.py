@@ -67,6 +67,7 @@ class StepContext:
     answerer: Answerer
     run_dir: Path
     random: Random = field(default_factory=Random)
+    seed: int = 0
     phase_stack: ExitStack = field(default_factory=ExitStack)
     phase_faults: ExitStack | None = None
     """Reverts due when the current phase ends (faults with ``until: phase``)."""

@@ -87,7 +87,7 @@ class FaultKind(StepKind):
 
     def run(self, step: FaultStep, phase: PhaseInfo, context: StepContext) -> StepOutcome:
         spec = step.fault
-        placement = place(spec, context.profile)
+        placement = place(spec, context.profile, context.seed)
         fault = FAULTS[spec.type](spec, context.env, placement)
         active = ActiveFault(
             context.next_fault_id(), fault, context.journal, phase.name, context.finding
