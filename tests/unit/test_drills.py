@@ -20,6 +20,7 @@ def _drills(tmp_path: Path, text: str) -> Path:
 def test_scenarios_are_found_for_the_launch_form() -> None:
     assert scenario_files(EXAMPLES) == [
         "webshop/drill-app-node-loss.yaml",
+        "webshop/drill-db-failover.yaml",
         "webshop/repro-pool-exhaustion.yaml",
     ]
 
