@@ -58,7 +58,12 @@ def _detect(env: DockerEnvironment, interval_s: float, journal_dir: Path) -> tup
     probe = HttpProbe(HttpCheck(url=url, timeout=TIMEOUT_S), env)
     exited: list[float] = []
     curl = _curl_loop(url, interval_s)
-    waiter = threading.Thread(target=lambda: (curl.wait(60), exited.append(time.monotonic())))
+
+    def wait_for_curl() -> None:
+        curl.wait(60)
+        exited.append(time.monotonic())
+
+    waiter = threading.Thread(target=wait_for_curl)
     waiter.start()
     journal = Journal(journal_dir)
     try:

@@ -103,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         " (--quick)" if args.quick else ""
     )
     render(figures, title, console)
-    for name, error in errors.items():
-        console.print(f"[red]{name} failed:[/] {error}", highlight=False)
+    for name, message in errors.items():
+        console.print(f"[red]{name} failed:[/] {message}", highlight=False)
     meta = {
         "started_at": started.isoformat(),
         "duration_s": round(duration, 1),
