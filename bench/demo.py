@@ -21,6 +21,7 @@ from rehearsal.envs.docker import docker_client, remove_run
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "webshop" / "drill-app-node-loss.yaml"
 TARGET_S = 60.0
+LOG = "drill.log"
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,10 @@ class DrillRun:
 
 
 def start(out: Path) -> subprocess.Popen[bytes]:
+    """Start a drill writing into ``out``; what it prints goes to ``out/drill.log``."""
     argv = ["python3", "-m", "bench.drill", "run", str(SCENARIO), "--out", str(out)]
-    return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with (out / LOG).open("wb") as log:
+        return subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
 def finish(process: subprocess.Popen[bytes], started: float, out: Path) -> DrillRun:
@@ -43,12 +46,13 @@ def finish(process: subprocess.Popen[bytes], started: float, out: Path) -> Drill
         process.kill()
         client = docker_client()
         for run_dir in out.iterdir():
-            if run_dir.name.startswith("bench-"):
+            if run_dir.is_dir() and run_dir.name.startswith("bench-"):
                 remove_run(client, run_dir.name)
     elapsed = time.monotonic() - started
     run_dirs = [path for path in out.iterdir() if (path / "results.json").is_file()]
     if len(run_dirs) != 1:
-        raise RuntimeError(f"the drill (exit {code}) left no single run folder in {out}")
+        said = (out / LOG).read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the drill (exit {code}) left no single run folder in {out}:\n{said}")
     return DrillRun(elapsed, code, run_dirs[0])
 
 

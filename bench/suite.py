@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
         prog="bench/run",
         description="Run rehearsal's benchmarks against same-run baselines (plain docker run, "
         "docker-compose, ansible-playbook, docker stop/rm) and print one table. Only the "
-        "Docker resources the benchmarks create (labelled rehearsal.run=bench-…) are touched.",
+        "containers and networks the benchmarks create (labelled rehearsal.run=bench-…) are "
+        "removed; images are left alone unless --cold.",
     )
     parse.add_argument("--quick", action="store_true", help="fewer sizes and repeats")
     parse.add_argument(
