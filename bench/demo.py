@@ -42,13 +42,13 @@ def finish(process: subprocess.Popen[bytes], started: float, out: Path) -> Drill
     """Wait for a drill; whatever happened, remove anything its run left behind."""
     try:
         code = process.wait(timeout=600)
+        elapsed = time.monotonic() - started
     finally:
         process.kill()
         client = docker_client()
         for run_dir in out.iterdir():
             if run_dir.is_dir() and run_dir.name.startswith("bench-"):
                 remove_run(client, run_dir.name)
-    elapsed = time.monotonic() - started
     run_dirs = [path for path in out.iterdir() if (path / "results.json").is_file()]
     if len(run_dirs) != 1:
         said = (out / LOG).read_text(errors="replace")[-2000:]
