@@ -66,6 +66,8 @@ def _flow(out: Path) -> float:
 
 
 def measure(options: Options) -> list[Figure]:
+    import rehearsal.flows  # noqa: F401  (Prefect settings as a real run has them, set first)
+
     out = options.workdir / "prefect"
     first, warm = _timed_noop_flow(0), _timed_noop_flow(0)
     with_tasks = min(_timed_noop_flow(TASKS) for _ in range(2))
