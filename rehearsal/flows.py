@@ -16,6 +16,9 @@ from uuid import UUID
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect gives its temporary server 20 s to answer; on a busy 2-core machine it needs more,
+# and a CLI run would then fail before building anything (seen with three runs at once).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (

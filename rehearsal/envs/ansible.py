@@ -47,6 +47,26 @@ def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
     }
 
 
+def settings(playbook: Path, hosts: int) -> dict[str, str]:
+    """Ansible's environment for a converge: one fork a node, pipelining, kept-open SSH.
+
+    The ControlPath folder is per process, so concurrent runs never share a master
+    connection to an address that another run's node may hold now.
+    """
+    return {
+        "ANSIBLE_ROLES_PATH": str(playbook.parent.resolve() / "roles"),
+        "ANSIBLE_HOST_KEY_CHECKING": "False",
+        "ANSIBLE_PIPELINING": "True",
+        "ANSIBLE_FORKS": str(max(5, hosts)),
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path("/tmp") / f"rh-cp-{os.getpid()}"),
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=120s "
+        "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_NOCOLOR": "True",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+    }
+
+
 def run_playbook(
     playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
 ) -> ConvergeReport:
@@ -57,23 +77,11 @@ def run_playbook(
 
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    control_dir = Path("/tmp") / f"rh-cp-{os.getpid()}"
     runner = ansible_runner.run(
         private_data_dir=str(workdir),
         playbook=str(playbook.resolve()),
         inventory=inventory(hosts, private_key),
-        envvars={
-            "ANSIBLE_ROLES_PATH": str(playbook.parent.resolve() / "roles"),
-            "ANSIBLE_HOST_KEY_CHECKING": "False",
-            "ANSIBLE_PIPELINING": "True",
-            "ANSIBLE_FORKS": str(max(5, len(hosts))),
-            "ANSIBLE_SSH_CONTROL_PATH_DIR": str(control_dir),
-            "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=120s "
-            "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
-            "ANSIBLE_RETRY_FILES_ENABLED": "False",
-            "ANSIBLE_NOCOLOR": "True",
-            "ANSIBLE_DEPRECATION_WARNINGS": "False",
-        },
+        envvars=settings(playbook, len(hosts)),
         quiet=True,
         timeout=1800,
         # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and

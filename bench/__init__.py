@@ -1,0 +1,1 @@
+"""Benchmarks of rehearsal against what a user would do by hand, measured in the same run."""

@@ -1,0 +1,82 @@
+"""The demo drill end to end, warm, as a user runs it: ``rehearsal run`` in a new process.
+
+It runs through ``bench.drill`` (the real CLI with a ``bench-`` run id), so the time
+includes interpreter start, imports, Prefect's ephemeral server, images, converge, the
+scenario, teardown and the reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.options import Options
+from bench.table import Figure
+from rehearsal.envs.docker import docker_client, remove_run
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "examples" / "webshop" / "drill-app-node-loss.yaml"
+TARGET_S = 60.0
+LOG = "drill.log"
+
+
+@dataclass(frozen=True)
+class DrillRun:
+    seconds: float
+    exit_code: int
+    run_dir: Path
+
+
+def start(out: Path) -> subprocess.Popen[bytes]:
+    """Start a drill writing into ``out``; what it prints goes to ``out/drill.log``."""
+    argv = ["python3", "-m", "bench.drill", "run", str(SCENARIO), "--out", str(out)]
+    with (out / LOG).open("wb") as log:
+        return subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def finish(process: subprocess.Popen[bytes], started: float, out: Path) -> DrillRun:
+    """Wait for a drill; whatever happened, remove anything its run left behind."""
+    try:
+        code = process.wait(timeout=600)
+        elapsed = time.monotonic() - started
+    finally:
+        process.kill()
+        client = docker_client()
+        for run_dir in out.iterdir():
+            if run_dir.is_dir() and run_dir.name.startswith("bench-"):
+                remove_run(client, run_dir.name)
+    run_dirs = [path for path in out.iterdir() if (path / "results.json").is_file()]
+    if len(run_dirs) != 1:
+        said = (out / LOG).read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the drill (exit {code}) left no single run folder in {out}:\n{said}")
+    return DrillRun(elapsed, code, run_dirs[0])
+
+
+def status(run: DrillRun) -> str:
+    return str(json.loads((run.run_dir / "results.json").read_text())["status"])
+
+
+@functools.cache
+def single_run(options: Options) -> DrillRun:
+    """One warm drill; the concurrency benchmark compares three at once against it."""
+    out = options.workdir / "demo"
+    out.mkdir(parents=True, exist_ok=True)
+    return finish(start(out), time.monotonic(), out)
+
+
+def measure(options: Options) -> list[Figure]:
+    run = single_run(options)
+    return [
+        Figure(
+            "demo",
+            "warm demo drill end to end",
+            "s",
+            run.seconds,
+            target=TARGET_S,
+            note=f"exit {run.exit_code}, {status(run)}",
+        )
+    ]

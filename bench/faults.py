@@ -1,0 +1,55 @@
+"""Fault latency: from calling ``inject`` to ``is_injected()`` true, for every fault type.
+
+Each registered fault's ``example`` spec runs on a two-node base-image environment, so a
+fault type added to ``FAULTS`` is measured without touching this file.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.mirrors import base_environment, bench_id, owned
+from bench.options import Options
+from bench.polling import until
+from bench.stats import percentile
+from bench.table import Figure
+from rehearsal.envs.docker import docker_client
+from rehearsal.scenarios.faults import FAULTS
+
+TARGET_P95_MS = 250.0
+
+
+def measure(options: Options) -> list[Figure]:
+    client = docker_client()
+    injections = options.repeats(20, 5)
+    figures: list[Figure] = []
+    with owned(client, bench_id("faults")) as run_id:
+        env = base_environment(client, run_id, 2, options.workdir)
+        env.up()
+        for kind, fault_type in sorted(FAULTS.items()):
+            spec = fault_type.Spec.model_validate(fault_type.example)
+            latencies, reverts = [], []
+            for _ in range(injections):
+                fault = fault_type(spec, env)
+                started = time.monotonic()
+                try:
+                    fault.inject()
+                    until(fault.is_injected, 30, f"{kind} taking effect")
+                    latencies.append((time.monotonic() - started) * 1000)
+                finally:
+                    reverting = time.monotonic()
+                    fault.revert()
+                    until(fault.is_reverted, 60, f"{kind} reverting")
+                    reverts.append(time.monotonic() - reverting)
+            figures += [
+                Figure("faults", f"{kind} inject p50", "ms", percentile(latencies, 50)),
+                Figure(
+                    "faults",
+                    f"{kind} inject p95",
+                    "ms",
+                    percentile(latencies, 95),
+                    target=TARGET_P95_MS,
+                    note=f"{injections} injections; revert p50 {percentile(reverts, 50):.2f} s",
+                ),
+            ]
+    return figures
