@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import _thread
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,17 +131,22 @@ def test_interrupted_run_restores_every_node(
     )
     engine = Engine(scenario, PROFILE, nodes, Journal(tmp_path))
 
-    def interrupt() -> None:
+    def interrupt_once_all_are_in() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if len([e for e in read_journal(tmp_path) if e["event"] == "fault.injected"]) == 3:
+                break
+            time.sleep(0.2)
         if how == "cancelled":
             engine.cancelled.set()
         else:
             _thread.interrupt_main()
 
-    timer = threading.Timer(4.0, interrupt)
-    timer.start()
+    interrupter = threading.Thread(target=interrupt_once_all_are_in)
+    interrupter.start()
     with pytest.raises(RunCancelled if how == "cancelled" else KeyboardInterrupt):
         engine.run()
-    timer.cancel()
+    interrupter.join()
     engine.journal.close()
     events = read_journal(tmp_path)
     assert len([e for e in events if e["event"] == "fault.injected"]) == 3
