@@ -8,6 +8,7 @@ is recorded as not performed; the time spent waiting is measured either way.
 
 from __future__ import annotations
 
+import os
 import select
 import sys
 import threading
@@ -87,6 +88,7 @@ class TerminalPrompt:
 
     def __init__(self, stream_in: TextIO = sys.stdin) -> None:
         self.stream_in = stream_in
+        self._pending = ""
 
     def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
         print(f"\n[{question.phase}] {question.person}: {question.instruction}", flush=True)
@@ -103,12 +105,20 @@ class TerminalPrompt:
         return Answer(outcome=outcome, notes=notes.strip())
 
     def _line(self, timeout_s: float, cancelled: threading.Event) -> str | None:
+        """One typed line; reads the descriptor itself, since a buffered ``readline`` could
+        swallow the next line where ``select`` no longer sees it."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and not cancelled.is_set():
+        while "\n" not in self._pending:
+            if time.monotonic() >= deadline or cancelled.is_set():
+                return None
             ready, _, _ = select.select([self.stream_in], [], [], 0.5)
             if ready:
-                return self.stream_in.readline()
-        return None
+                chunk = os.read(self.stream_in.fileno(), 4096)
+                if not chunk:
+                    return None
+                self._pending += chunk.decode(errors="replace")
+        line, self._pending = self._pending.split("\n", 1)
+        return line
 
 
 @dataclass

@@ -356,3 +356,20 @@ phases:
         "standby app2" in titles
     )
     assert "Runbook app-failover-to-standby alone takes longer than the RTO" in titles
+
+
+def test_terminal_prompt_reads_the_answer_and_times_out_without_one() -> None:
+    import os
+
+    from rehearsal.scenarios.people import Question, TerminalPrompt
+
+    question = Question("1.1", "manual", "p", "Kim", "Restart the app", timeout_s=0.5)
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end) as stream, os.fdopen(write_end, "w") as typing:
+        typing.write("f\nthe service did not come back\n")
+        typing.flush()
+        prompt = TerminalPrompt(stream)
+        answer = prompt.ask(question, threading.Event())
+        assert answer is not None
+        assert (answer.outcome, answer.notes) == ("failed", "the service did not come back")
+        assert prompt.ask(question, threading.Event()) is None
