@@ -125,7 +125,8 @@ class ConfigCorrupt(Fault):
         assert isinstance(spec, ConfigCorruptSpec)
         for node in self.targets:
             files.save(self.env, node, spec.file, self.kind)
-            run(self.env, node, ["python3", "-c", _CORRUPT, spec.file, spec.how, str(spec.seed)])
+            seed = str(spec.seed if spec.seed is not None else 0)
+            run(self.env, node, ["python3", "-c", _CORRUPT, spec.file, spec.how, seed])
             if spec.restart:
                 service_run(self.env, node, spec.restart, "restart")
 
