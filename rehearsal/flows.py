@@ -7,6 +7,7 @@ run either way and shows up in the UI whenever a server is configured.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -109,7 +110,8 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         plan.scenario.attempts if launch.attempts is None else launch.attempts,
         len(plan.scenario.phases),
     )
-    results = execute(session, tracker.wrap(_as_task))
+    with CancellationWatch(session.cancelled):
+        results = execute(session, tracker.wrap(_as_task))
     tracker.finish()
     report = session.run_dir / "report.html"
     create_link_artifact(
@@ -121,6 +123,44 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
     )
     return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
+
+
+class CancellationWatch:
+    """Watches the flow run's own state: when someone cancels it in the UI, the run unwinds
+    (faults reverted, mirror removed, report written) even if no signal reaches the process,
+    which Prefect's runner does not always manage to send."""
+
+    def __init__(self, cancelled: threading.Event, every_s: float = 2.0) -> None:
+        from prefect.context import FlowRunContext
+
+        context = FlowRunContext.get()
+        self.flow_run_id = context.flow_run.id if context and context.flow_run else None
+        self.cancelled = cancelled
+        self.every_s = every_s
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="cancel-watch", daemon=True)
+
+    def __enter__(self) -> CancellationWatch:
+        if self.flow_run_id is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        from prefect.client.orchestration import get_client
+
+        assert self.flow_run_id is not None
+        with get_client(sync_client=True) as client:
+            while not self._done.wait(self.every_s):
+                try:
+                    state = client.read_flow_run(self.flow_run_id).state
+                except Exception:  # the server away for a moment is not a cancellation
+                    continue
+                if state is not None and (state.is_cancelling() or state.is_cancelled()):
+                    self.cancelled.set()
+                    return
 
 
 class PhaseProgress:
