@@ -110,8 +110,10 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         plan.scenario.attempts if launch.attempts is None else launch.attempts,
         len(plan.scenario.phases),
     )
-    with CancellationWatch(session.cancelled):
+    with CancellationWatch(session.cancelled) as watch:
         results = execute(session, tracker.wrap(_as_task))
+    if watch.seen:
+        watch.mark_cancelled()
     tracker.finish()
     report = session.run_dir / "report.html"
     create_link_artifact(
@@ -139,6 +141,7 @@ class CancellationWatch:
         self.every_s = every_s
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="cancel-watch", daemon=True)
+        self.seen = False
 
     def __enter__(self) -> CancellationWatch:
         if self.flow_run_id is not None:
@@ -159,8 +162,20 @@ class CancellationWatch:
                 except Exception:  # the server away for a moment is not a cancellation
                     continue
                 if state is not None and (state.is_cancelling() or state.is_cancelled()):
+                    self.seen = True
                     self.cancelled.set()
                     return
+
+    def mark_cancelled(self) -> None:
+        """Finish what the runner would have: the run was cancelled and has unwound."""
+        from prefect.client.orchestration import get_client
+        from prefect.states import Cancelled
+
+        assert self.flow_run_id is not None
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(
+                self.flow_run_id, Cancelled(message="cancelled; faults reverted"), force=True
+            )
 
 
 class PhaseProgress:

@@ -87,6 +87,29 @@ def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
     rebuilt = _rehearsal("report", str(run_dir))
     assert rebuilt.wait(timeout=120) == 0
     assert json.loads((run_dir / "results.json").read_text()) == results
+    _looks_right_in_a_browser(run_dir / "report.html")
+
+
+def _looks_right_in_a_browser(report: Path) -> None:
+    """The real run's report in headless Chromium: verdict, impact, timeline, findings."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(report.as_uri())
+            assert page.get_by_text("The rehearsal passed").first.is_visible()
+            assert page.get_by_text("checkout was unavailable for").first.is_visible()
+            assert page.locator("svg").first.is_visible()
+            page.screenshot(path=str(report.with_suffix(".png")), full_page=True)
+        finally:
+            browser.close()
+    assert report.with_suffix(".png").stat().st_size > 10_000
 
 
 def test_sigterm_mid_drill_reverts_tears_down_and_still_reports(tmp_path: Path) -> None:
