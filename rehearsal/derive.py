@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rehearsal import derive_activity as activity
@@ -231,17 +231,22 @@ def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
 def _outage(
     history: ProbeHistory | None, since: datetime, until: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
-    """First failing sample after ``since``, and the first passing one after it.
+    """When the first failing sample after ``since`` was taken, and the first passing one
+    after it.
 
-    A recovery seen only after the tool reverted the fault (``until``) is the tool's doing,
-    not the operators', so it does not count.
+    A sample is timed from when it started (its journal time less its latency): a check that
+    fails by timing out saw the outage when it began, not when it gave up, so detection is
+    accurate to the probe interval whatever the probe's timeout. A recovery seen only after
+    the tool reverted the fault (``until``) is the tool's doing, not the operators', so it
+    does not count.
     """
     if history is None:
         return None, None
-    down = next((s.at for s in history.samples if s.at >= since and not s.ok), None)
+    taken = [(s.at - timedelta(seconds=s.latency_s), s.ok) for s in history.samples]
+    down = next((at for at, ok in taken if at >= since and not ok), None)
     if down is None:
         return None, None
-    up = next((s.at for s in history.samples if s.at > down and s.ok), None)
+    up = next((at for at, ok in taken if at > down and ok), None)
     if up is not None and until is not None and up > until:
         up = None
     return down, up
