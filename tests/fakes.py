@@ -6,8 +6,11 @@ import re
 import shlex
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from rehearsal.envs.base import CommandResult
+from rehearsal.journal import Journal
+from rehearsal.models.scenario import Scenario
 from rehearsal.scenarios.probes import Probe, Sample
 
 
@@ -84,3 +87,25 @@ class ShopProbe(Probe):
         return Sample(
             self.shop.up(), time.monotonic() - started, "HTTP 200" if self.shop.up() else "HTTP 502"
         )
+
+
+def start_run(journal: Journal, scenario: Scenario, **overrides: Any) -> None:
+    """The ``run.started`` event a session writes, for engine tests that run without one."""
+    journal.record(
+        "run.started",
+        **{
+            "run_id": "r-1",
+            "kind": scenario.kind,
+            "title": "t",
+            "purpose": None,
+            "customer": "Acme",
+            "profile": "p",
+            "scenario": "s",
+            "team": {},
+            "services": [],
+            "measured_probe": "shop-http",
+            "rto_s": 300.0,
+            "criteria": [c.model_dump() for c in scenario.criteria],
+            **overrides,
+        },
+    )

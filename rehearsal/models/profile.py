@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from rehearsal.models.base import Name, Strict, Text
+from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.scenarios.probes import HttpCheck, TcpCheck
 
@@ -78,19 +77,9 @@ class RunbookStep(Strict):
     on: Name | None = Field(default=None, description="the node the command runs on")
     timeout: Duration | None = Field(default=None, description="the step's time budget")
     expect_exit: int = 0
-    expect_output: str | None = Field(
+    expect_output: Regex | None = Field(
         default=None, description="the expected result: a regular expression on the output"
     )
-
-    @field_validator("expect_output")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a regular expression ({error})") from None
-        return value
 
     @model_validator(mode="after")
     def _command_needs_node(self) -> Self:

@@ -16,7 +16,7 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.engine import Engine
 from tests.conftest import EXAMPLES
-from tests.fakes import FakeShop, ShopProbe
+from tests.fakes import FakeShop, ShopProbe, start_run
 
 pytestmark = pytest.mark.prefect
 
@@ -54,21 +54,7 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
     @flow(name="people-in-the-loop")
     def drill() -> None:
         with Journal(tmp_path / "run") as journal:
-            journal.record(
-                "run.started",
-                run_id="r",
-                kind="rehearsal",
-                title="t",
-                purpose=None,
-                customer="Acme",
-                profile="p",
-                scenario="s",
-                team={},
-                services=[],
-                measured_probe="shop-http",
-                rto_s=300.0,
-                criteria=[],
-            )
+            start_run(journal, plan.scenario, run_id="r")
             Engine(
                 plan.scenario,
                 plan.profile,

@@ -12,7 +12,7 @@ from rehearsal.models.loading import load_plan
 from rehearsal.models.scenario import Scenario
 from rehearsal.scenarios.engine import Engine
 from tests.conftest import EXAMPLES
-from tests.fakes import FakeShop, ShopProbe
+from tests.fakes import FakeShop, ShopProbe, start_run
 
 DRILL = EXAMPLES / "webshop" / "drill-app-node-loss.yaml"
 
@@ -21,21 +21,7 @@ def _run(tmp_path: Path, shop: FakeShop, scenario: Scenario | None = None) -> li
     plan = load_plan(DRILL)
     scenario = scenario or plan.scenario
     journal = Journal(tmp_path)
-    journal.record(
-        "run.started",
-        run_id="r-1",
-        kind="rehearsal",
-        title="t",
-        purpose=None,
-        customer="Acme",
-        profile="p",
-        scenario="s",
-        team={},
-        services=[],
-        measured_probe="shop-http",
-        rto_s=300.0,
-        criteria=[c.model_dump() for c in scenario.criteria],
-    )
+    start_run(journal, scenario)
     probes = {"shop-http": (ShopProbe(shop), 0.02), "standby-http": (ShopProbe(shop), 0.05)}
     engine = Engine(scenario, plan.profile, shop, journal, probes=probes)
     engine.run()

@@ -20,7 +20,7 @@ from rehearsal.models.loading import Plan, load_plan
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.people import Answerer, NobodyAnswers, load_answers
 from tests.conftest import EXAMPLES
-from tests.fakes import FakeShop, ShopProbe
+from tests.fakes import FakeShop, ShopProbe, start_run
 
 HEAD = """\
 kind: {kind}
@@ -44,22 +44,7 @@ def _run(
     tmp_path: Path, plan: Plan, shop: FakeShop, answerer: Answerer | None = None, attempts: int = 1
 ) -> list[dict[str, Any]]:
     journal = Journal(tmp_path / "run")
-    journal.record(
-        "run.started",
-        run_id="r-1",
-        kind=plan.scenario.kind,
-        title="t",
-        purpose=None,
-        customer="Acme",
-        profile="p",
-        scenario="s",
-        team={},
-        services=[],
-        measured_probe="shop-http",
-        rto_s=300.0,
-        criteria=[],
-        symptom="the shop fails",
-    )
+    start_run(journal, plan.scenario, symptom="the shop fails")
     outcome = "completed"
     try:
         for attempt in range(1, attempts + 1):

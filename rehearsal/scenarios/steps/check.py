@@ -7,9 +7,9 @@ import re
 import shlex
 from typing import ClassVar, Literal, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
-from rehearsal.models.base import Name, Strict, Text
+from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.models.vocabulary import Category, Severity
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
@@ -27,22 +27,12 @@ class CheckSpec(Strict):
     sql: Text | None = Field(default=None, description="a query, run with psql as postgres")
     database: Name = "postgres"
     expect_exit: int = 0
-    expect_output: str | None = Field(default=None, description="a regular expression")
-    pattern: str | None = Field(default=None, description="log check: a regular expression")
+    expect_output: Regex | None = Field(default=None, description="a regular expression")
+    pattern: Regex | None = Field(default=None, description="log check: a regular expression")
     present: bool = Field(default=True, description="log check: must the pattern be there")
     timeout: Duration = 30.0
     severity: Severity = "high"
     category: Category = "configuration"
-
-    @field_validator("expect_output", "pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as error:
-                raise ValueError(f"not a regular expression ({error})") from None
-        return value
 
     @model_validator(mode="after")
     def _one_check(self) -> Self:
