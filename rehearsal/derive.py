@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rehearsal import derive_activity as activity
+from rehearsal import derive_response as response
 from rehearsal.derive_findings import apply_lifecycle
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
@@ -42,10 +43,17 @@ def derive_results(events: list[Event]) -> Results:
     faults = _faults(events)
     reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
     metrics = _metrics(started, probes, faults, min(reverting) if reverting else None)
-    findings = apply_lifecycle(_findings(events) + _metric_findings(metrics), events)
+    fired = response.alerts(events)
+    per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
+    people_findings = response.response_findings(started, events, fired, per_phase, probes)
+    findings = apply_lifecycle(
+        _findings(events) + _metric_findings(metrics) + people_findings, events
+    )
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)
+    chain = response.escalation(events)
+    services = _services(started, probes)
     return Results(
         run_id=started["run_id"],
         kind=started["kind"],
@@ -65,11 +73,16 @@ def derive_results(events: list[Event]) -> Results:
         metrics=metrics,
         criteria=criteria,
         findings=findings,
-        services=_services(started, probes),
+        services=services,
         probes=probes,
         loads=activity.loads(events),
         questions=asked,
         waiting_for_people_s=round(sum(q.waited_s or 0.0 for q in asked), 3),
+        alerts=fired,
+        escalation=chain,
+        response=per_phase,
+        responders=response.people(per_phase, chain, asked),
+        calendar=response.calendar_note(started, services),
         seed=started.get("seed"),
         notes=started.get("notes") or "",
         error=finished.get("error") if finished else "the run stopped before it finished",

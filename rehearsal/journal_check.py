@@ -38,6 +38,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "load.finished": ("name", "phase", "requests", "errors", "error_rate"),
     "attempt.started": ("attempt",),
     "symptom.checked": ("phase", "present"),
+    "alert.fired": ("alert", "monitor", "probe", "severity"),
+    "alert.delivered": ("alert", "channel", "target"),
+    "alert.undelivered": ("alert", "channel", "target"),
+    "alert.resolved": ("alert",),
+    "person.acknowledged": ("alert", "person"),
+    "escalation.escalated": ("alert", "tier", "person"),
+    "escalation.declined": ("alert", "tier", "person"),
+    "escalation.resolved": ("alert", "tier"),
+    "escalation.exhausted": ("alert",),
 }
 # Read by derivation only through .get(), or only kept for the raw journal.
 OPTIONAL_ONLY = {

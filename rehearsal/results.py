@@ -8,6 +8,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from rehearsal.models.vocabulary import Category, FindingStatus, Severity
+from rehearsal.results_response import (
+    AlertResult,
+    CalendarNote,
+    EscalationStep,
+    PersonResponse,
+    PhaseResponse,
+)
 
 RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
@@ -185,5 +192,10 @@ class Results(Record):
     attempts: int | None = None
     reproduction_rate: float | None = None
     attempt_results: list[AttemptResult] = []
+    alerts: list[AlertResult] = []
+    escalation: list[EscalationStep] = []
+    response: list[PhaseResponse] = []
+    responders: list[PersonResponse] = []
+    calendar: CalendarNote | None = None
     journal_problems: list[str] = []
     """What the journal lacked (cut short, unknown events, missing fields): the report says so."""

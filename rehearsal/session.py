@@ -22,6 +22,7 @@ from rehearsal.errors import RehearsalError, RunCancelled, RunStopped
 from rehearsal.journal import Journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import Plan
+from rehearsal.models.profile import Profile
 from rehearsal.rebuild import ReportOptions, rebuild
 from rehearsal.redaction import redactor_for
 from rehearsal.results import Results
@@ -117,6 +118,7 @@ class RunSession:
             symptom=scenario.symptom.say if scenario.symptom else None,
             stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
             locale=self.options.locale,
+            **people_fields(profile),
         )
 
     def answerer(self) -> Answerer:
@@ -152,6 +154,17 @@ class RunSession:
         self.journal.record("run.finished", outcome=outcome, error=error)
         self.journal.close()
         return write_results(self.run_dir)
+
+
+def people_fields(profile: Profile) -> dict[str, Any]:
+    """What results need to judge alerts, responses and escalation against (run.started)."""
+    return {
+        "monitors": [m.model_dump(mode="json") for m in profile.monitors],
+        "on_call": profile.on_call.model_dump(mode="json") if profile.on_call else None,
+        "calendar": profile.calendar.model_dump(mode="json", by_alias=True)
+        if profile.calendar
+        else None,
+    }
 
 
 def write_results(run_dir: Path, options: ReportOptions | None = None) -> Results:

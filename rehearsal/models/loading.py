@@ -63,18 +63,23 @@ def load_plan(
     profile = load_profile(profile_path)
     problems = check_scenario(scenario, profile, document)
     if answers_path is not None:
-        problems += check_answers(scenario, read_yaml(answers_path))
+        problems += check_answers(scenario, read_yaml(answers_path), profile)
     if problems:
         raise InvalidInput(problems)
     return Plan(scenario, profile, scenario_path, profile_path)
 
 
-def check_answers(scenario: Scenario, document: YamlDocument) -> list[Problem]:
-    """Every answer must name a manual step or an observation of the scenario."""
+def check_answers(
+    scenario: Scenario, document: YamlDocument, profile: Profile | None = None
+) -> list[Problem]:
+    """Every answer must name a manual step, an observation or an acknowledgement."""
+    from rehearsal.scenarios.escalation import acknowledgement_ids
     from rehearsal.scenarios.people import AnswersDocument
 
     answers = validate_model(AnswersDocument, document)
     asked = question_ids(scenario)
+    if profile is not None:
+        asked += acknowledgement_ids(profile.monitors, profile.on_call)
     return [
         document.problem(
             ("answers", key),

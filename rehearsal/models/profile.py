@@ -6,8 +6,11 @@ from typing import Any, Self
 
 from pydantic import Field, model_validator
 
+from rehearsal.models.alerts import Monitor
 from rehearsal.models.base import Name, Regex, Strict, Text
+from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import Duration
+from rehearsal.models.escalation import OnCall
 from rehearsal.scenarios.probes import HttpCheck, TcpCheck
 
 
@@ -95,6 +98,9 @@ class Profile(Strict):
     networks: list[Network] = Field(min_length=1)
     probes: list[ProbeSpec] = []
     runbooks: dict[Name, list[RunbookStep]] = {}
+    monitors: list[Monitor] = Field(default=[], description="alerts raised from probes")
+    on_call: OnCall | None = Field(default=None, description="people, escalation, targets")
+    calendar: Calendar | None = None
     secrets: list[str] = Field(
         default=[],
         description="node params whose values must never appear in a journal or report; "

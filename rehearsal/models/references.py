@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rehearsal.errors import Problem
+from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Profile
 from rehearsal.models.scenario import Scenario, step_key
 from rehearsal.models.yamlfile import YamlDocument
@@ -94,7 +95,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                         "name a node under 'nodes:'",
                     )
                 )
-    return problems
+    return problems + check_people(profile, doc)
 
 
 def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> list[Problem]:

@@ -23,6 +23,7 @@ from rehearsal.journal import Journal
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import Profile
 from rehearsal.models.scenario import Phase, Scenario, step_key
+from rehearsal.scenarios.alerts import MonitorWatch
 from rehearsal.scenarios.guard import StopGuard
 from rehearsal.scenarios.people import Answerer, NobodyAnswers
 from rehearsal.scenarios.probes import PROBES, Probe
@@ -54,6 +55,7 @@ class Engine:
     _faults: int = 0
     _symptom: SymptomWatch | None = None
     _guard: StopGuard | None = None
+    _phase_name: str | None = None
 
     def build_probes(self) -> dict[str, tuple[Probe, float]]:
         return {
@@ -65,7 +67,19 @@ class Engine:
         """Run once; a reproduction's session calls this once an attempt."""
         probes = self.probes if self.probes is not None else self.build_probes()
         services = [service.probe for service in self.profile.business.services]
-        with ProbeSampler(probes, self.journal) as sampler:
+        with (
+            ProbeSampler(probes, self.journal) as sampler,
+            MonitorWatch(
+                self.profile.monitors,
+                self.profile.on_call,
+                sampler,
+                self.journal,
+                self.answerer,
+                lambda: self._phase_name,
+                self.run_dir,
+                "" if self.attempt == 1 else f"A{self.attempt}",
+            ),
+        ):
             self.sampler = sampler
             self._steady_state("before")
             with (
@@ -135,6 +149,7 @@ class Engine:
             )
 
     def _phase(self, index: int, phase: Phase, context: StepContext) -> None:
+        self._phase_name = phase.name
         self.journal.record(
             "phase.started",
             phase=phase.name,

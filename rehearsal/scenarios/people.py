@@ -27,7 +27,7 @@ from rehearsal.models.vocabulary import Category, Severity
 @dataclass(frozen=True)
 class Question:
     id: str
-    kind: Literal["manual", "observe"]
+    kind: Literal["manual", "observe", "acknowledge"]
     phase: str
     person: str
     instruction: str

@@ -1,0 +1,61 @@
+"""Monitors: which probe state raises an alert, how bad it is, and how it reaches people."""
+
+from __future__ import annotations
+
+from typing import Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator, model_validator
+
+from rehearsal.models.base import Name, Strict, Text
+from rehearsal.models.durations import Duration
+from rehearsal.models.vocabulary import Severity
+
+
+class Notify(Strict):
+    """One way an alert is sent; exactly one of the keys."""
+
+    webhook: str | None = Field(default=None, description="an http(s) URL the alert is POSTed to")
+    log: Text | None = Field(
+        default=None, description="a line written to the run's alerts.log ({monitor}, {probe})"
+    )
+    prefect: bool = Field(
+        default=False, description="a Prefect event 'rehearsal.alert.fired' for automations"
+    )
+
+    @field_validator("webhook")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"a webhook is an http:// or https:// URL with a host (got {value!r})")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Self:
+        ways = [self.webhook is not None, self.log is not None, self.prefect]
+        if sum(ways) != 1:
+            raise ValueError(
+                "a notify entry has exactly one of 'webhook:', 'log:', 'prefect: true'"
+            )
+        return self
+
+    @property
+    def channel(self) -> str:
+        if self.webhook is not None:
+            return "webhook"
+        return "log" if self.log is not None else "prefect"
+
+    @property
+    def target(self) -> str:
+        return self.webhook or self.log or "prefect event"
+
+
+class Monitor(Strict):
+    name: Name
+    probe: Name = Field(description="the probe whose failure the monitor watches")
+    after: Duration = Field(default=0.0, description="how long it fails before the alert fires")
+    severity: Severity = "high"
+    notify: list[Notify] = Field(default=[], description="where the alert is sent")

@@ -1,0 +1,162 @@
+"""The escalation policy in a run: each tier's person is asked to take the alert on; when the
+service is not back within the tier's limit (or they decline), the next tier is asked.
+
+Answers come through the run's answerer (answers file, terminal, Prefect pause form), so a
+scripted ``after:`` delay in an answers file is an acknowledgement that many seconds late.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rehearsal.journal import Journal
+from rehearsal.models.alerts import Monitor
+from rehearsal.models.escalation import OnCall, Tier
+from rehearsal.scenarios.people import Answer, Answerer, Question
+
+TICK_S = 0.1
+
+
+def acknowledgement_id(monitor: str, tier: int) -> str:
+    """How an answers file names the acknowledgement asked of tier ``tier`` (from 1)."""
+    return f"ack.{monitor}.{tier}"
+
+
+def acknowledgement_ids(monitors: list[Monitor], on_call: OnCall | None) -> list[str]:
+    if on_call is None:
+        return []
+    return [
+        acknowledgement_id(m.name, n)
+        for m in monitors
+        for n in range(1, len(on_call.escalation) + 1)
+    ]
+
+
+@dataclass
+class _Asked:
+    """One question in flight: the answer lands here from the asking thread."""
+
+    question: Question
+    stop: threading.Event = field(default_factory=threading.Event)
+    answer: Answer | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    started: float = field(default_factory=time.monotonic)
+
+    def ask(self, answerer: Answerer) -> None:
+        try:
+            self.answer = answerer.ask(self.question, self.stop)
+        finally:
+            self.done.set()
+
+
+@dataclass
+class Escalation:
+    tiers: list[Tier]
+    answerer: Answerer
+    journal: Journal
+    recovered: Callable[[], bool]
+    stopped: threading.Event
+
+    def run(self, alert: str, monitor: Monitor, phase: str) -> None:
+        for number, tier in enumerate(self.tiers, start=1):
+            outcome = self._tier(alert, monitor, phase, number, tier)
+            if outcome in ("resolved", "stopped"):
+                return
+            following = self.tiers[number] if number < len(self.tiers) else None
+            self.journal.record(
+                "escalation.escalated",
+                alert=alert,
+                tier=number,
+                person=tier.person,
+                reason=outcome,
+                to_tier=number + 1 if following else None,
+                to_person=following.person if following else None,
+            )
+        self.journal.record("escalation.exhausted", alert=alert, phase=phase)
+
+    def _tier(self, alert: str, monitor: Monitor, phase: str, number: int, tier: Tier) -> str:
+        """How this tier ended: resolved, stopped, declined, or limit (not back in time)."""
+        question = Question(
+            acknowledgement_id(monitor.name, number),
+            "acknowledge",
+            phase,
+            tier.person,
+            f"Alert {alert} ({monitor.severity}): {monitor.probe} is failing. "
+            f"Acknowledge and take it on (tier {number}).",
+            tier.within,
+        )
+        self.journal.record(
+            "question.asked",
+            id=question.id,
+            kind=question.kind,
+            phase=phase,
+            person=tier.person,
+            instruction=question.instruction,
+            timeout_s=tier.within,
+            alert=alert,
+            tier=number,
+        )
+        asked = _Asked(question)
+        threading.Thread(target=asked.ask, args=(self.answerer,), daemon=True).start()
+        deadline = asked.started + tier.within
+        pending = True
+        while True:
+            if pending and asked.done.is_set():
+                pending = False
+                if self._answered(asked, alert, number) == "declined":
+                    return "declined"
+            if self.recovered() or self.stopped.is_set():
+                asked.stop.set()
+                if pending:
+                    self._unanswered(asked, "recovered before an answer")
+                if self.stopped.is_set() and not self.recovered():
+                    return "stopped"
+                self.journal.record(
+                    "escalation.resolved", alert=alert, tier=number, person=tier.person
+                )
+                return "resolved"
+            if time.monotonic() >= deadline:
+                asked.stop.set()
+                if pending:
+                    self._unanswered(asked, "no answer")
+                return "limit"
+            time.sleep(TICK_S)
+
+    def _answered(self, asked: _Asked, alert: str, tier: int) -> str:
+        question, answer = asked.question, asked.answer
+        waited = round(time.monotonic() - asked.started, 3)
+        if answer is None:
+            self._unanswered(asked, "no answer", waited)
+            return "no answer"
+        self.journal.record(
+            "question.answered",
+            id=question.id,
+            phase=question.phase,
+            person=question.person,
+            outcome=answer.outcome,
+            notes=answer.notes,
+            waited_s=waited,
+        )
+        if answer.outcome != "done":
+            self.journal.record(
+                "escalation.declined", alert=alert, tier=tier, person=question.person
+            )
+            return "declined"
+        self.journal.record(
+            "person.acknowledged", alert=alert, tier=tier, person=question.person, waited_s=waited
+        )
+        return "acknowledged"
+
+    def _unanswered(self, asked: _Asked, outcome: str, waited: float | None = None) -> None:
+        question = asked.question
+        self.journal.record(
+            "question.unanswered",
+            id=question.id,
+            phase=question.phase,
+            person=question.person,
+            outcome=outcome,
+            waited_s=waited if waited is not None else round(time.monotonic() - asked.started, 3),
+        )
