@@ -20,7 +20,6 @@ from rehearsal.results_response import (
 )
 
 Event = dict[str, Any]
-ACTIONS = ("runbook", "action")
 # "about 40 orders a minute": a rate the calendar note can turn into a figure.
 RATE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([^\s,.;]+)\s+(?:a|per)\s+minute")
 
@@ -173,20 +172,29 @@ def _acknowledged(
     candidates: list[tuple[datetime, str]] = []
     if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
         candidates.append((alert.acknowledged_at, alert.acknowledged_by))
-    action = next(
-        (
-            _at(e)
-            for e in body
-            if e["event"] == "step.started"
-            and e.get("type") in ACTIONS
-            and e.get("actor") == operator
-            and _at(e) >= alert.fired_at
-        ),
-        None,
-    )
+    action = next((at for at in _actions(body, operator) if at >= alert.fired_at), None)
     if action is not None:
         candidates.append((action, operator))
     return min(candidates) if candidates else (None, None)
+
+
+def _actions(body: list[Event], operator: str) -> list[datetime]:
+    """When the operator acted: a runbook step started, a command run (from its start), a
+    manual step answered."""
+    found = []
+    for e in body:
+        kind = e["event"]
+        if kind == "runbook.step.started":
+            found.append(_at(e))
+        elif kind == "action.command" and e.get("operator") == operator:
+            found.append(_at(e) - timedelta(seconds=e.get("duration_s") or 0.0))
+        elif (
+            kind == "question.answered"
+            and e.get("person") == operator
+            and not str(e.get("id", "")).startswith("ack.")
+        ):
+            found.append(_at(e))
+    return sorted(found)
 
 
 def people(

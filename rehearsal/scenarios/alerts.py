@@ -43,6 +43,7 @@ class MonitorWatch:
         self.run_dir = run_dir
         self.prefix = prefix
         self._done = threading.Event()
+        self._lock = threading.Lock()
         self._failing_since: dict[str, float] = {}
         self._open: dict[str, str] = {}
         self._fired = 0
@@ -55,6 +56,7 @@ class MonitorWatch:
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        self._tick()  # a recovery seen in the last moments still resolves its alert
         self._done.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
@@ -63,6 +65,10 @@ class MonitorWatch:
 
     def _watch(self) -> None:
         while not self._done.wait(TICK_S):
+            self._tick()
+
+    def _tick(self) -> None:
+        with self._lock:
             now = time.monotonic()
             for monitor in self.monitors:
                 self._check(monitor, now)

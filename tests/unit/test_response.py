@@ -1,0 +1,131 @@
+"""Alerts, acknowledgements and escalation against a fake shop, with scripted answer delays:
+the response figures are exactly the differences of the journal's timestamps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rehearsal.derive import derive_results
+from rehearsal.journal import Journal, read_journal
+from rehearsal.models.alerts import Monitor, Notify
+from rehearsal.models.escalation import OnCall
+from rehearsal.models.loading import load_plan
+from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.engine import Engine
+from rehearsal.scenarios.people import Answer, AnswersFile
+from rehearsal.session import people_fields
+from tests.conftest import EXAMPLES
+from tests.fakes import FakeShop, ShopProbe, start_run
+
+DRILL = EXAMPLES / "webshop" / "drill-app-node-loss.yaml"
+
+
+def _on_call(tier_1_within: str) -> OnCall:
+    return OnCall.model_validate(
+        {
+            "people": [{"name": "Kim Minji"}, {"name": "Lee Jun"}, {"name": "J. Park"}],
+            "escalation": [
+                {"person": "Kim Minji", "within": tier_1_within},
+                {"person": "Lee Jun", "within": "20s"},
+            ],
+            "targets": {"critical": {"first_response": "1s", "recovery": "rto"}},
+        }
+    )
+
+
+def _scenario() -> Scenario:
+    """Fault, detection, a manual step the operator answers 3 s late, then the runbook."""
+    plan = load_plan(DRILL)
+    steps = yaml.safe_load(
+        """
+        - fault: {type: container.stop, target: app1}
+        - wait: {until: {probe: shop-http, status: failing}, timeout: 30s}
+        - action: {say: "Tell the customer", id: tell, timeout: 30s}
+        - runbook: app-failover-to-standby
+        - wait: {until: {probe: shop-http, status: passing}, timeout: 30s}
+        """
+    )
+    phase = plan.scenario.phases[0].model_dump(by_alias=True, exclude_defaults=True)
+    document = plan.scenario.model_dump(by_alias=True, exclude_defaults=True)
+    document["phases"] = [{**phase, "steps": steps}]
+    return Scenario.model_validate(document)
+
+
+def _run(
+    tmp_path: Path, answers: dict[str, Answer], notify: list[Notify], tier_1_within: str
+) -> list[dict[str, Any]]:
+    plan = load_plan(DRILL)
+    monitor = Monitor(name="checkout-down", probe="shop-http", severity="critical", notify=notify)
+    profile = plan.profile.model_copy(
+        update={"monitors": [monitor], "on_call": _on_call(tier_1_within)}
+    )
+    scenario = _scenario()
+    journal = Journal(tmp_path)
+    start_run(journal, scenario, **people_fields(profile))
+    shop = FakeShop()
+    probes = {"shop-http": (ShopProbe(shop), 0.05), "standby-http": (ShopProbe(shop), 0.05)}
+    Engine(
+        scenario, profile, shop, journal, probes=probes, answerer=AnswersFile(answers),
+        run_dir=tmp_path,
+    ).run()  # fmt: skip
+    journal.record("run.finished", outcome="completed", error=None)
+    journal.close()
+    return read_journal(tmp_path)
+
+
+def _at(events: list[dict[str, Any]], kind: str, **match: Any) -> datetime:
+    event = next(
+        e for e in events if e["event"] == kind and all(e.get(k) == v for k, v in match.items())
+    )
+    return datetime.fromisoformat(event["at"])
+
+
+def test_acknowledgement_time_is_the_scripted_delay_to_the_second(tmp_path: Path) -> None:
+    answers = {
+        "ack.checkout-down.1": Answer(after=0.5),
+        "tell": Answer(after=3.0),
+    }
+    events = _run(tmp_path, answers, [Notify(log="ALERT {monitor} on {probe}")], "20s")
+    results = derive_results(events)
+
+    (response,) = results.response
+    fired, acked = _at(events, "alert.fired"), _at(events, "person.acknowledged")
+    assert response.time_to_acknowledge_s == round((acked - fired).total_seconds(), 3)
+    assert 0.4 <= response.time_to_acknowledge_s <= 1.4
+    assert response.responder == "Kim Minji"
+    assert response.time_to_alert_s is not None and response.time_to_alert_s < 1.0
+    assert response.handling_s is not None and response.handling_s >= 2.0
+    assert response.waiting_for_people_s >= 3.0
+    (alert,) = results.alerts
+    assert alert.delivered and alert.deliveries[0].channel == "log"
+    assert "ALERT checkout-down on shop-http" in (tmp_path / "alerts.log").read_text()
+    assert [s.outcome for s in results.escalation] == ["acknowledged, then resolved"]
+    (kim,) = [p for p in results.responders if p.person == "Kim Minji"]
+    assert kim.acknowledged == 1
+    assert kim.mean_time_to_acknowledge_s == response.time_to_acknowledge_s
+
+
+def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -> None:
+    answers = {"ack.checkout-down.2": Answer(after=0.5), "tell": Answer(after=3.0)}
+    events = _run(tmp_path, answers, [Notify(webhook="http://127.0.0.1:9/nobody")], "1s")
+    results = derive_results(events)
+
+    chain = [(s.tier, s.person, s.outcome) for s in results.escalation]
+    assert chain == [
+        (1, "Kim Minji", "escalated"),
+        (2, "Lee Jun", "acknowledged, then resolved"),
+    ]
+    escalated = _at(events, "escalation.escalated")
+    asked = _at(events, "question.asked", id="ack.checkout-down.1")
+    assert 0.9 <= (escalated - asked).total_seconds() <= 1.5
+    (alert,) = results.alerts
+    assert not alert.delivered, "nothing listens on port 9"
+    titles = [f.title for f in results.findings]
+    assert "Alert AL1 from monitor checkout-down reached no one" in titles
+    assert "Alert AL1 escalated past tier 1 (Kim Minji)" in titles
+    assert any(t.startswith("First response by Lee Jun took") for t in titles), titles
+    assert results.status == "failed"
