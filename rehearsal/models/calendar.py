@@ -6,7 +6,7 @@ hours; a shared lab host may only be used inside its allowed windows.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -115,3 +115,18 @@ class Calendar(Strict):
     def lab_allowed(self, when: datetime) -> bool:
         local = self.local(when)
         return not self.lab_windows or any(w.contains(local) for w in self.lab_windows)
+
+    def next_maintenance(self, after: datetime) -> datetime | None:
+        """When the next maintenance window opens after ``after`` (within four weeks)."""
+        local = self.local(after)
+        for offset in range(29):
+            day = local.date() + timedelta(days=offset)
+            opens = sorted(
+                datetime.combine(day, w.start, self.zone)
+                for w in self.maintenance_windows
+                if DAYS[day.weekday()] in w.days
+            )
+            found = next((at for at in opens if at > local), None)
+            if found is not None:
+                return found
+        return None

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rehearsal.models.calendar import Calendar
 from rehearsal.report.html import render_html
 from rehearsal.report.junit import write_junit
 from rehearsal.report.markdown import render_markdown
+from rehearsal.report.notice import render_notice
 from rehearsal.report.trend import RunPoint
 from rehearsal.report.wording import Wording, load_wording
 from rehearsal.results import Results
@@ -27,7 +29,7 @@ def render_reports(
     wording: Wording | None = None,
     earlier: Sequence[RunPoint] = (),
 ) -> list[Path]:
-    """Write report.html, report.md and junit.xml into out_dir; return their paths.
+    """Write report.html, report.md, notice.md and junit.xml into out_dir; return their paths.
 
     ``earlier`` are runs of the same scenario before this one, for the trend section.
     """
@@ -37,4 +39,12 @@ def render_reports(
     html.write_text(render_html(results, events, w, earlier), encoding="utf-8")
     markdown = out_dir / "report.md"
     markdown.write_text(render_markdown(results, w), encoding="utf-8")
-    return [html, markdown, write_junit(results, out_dir / "junit.xml")]
+    notice = out_dir / "notice.md"
+    notice.write_text(render_notice(results, w, _calendar(events)), encoding="utf-8")
+    return [html, markdown, notice, write_junit(results, out_dir / "junit.xml")]
+
+
+def _calendar(events: list[dict[str, Any]]) -> Calendar | None:
+    started = next((e for e in events if e["event"] == "run.started"), {})
+    raw = started.get("calendar")
+    return Calendar.model_validate(raw) if raw else None

@@ -12,7 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from rehearsal.models.durations import format_duration
-from rehearsal.report import summary
+from rehearsal.report import response, summary
 from rehearsal.report.budgets import render_budgets
 from rehearsal.report.timeline import probe_bands, render_timeline
 from rehearsal.report.trend import RunPoint
@@ -66,6 +66,8 @@ def render_html(
         earlier=earlier,
         verdict=summary.verdict(results, w),
         impacts=summary.impact_sentences(results, w),
+        calendar=response.calendar_sentences(results, w),
+        response_tables=response.tables(results),
         went_well=summary.went_well(results, w),
         must_change=summary.must_change(results),
         next_steps=summary.next_steps(results, w),

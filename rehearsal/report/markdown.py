@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from rehearsal.models.durations import format_duration
-from rehearsal.report import summary
+from rehearsal.report import response, summary
 from rehearsal.report.wording import Wording
 from rehearsal.results import Results
 
@@ -28,6 +28,7 @@ def render_markdown(results: Results, w: Wording) -> str:
     if results.services:
         lines += [f"## {w('heading.impact')}", ""]
         lines += [f"- {inline(s)}" for s in summary.impact_sentences(results, w)]
+        lines += [f"- {inline(s)}" for s in response.calendar_sentences(results, w)]
         lines.append("")
     lines += _findings(results, w)
     lines += ["## Phases and steps", ""]
@@ -64,7 +65,7 @@ def render_markdown(results: Results, w: Wording) -> str:
                 for f in results.faults
             ),
         )
-    lines += _reproduction(results) + _people(results) + _metrics(results)
+    lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -105,6 +106,13 @@ def _people(results: Results) -> list[str]:
         )
         load_headers = ("load", "phase", "requests", "failed", "error rate")
         lines += ["## Background load", "", *table(load_headers, loads)]
+    return lines
+
+
+def _response(results: Results) -> list[str]:
+    lines: list[str] = []
+    for heading, (headers, rows) in response.tables(results):
+        lines += [f"## {heading}", "", *table(headers, rows)]
     return lines
 
 

@@ -77,7 +77,14 @@ def test_a_password_in_runbook_output_appears_in_no_file_of_the_run(tmp_path: Pa
         e.get("output", "") for e in read_journal(run_dir) if e["event"] == "runbook.step.finished"
     ]
     assert f"postgres://shop:{MASK}@db1" in outputs[1], "the output is kept, the value masked"
-    for name in ("journal.jsonl", "results.json", "report.html", "report.md", "junit.xml"):
+    for name in (
+        "journal.jsonl",
+        "results.json",
+        "report.html",
+        "report.md",
+        "notice.md",
+        "junit.xml",
+    ):
         text = (run_dir / name).read_text()
         assert PASSWORD not in text and API_KEY not in text, name
         assert json.dumps(PASSWORD)[1:-1] not in text, name
@@ -89,5 +96,5 @@ def test_reports_mask_secrets_of_a_journal_written_before_redaction(tmp_path: Pa
         tmp_path / "reports" / "old", profile=tmp_path / "profile.yaml", log_line=f"pw {PASSWORD}"
     )
     write_results(run_dir)
-    for name in ("results.json", "report.html", "report.md", "junit.xml"):
+    for name in ("results.json", "report.html", "report.md", "notice.md", "junit.xml"):
         assert PASSWORD not in (run_dir / name).read_text(), name

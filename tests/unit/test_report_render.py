@@ -243,7 +243,7 @@ def svgs(html: str) -> list[str]:
 
 def test_all_three_reports_are_written_to_the_out_dir(failed_run: Results, tmp_path: Path) -> None:
     paths = render_reports(failed_run, journal(failed_run), tmp_path / "run")
-    assert [p.name for p in paths] == ["report.html", "report.md", "junit.xml"]
+    assert [p.name for p in paths] == ["report.html", "report.md", "notice.md", "junit.xml"]
     assert all(p.parent == tmp_path / "run" and p.stat().st_size > 0 for p in paths)
 
 

@@ -15,6 +15,8 @@ from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.escalation import OnCall
 from rehearsal.models.loading import load_plan
 from rehearsal.models.scenario import Scenario
+from rehearsal.report import render_reports
+from rehearsal.report.wording import load_wording
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.people import Answer, AnswersFile
 from rehearsal.session import people_fields
@@ -129,3 +131,25 @@ def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -
     assert "Alert AL1 escalated past tier 1 (Kim Minji)" in titles
     assert any(t.startswith("First response by Lee Jun took") for t in titles), titles
     assert results.status == "failed"
+
+
+def test_reports_show_the_chain_and_the_notice_tells_the_customer(tmp_path: Path) -> None:
+    answers = {"ack.checkout-down.2": Answer(after=0.5), "tell": Answer(after=1.0)}
+    events = _run(tmp_path, answers, [Notify(webhook="http://127.0.0.1:9/nobody")], "1s")
+    results = derive_results(events)
+
+    render_reports(results, events, tmp_path / "en", load_wording("en"))
+    report = (tmp_path / "en" / "report.md").read_text()
+    assert "## Response by phase" in report and "## Response by person" in report
+    assert "| AL1 | 2 | Lee Jun |" in report
+    assert "webhook: NO (cannot reach http://127.0.0.1:9/nobody" in report
+    notice = (tmp_path / "en" / "notice.md").read_text()
+    assert notice.startswith("Subject: ")
+    assert "The alert was escalated 1 time(s): Kim Minji → Lee Jun." in notice
+    assert "Alert AL1 from monitor checkout-down reached no one" in notice
+    assert "Escalation" in (tmp_path / "en" / "report.html").read_text()
+
+    render_reports(results, events, tmp_path / "ja", load_wording("ja"))
+    notice_ja = (tmp_path / "ja" / "notice.md").read_text()
+    assert notice_ja.startswith("件名: ")
+    assert "エスカレーションされました: Kim Minji → Lee Jun" in notice_ja

@@ -1,0 +1,81 @@
+"""notice.md: a short, email-ready message to the customer, written from the findings.
+
+What was tested, what happened, the impact, what will change, the next steps with owners
+and dates; plain, honest about bad news, in the report's language. Dates come from the
+customer's calendar: the re-run is proposed for the next maintenance window.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rehearsal.models.calendar import Calendar
+from rehearsal.models.durations import format_duration
+from rehearsal.report import response, summary
+from rehearsal.report.wording import Wording
+from rehearsal.results import Results
+
+
+def render_notice(results: Results, w: Wording, calendar: Calendar | None = None) -> str:
+    what = w(f"kind.{results.kind}")
+    day = f"{results.started_at:%Y-%m-%d}"
+    verdict = summary.verdict(results, w)
+    lines = [
+        w("notice.subject", title=results.title, what=what, date=day),
+        "",
+        w("notice.greeting", customer=results.customer),
+        "",
+        w("notice.tested", date=day, what=what, title=results.title),
+    ]
+    if results.purpose:
+        lines.append(w("notice.purpose", purpose=results.purpose.strip()))
+    lines += ["", w("notice.happened"), "", f"- **{verdict.headline}.** {verdict.sentence}"]
+    lines += [f"- {s}" for s in _people(results, w, what)]
+    impact = summary.impact_sentences(results, w) + response.calendar_sentences(results, w)
+    if impact:
+        lines += ["", w("notice.impact"), "", *(f"- {s}" for s in impact)]
+    changes = summary.must_change(results)
+    lines += ["", w("notice.changes"), ""]
+    if changes:
+        lines += [
+            f"- {f.title}" + (f": {f.recommendation}" if f.recommendation else "") for f in changes
+        ]
+    else:
+        lines.append(w("notice.no_changes"))
+    due = _next_window(results, calendar) or w("notice.due_unset")
+    steps = summary.next_steps(results, w)
+    if steps:
+        lines += ["", w("notice.next_steps"), ""]
+        for number, step in enumerate(steps, start=1):
+            when = due if number == len(steps) else w("notice.due_unset")
+            lines.append(
+                f"{number}. "
+                + w("notice.step_line", action=step.action, owner=step.owner, due=when)
+            )
+    owner = (results.team.get("owner") or [results.account_manager or ""])[0]
+    lines += ["", w("notice.closing"), "", w("notice.signature"), owner]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _people(results: Results, w: Wording, what: str) -> list[str]:
+    said = []
+    if results.alerts:
+        first = next((r for r in results.response if r.time_to_acknowledge_s is not None), None)
+        if first is None:
+            said.append(w("notice.no_response", what=what))
+        else:
+            assert first.time_to_acknowledge_s is not None
+            took = format_duration(first.time_to_acknowledge_s)
+            said.append(w("notice.response", took=took, person=first.responder))
+    escalated = [s for s in results.escalation if "escalated" in s.outcome]
+    if escalated:
+        chain = " → ".join(s.person for s in results.escalation)
+        said.append(w("notice.escalated", count=len(escalated), chain=chain))
+    return said
+
+
+def _next_window(results: Results, calendar: Calendar | None) -> str | None:
+    if calendar is None:
+        return None
+    opens: datetime | None = calendar.next_maintenance(results.finished_at or results.started_at)
+    return None if opens is None else f"{opens:%Y-%m-%d %H:%M} {calendar.timezone}"

@@ -1,0 +1,174 @@
+"""The people side of a report: response figures by phase and by person, alerts and their
+delivery, the escalation chain (technical tables), and the run set against the customer's
+calendar (customer-facing sentences)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from rehearsal.models.durations import format_duration
+from rehearsal.report.wording import Wording
+from rehearsal.results import Results
+
+
+def _s(value: float | None) -> str:
+    return "—" if value is None else format_duration(value)
+
+
+def _offset(at: datetime | None, results: Results) -> str:
+    return "—" if at is None else f"+{format_duration((at - results.started_at).total_seconds())}"
+
+
+def calendar_sentences(results: Results, w: Wording) -> list[str]:
+    note = results.calendar
+    if note is None:
+        return []
+    said = [
+        w("calendar.ran_in_window", when=note.ran_at_local, window=note.maintenance_window)
+        if note.maintenance_window
+        else w("calendar.ran_outside_window", when=note.ran_at_local)
+    ]
+    if note.business_hours:
+        said.append(w("calendar.ran_in_business_hours", hours=note.business_hours_text))
+    for service in results.services:
+        if service.downtime_s <= 0:
+            continue
+        sentence = w(
+            "calendar.had_it_happened",
+            hours=note.business_hours_text,
+            service=service.name,
+            took=format_duration(service.downtime_s),
+            impact=service.impact,
+        )
+        if service.name in note.estimates:
+            sentence += w("calendar.estimate", estimate=note.estimates[service.name])
+        said.append(sentence)
+    return said
+
+
+Table = tuple[Sequence[str], list[Sequence[str]]]
+
+
+def tables(results: Results) -> list[tuple[str, Table]]:
+    """(heading, (headers, rows)) for each table that has something to show."""
+    out: list[tuple[str, Table]] = []
+    if results.response and (results.alerts or any(r.time_to_detect_s for r in results.response)):
+        out.append(
+            (
+                "Response by phase",
+                (
+                    (
+                        "phase",
+                        "on duty",
+                        "responded",
+                        "severity",
+                        "detect",
+                        "alert",
+                        "acknowledge",
+                        "handling",
+                        "waiting for people",
+                    ),  # fmt: skip
+                    [
+                        (
+                            r.phase if r.attempt == 1 else f"{r.attempt}: {r.phase}",
+                            r.on_duty,
+                            r.responder or "nobody",
+                            r.severity or "—",
+                            _s(r.time_to_detect_s),
+                            _s(r.time_to_alert_s),
+                            _s(r.time_to_acknowledge_s),
+                            _s(r.handling_s),
+                            _s(r.waiting_for_people_s),
+                        )
+                        for r in results.response
+                    ],
+                ),
+            )
+        )
+    if results.responders:
+        out.append(
+            (
+                "Response by person",
+                (
+                    (
+                        "person",
+                        "phases",
+                        "acknowledged",
+                        "mean time to acknowledge",
+                        "handling",
+                        "kept waiting",
+                        "escalated past",
+                    ),  # fmt: skip
+                    [
+                        (
+                            p.person,
+                            ", ".join(p.phases) or "—",
+                            str(p.acknowledged),
+                            _s(p.mean_time_to_acknowledge_s),
+                            _s(p.handling_s),
+                            _s(p.waited_for_s),
+                            str(p.escalated_past),
+                        )
+                        for p in results.responders
+                    ],
+                ),
+            )
+        )
+    if results.alerts:
+        out.append(
+            (
+                "Alerts",
+                (
+                    ("alert", "monitor", "severity", "phase", "fired", "delivered", "resolved"),
+                    [
+                        (
+                            a.id,
+                            a.monitor,
+                            a.severity,
+                            a.phase or "—",
+                            _offset(a.fired_at, results),
+                            "; ".join(
+                                f"{d.channel}: {'yes' if d.delivered else 'NO'} ({d.detail})"
+                                for d in a.deliveries
+                            )
+                            or "NO (no notify channel)",
+                            _offset(a.resolved_at, results),
+                        )
+                        for a in results.alerts
+                    ],
+                ),
+            )
+        )
+    if results.escalation:
+        out.append(
+            (
+                "Escalation",
+                (
+                    (
+                        "alert",
+                        "tier",
+                        "person",
+                        "asked",
+                        "acknowledged after",
+                        "ended after",
+                        "outcome",
+                    ),  # fmt: skip
+                    [
+                        (
+                            s.alert,
+                            str(s.tier),
+                            s.person,
+                            _offset(s.asked_at, results),
+                            _s((s.acknowledged_at - s.asked_at).total_seconds())
+                            if s.acknowledged_at
+                            else "—",
+                            _s((s.ended_at - s.asked_at).total_seconds()) if s.ended_at else "—",
+                            s.outcome,
+                        )
+                        for s in results.escalation
+                    ],
+                ),
+            )
+        )
+    return out
