@@ -132,6 +132,9 @@ def run(
     dry_run: Annotated[
         bool, typer.Option(help="validate, resolve fault targets, print the plan; change nothing")
     ] = False,
+    force: Annotated[
+        bool, typer.Option(help="run even outside the profile's calendar.lab_windows")
+    ] = False,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -154,6 +157,13 @@ def run(
             for line in describe_plan(plan, seed):
                 out.print(line, markup=False, highlight=False)
             return
+        from datetime import UTC, datetime
+
+        from rehearsal.lab_window import check_lab_window
+
+        forced = check_lab_window(plan.profile, datetime.now(UTC), force)
+        if forced:
+            err.print(forced, markup=False, highlight=False)
         from rehearsal.envs.docker import docker_client
 
         docker_client()
@@ -230,11 +240,12 @@ def serve(
 
     Needs a Prefect server (PREFECT_API_URL); runs until stopped.
     """
-    from rehearsal.deployments import load_drills
+    from rehearsal.deployments import load_drills, serve_warnings
 
     try:
         if drills is not None:
-            load_drills(drills, scenarios)
+            for warning in serve_warnings(load_drills(drills, scenarios), scenarios):
+                err.print(warning, markup=False, highlight=False)
     except RehearsalError as error:
         _fail(error)
     from rehearsal.deployments import serve as serve_deployments

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rehearsal.drill_windows import drill_calendar, now_utc, schedule_warnings, window_crons
 from rehearsal.errors import InvalidInput
+from rehearsal.models.calendar import Calendar
 from rehearsal.models.drills import Drill, DrillsFile
 from rehearsal.models.loading import validate_model
 from rehearsal.models.yamlfile import read_yaml
@@ -55,9 +57,29 @@ def load_drills(path: Path, scenarios: Path) -> list[Drill]:
                     f"unknown time zone {drill.timezone!r}; use a name like 'Asia/Seoul' or 'UTC'",
                 )
             )
+        if not problems and drill.cron is None and drill.rrule is None:
+            calendar = drill_calendar(drill, scenarios)
+            if calendar is None or not calendar.maintenance_windows:
+                problems.append(
+                    document.problem(
+                        ("drills", index),
+                        f"drill {drill.name!r} has no 'cron:' or 'rrule:' and its profile has no "
+                        "calendar.maintenance_windows to run in; add one or the other",
+                    )
+                )
     if problems:
         raise InvalidInput(problems)
     return drills
+
+
+def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
+    """Drills whose schedule starts runs outside the customer's maintenance windows."""
+    now = now_utc()
+    return [
+        line
+        for drill in drills
+        for line in schedule_warnings(drill, drill_calendar(drill, scenarios), now)
+    ]
 
 
 def build_deployments(scenarios: Path, reports: Path, drills: list[Drill]) -> list[Any]:
@@ -89,12 +111,21 @@ def build_deployments(scenarios: Path, reports: Path, drills: list[Drill]) -> li
                     "people": "none",
                     "until": drill.until.isoformat() if drill.until else None,
                 },
-                schedules=[_schedule(drill)],
+                schedules=_schedules(drill, drill_calendar(drill, scenarios)),
                 description=f"Scheduled drill: {drill.scenario} (unattended)",
                 tags=["rehearsal", "scheduled-drill"],
             )
         )
     return deployments
+
+
+def _schedules(drill: Drill, calendar: Calendar | None) -> list[Any]:
+    from prefect.schedules import Cron
+
+    if drill.cron is not None or drill.rrule is not None or calendar is None:
+        return [_schedule(drill)]
+    ended = drill.until is not None and datetime.now(UTC).date() > drill.until
+    return [Cron(c, timezone=calendar.timezone, active=not ended) for c in window_crons(calendar)]
 
 
 def _schedule(drill: Drill) -> Any:

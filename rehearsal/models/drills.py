@@ -4,7 +4,9 @@ drills:
   - name: nightly-app-node-loss
     scenario: webshop/drill-app-node-loss.yaml     # relative to the scenarios folder
     answers: webshop/answers-app-node-loss.yaml    # optional
-    cron: "0 2 * * *"                              # or rrule: "FREQ=DAILY;BYHOUR=2"
+    cron: "0 2 * * *"                              # or rrule: "FREQ=DAILY;BYHOUR=2";
+                                                   # neither: when each maintenance window
+                                                   # of the profile's calendar opens
     timezone: Asia/Seoul
     until: 2026-12-01                              # the cutover: no runs after it
 """
@@ -31,8 +33,8 @@ class Drill(Strict):
 
     @model_validator(mode="after")
     def _one_schedule(self) -> Self:
-        if (self.cron is None) == (self.rrule is None):
-            raise ValueError("a drill has either 'cron:' or 'rrule:'")
+        if self.cron is not None and self.rrule is not None:
+            raise ValueError("a drill has 'cron:' or 'rrule:', not both")
         if self.cron is not None and len(self.cron.split()) != 5:
             raise ValueError(f"cron {self.cron!r} needs five fields: minute hour day month weekday")
         return self
