@@ -45,6 +45,8 @@ def compare(points: Sequence[RunPoint]) -> Comparison:
         _seconds_row(f"runbook step {label}", [p.step_times.get(label) for p in runs])
         for label in labels
     ]
+    measures = list(dict.fromkeys(m for p in runs for m in p.response))
+    rows += [_seconds_row(m, [p.response.get(m) for p in runs]) for m in measures]
     rows.append(_count_row("findings", [p.findings_total for p in runs]))
     rows += [
         _count_row(f"findings: {severity}", [p.findings.get(severity, 0) for p in runs])

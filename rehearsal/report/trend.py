@@ -7,7 +7,7 @@ each run's results.json, which is itself derived from its journal.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -34,6 +34,8 @@ class RunPoint:
     reproduction_rate: float | None
     step_times: dict[str, float]
     """Runbook step ("1. Switch the load balancer") → seconds it took."""
+    response: dict[str, float] = field(default_factory=dict)
+    """Response figure by phase and by person ("acknowledge: lose app1") → seconds."""
 
     @property
     def findings_total(self) -> int:
@@ -65,7 +67,27 @@ def point_of(results: Results, run_dir: Path | None = None) -> RunPoint:
         findings=dict(Counter(f.severity for f in results.findings)),
         reproduction_rate=results.reproduction_rate,
         step_times=steps,
+        response=response_figures(results),
     )
+
+
+def response_figures(results: Results) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    for r in results.response:
+        phase = r.phase if r.attempt == 1 else f"{r.attempt}: {r.phase}"
+        for measure, value in (
+            ("alert", r.time_to_alert_s),
+            ("acknowledge", r.time_to_acknowledge_s),
+            ("handling", r.handling_s),
+            ("waiting for people", r.waiting_for_people_s),
+        ):
+            if value is not None:
+                figures[f"{measure}: {phase}"] = value
+    for p in results.responders:
+        if p.mean_time_to_acknowledge_s is not None:
+            figures[f"acknowledge (mean): {p.person}"] = p.mean_time_to_acknowledge_s
+        figures[f"kept waiting: {p.person}"] = p.waited_for_s
+    return figures
 
 
 def load_results(run_dir: Path) -> Results | None:

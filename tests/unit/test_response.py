@@ -3,7 +3,7 @@ the response figures are exactly the differences of the journal's timestamps."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from rehearsal.models.escalation import OnCall
 from rehearsal.models.loading import load_plan
 from rehearsal.models.scenario import Scenario
 from rehearsal.report import render_reports
+from rehearsal.report.compare import compare
+from rehearsal.report.trend import point_of
 from rehearsal.report.wording import load_wording
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.people import Answer, AnswersFile
@@ -153,3 +155,23 @@ def test_reports_show_the_chain_and_the_notice_tells_the_customer(tmp_path: Path
     notice_ja = (tmp_path / "ja" / "notice.md").read_text()
     assert notice_ja.startswith("件名: ")
     assert "エスカレーションされました: Kim Minji → Lee Jun" in notice_ja
+
+
+def test_compare_shows_the_response_trend_by_phase_and_person(tmp_path: Path) -> None:
+    answers = {"ack.checkout-down.1": Answer(after=0.5), "tell": Answer(after=0.5)}
+    first = derive_results(_run(tmp_path, answers, [Notify(log="x")], "20s"))
+    (slow,) = first.response
+    assert slow.time_to_acknowledge_s is not None
+    faster = slow.model_copy(update={"time_to_acknowledge_s": slow.time_to_acknowledge_s - 0.25})
+    later = first.model_copy(
+        update={
+            "run_id": "r-2",
+            "started_at": first.started_at + timedelta(days=1),
+            "response": [faster],
+        }
+    )
+    table = compare([point_of(later), point_of(first)])
+
+    row = next(r for r in table.rows if r.measure == f"acknowledge: {slow.phase}")
+    assert row.change == "−250 ms"
+    assert any(r.measure == "acknowledge (mean): Kim Minji" for r in table.rows)
