@@ -1,0 +1,153 @@
+"""A small drill on real containers: a port is blocked, the monitor fires, the alert is
+POSTed to a webhook receiver this test starts on loopback, tier 1 does not answer in time,
+tier 2 acknowledges, and the reports show the chain and the figures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rehearsal.envs.docker import DockerEnvironment
+from rehearsal.journal import Journal
+from rehearsal.models.profile import Profile
+from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.engine import Engine
+from rehearsal.scenarios.people import Answer, AnswersFile
+from rehearsal.session import people_fields, write_results
+from tests.fakes import start_run
+from tests.integration.conftest import HTTP_PORT
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """An HTTP server on 127.0.0.1 that keeps every JSON body POSTed to it."""
+    received: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/alerts", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _profile(webhook: str) -> Profile:
+    return Profile.model_validate(
+        {
+            "customer": {"name": "Test"},
+            "business": {"targets": {"rto": "1m"}},
+            "nodes": [
+                {"name": "n1", "role": "web", "networks": ["front"]},
+                {"name": "n2", "role": "web", "networks": ["front", "back"]},
+                {"name": "n3", "role": "store", "networks": ["back"]},
+            ],
+            "networks": [{"name": "front"}, {"name": "back", "internal": True}],
+            "probes": [
+                {"name": "n1-http", "tcp": {"host": "n1", "port": HTTP_PORT}, "interval": 0.2}
+            ],
+            "monitors": [
+                {
+                    "name": "n1-down",
+                    "probe": "n1-http",
+                    "after": "500ms",
+                    "severity": "critical",
+                    "notify": [{"webhook": webhook}, {"webhook": "http://127.0.0.1:9/closed"}],
+                }
+            ],
+            "on_call": {
+                "people": [{"name": "o"}, {"name": "t2"}],
+                "escalation": [{"person": "o", "within": "1s"}, {"person": "t2", "within": "1m"}],
+                "targets": {"critical": {"first_response": "1m"}},
+            },
+        }
+    )
+
+
+SCENARIO = Scenario.model_validate(
+    {
+        "kind": "rehearsal",
+        "profile": "-",
+        "team": {"operators": [{"name": "o"}], "analysts": [{"name": "a"}]},
+        "steady_state": ["n1-http"],
+        "steady_state_timeout": 10,
+        "phases": [
+            {
+                "name": "n1 unreachable",
+                "operator": "o",
+                "analyst": "a",
+                "steps": [
+                    {
+                        "fault": {
+                            "type": "network.port-block",
+                            "target": "n1",
+                            "port": HTTP_PORT,
+                            "duration": "4s",
+                        }
+                    },
+                    {"wait": {"until": {"probe": "n1-http", "status": "failing"}, "timeout": "5s"}},
+                    {
+                        "wait": {
+                            "until": {"probe": "n1-http", "status": "passing"},
+                            "timeout": "20s",
+                        }
+                    },
+                ],
+            }
+        ],
+    }
+)
+
+
+def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
+    nodes: DockerEnvironment, tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = receiver
+    profile = _profile(url)
+    with Journal(tmp_path) as journal:
+        start_run(journal, SCENARIO, measured_probe="n1-http", **people_fields(profile))
+        answers = AnswersFile({"ack.n1-down.2": Answer(after=0.3, notes="on it")})
+        Engine(SCENARIO, profile, nodes, journal, answerer=answers, run_dir=tmp_path).run()
+        journal.record("run.finished", outcome="completed", error=None)
+    results = write_results(tmp_path)
+
+    [posted] = received
+    assert posted["monitor"] == "n1-down" and posted["severity"] == "critical"
+    [alert] = results.alerts
+    delivered = {d.target: d.delivered for d in alert.deliveries}
+    assert delivered == {url: True, "http://127.0.0.1:9/closed": False}
+    assert alert.resolved_at is not None
+    chain = [(s.tier, s.person, s.outcome) for s in results.escalation]
+    assert chain == [(1, "o", "escalated"), (2, "t2", "acknowledged, then resolved")]
+    [response] = results.response
+    assert response.responder == "t2"
+    assert response.time_to_detect_s is not None and response.time_to_alert_s is not None
+    # 'after: 500ms' counts from when the monitor saw the probe fail, not from the injection.
+    assert response.time_to_detect_s < response.time_to_alert_s < 3
+    assert response.time_to_acknowledge_s is not None
+    assert 1.0 <= response.time_to_acknowledge_s < 3
+    titles = [f.title for f in results.findings]
+    assert "Alert AL1 was not delivered by webhook" in titles
+    assert not any("reached no one" in t or "never fired" in t for t in titles)
+    report = (tmp_path / "report.md").read_text()
+    assert "## Escalation" in report and "| AL1 | 2 | t2 |" in report
+    assert "escalated 1 time(s): o → t2" in (tmp_path / "notice.md").read_text()
