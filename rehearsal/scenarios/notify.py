@@ -61,7 +61,11 @@ def _log(template: str, alert: dict[str, Any], run_dir: Path) -> Delivery:
 
 
 def _prefect(alert: dict[str, Any]) -> Delivery:
+    from prefect.context import FlowRunContext
     from prefect.events import emit_event
+
+    if FlowRunContext.get() is None:
+        return Delivery(False, "not inside a Prefect flow run, so no Prefect event was sent")
 
     event = emit_event(
         event="rehearsal.alert.fired",
@@ -69,5 +73,5 @@ def _prefect(alert: dict[str, Any]) -> Delivery:
         payload=alert,
     )
     if event is None:
-        return Delivery(False, "no Prefect API to send the event to (run under 'rehearsal serve')")
+        return Delivery(False, "Prefect has no events API to send the event to")
     return Delivery(True, f"Prefect event {event.id}")

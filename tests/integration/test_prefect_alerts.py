@@ -1,0 +1,88 @@
+"""Inside a Prefect flow run: the alert is also a Prefect event, and the acknowledgement is
+a pause form addressed to the tier 1 person; resuming it is their acknowledgement."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from rehearsal.derive import derive_results
+from rehearsal.journal import Journal, read_journal
+from rehearsal.models.alerts import Monitor, Notify
+from rehearsal.models.escalation import OnCall
+from rehearsal.models.loading import load_plan
+from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.engine import Engine
+from rehearsal.session import people_fields
+from tests.conftest import EXAMPLES
+from tests.fakes import FakeShop, ShopProbe, start_run
+from tests.integration.test_prefect_people import _wait_for_paused
+
+pytestmark = pytest.mark.prefect
+
+
+def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Path) -> None:
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState
+    from prefect.client.schemas.filters import FlowRunFilterStateType as StateType
+    from prefect.client.schemas.objects import StateType as Type
+    from prefect.flow_runs import resume_flow_run
+    from prefect.testing.utilities import prefect_test_harness
+
+    from rehearsal.ui_answers import PrefectPause
+
+    plan = load_plan(EXAMPLES / "webshop" / "drill-app-node-loss.yaml")
+    document = plan.scenario.model_dump(by_alias=True, exclude_defaults=True)
+    steps = document["phases"][0]["steps"]
+    document["phases"][0]["steps"] = [*steps[:2], {"wait": {"for": "20s"}}, *steps[2:]]
+    scenario = Scenario.model_validate(document)
+    monitor = Monitor(name="checkout-down", probe="shop-http", notify=[Notify(prefect=True)])
+    on_call = OnCall.model_validate(
+        {"people": [{"name": "Kim Minji"}], "escalation": [{"person": "Kim Minji", "within": "1m"}]}
+    )
+    profile = plan.profile.model_copy(update={"monitors": [monitor], "on_call": on_call})
+    shop = FakeShop()
+
+    @flow(name="alerts-in-the-loop")
+    def drill() -> None:
+        with Journal(tmp_path) as journal:
+            start_run(journal, scenario, **people_fields(profile))
+            Engine(
+                scenario,
+                profile,
+                shop,
+                journal,
+                probes={
+                    "shop-http": (ShopProbe(shop), 0.05),
+                    "standby-http": (ShopProbe(shop), 0.05),
+                },
+                answerer=PrefectPause(),
+                run_dir=tmp_path,
+            ).run()
+            journal.record("run.finished", outcome="completed", error=None)
+
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            drill()
+        except BaseException as error:  # the test thread reports it
+            failures.append(error)
+
+    with prefect_test_harness(server_startup_timeout=60):
+        thread = threading.Thread(target=run)
+        thread.start()
+        paused = _wait_for_paused(get_client, FlowRunFilter, FlowRunFilterState, StateType, Type)
+        resume_flow_run(paused, run_input={"outcome": "done", "notes": "on it"})
+        thread.join(timeout=120)
+    assert not failures, failures
+    results = derive_results(read_journal(tmp_path))
+    [alert] = results.alerts
+    [delivery] = alert.deliveries
+    assert delivery.channel == "prefect" and delivery.delivered, delivery.detail
+    assert alert.acknowledged_by == "Kim Minji"
+    [step] = results.escalation
+    assert step.outcome == "acknowledged, then resolved"
