@@ -55,7 +55,7 @@ class PrefectPause:
                 wait_for_input=form,
                 timeout=max(1, int(question.timeout_s)),
                 poll_interval=POLL_S,
-                key=question.id,
+                key=question.key or question.id,
             )
         except FlowPauseTimeout:
             _resume_after_timeout()

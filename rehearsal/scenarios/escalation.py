@@ -87,6 +87,7 @@ class Escalation:
             f"Alert {alert} ({monitor.severity}): {monitor.probe} is failing. "
             f"Acknowledge and take it on (tier {number}).",
             tier.within,
+            key=f"ack.{alert}.{number}",
         )
         self.journal.record(
             "question.asked",

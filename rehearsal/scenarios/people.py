@@ -32,6 +32,8 @@ class Question:
     person: str
     instruction: str
     timeout_s: float
+    key: str | None = None
+    """Unique within the run where ``id`` may repeat (a monitor that fires twice)."""
 
 
 class AnalystFinding(Strict):
