@@ -138,7 +138,7 @@ def phase_responses(
         first = min(injected) if injected else None
         probe = alert.probe if alert else measured
         down = _first_sample(histories.get(probe or ""), False, first) if first else None
-        ack_at, responder = _acknowledged(alert, body, start["operator"])
+        ack_at, responder = _acknowledged(alert, body, start["operator"], down)
         back = _first_sample(histories.get(alert.probe), True, alert.fired_at) if alert else None
         waited = [
             e.get("waited_s") or 0.0
@@ -154,7 +154,9 @@ def phase_responses(
                 severity=alert.severity if alert else None,
                 time_to_detect_s=_s(first, down) if first and down else None,
                 time_to_alert_s=_s(first, alert.fired_at) if first and alert else None,
-                time_to_acknowledge_s=_s(alert.fired_at, ack_at) if alert and ack_at else None,
+                time_to_acknowledge_s=max(0.0, _s(alert.fired_at, ack_at))
+                if alert and ack_at
+                else None,
                 handling_s=_s(ack_at, back) if ack_at and back and back >= ack_at else None,
                 waiting_for_people_s=round(sum(waited), 3),
             )
@@ -163,16 +165,18 @@ def phase_responses(
 
 
 def _acknowledged(
-    alert: AlertResult | None, body: list[Event], operator: str
+    alert: AlertResult | None, body: list[Event], operator: str, down: datetime | None
 ) -> tuple[datetime | None, str | None]:
     """The first response to the alert: an acknowledgement, or the on-duty operator's first
-    action (a runbook or command step started), whichever came first."""
+    action since the outage was seen (an operator already at work before the alert fired
+    responded at once: zero), whichever came first."""
     if alert is None:
         return None, None
+    since = min(down, alert.fired_at) if down else alert.fired_at
     candidates: list[tuple[datetime, str]] = []
     if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
         candidates.append((alert.acknowledged_at, alert.acknowledged_by))
-    action = next((at for at in _actions(body, operator) if at >= alert.fired_at), None)
+    action = next((at for at in _actions(body, operator) if at >= since), None)
     if action is not None:
         candidates.append((action, operator))
     return min(candidates) if candidates else (None, None)

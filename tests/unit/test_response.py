@@ -175,3 +175,33 @@ def test_compare_shows_the_response_trend_by_phase_and_person(tmp_path: Path) ->
     row = next(r for r in table.rows if r.measure == f"acknowledge: {slow.phase}")
     assert row.change == "−250 ms"
     assert any(r.measure == "acknowledge (mean): Kim Minji" for r in table.rows)
+
+
+def test_an_operator_at_work_before_the_alert_fired_responded_at_once() -> None:
+    def at(second: float) -> str:
+        return (datetime(2026, 11, 26, 3, 0) + timedelta(seconds=second)).isoformat() + "+00:00"
+
+    phase = {"phase": "p", "operator": "Kim Minji", "analyst": "Sato Ren"}
+    events: list[dict[str, Any]] = [
+        {"at": at(0), "event": "run.started", "run_id": "r", "kind": "rehearsal", "title": "t",
+         "customer": "c", "profile": "p", "scenario": "s", "team": {}, "rto_s": 300.0,
+         "measured_probe": "shop-http", "on_call": {"people": [], "targets": {
+             "critical": {"first_response": 60.0, "recovery": "rto", "hours": "24x7"}}}},
+        {"at": at(1), "event": "phase.started", **phase},
+        {"at": at(2), "event": "fault.injected", "fault": "F1"},
+        {"at": at(3), "event": "probe.sample", "probe": "shop-http", "ok": False},
+        {"at": at(4), "event": "runbook.step.started", "index": 0, "say": "look"},
+        {"at": at(6), "event": "alert.fired", "alert": "AL1", "monitor": "m",
+         "probe": "shop-http", "severity": "critical", "phase": "p"},
+        {"at": at(6), "event": "alert.delivered", "alert": "AL1", "channel": "log",
+         "target": "x"},
+        {"at": at(9), "event": "probe.sample", "probe": "shop-http", "ok": True},
+        {"at": at(10), "event": "run.finished", "outcome": "completed"},
+    ]  # fmt: skip
+    results = derive_results(events)
+
+    [response] = results.response
+    assert (response.time_to_detect_s, response.time_to_alert_s) == (1.0, 4.0)
+    assert response.time_to_acknowledge_s == 0.0 and response.responder == "Kim Minji"
+    assert response.handling_s == 5.0
+    assert not [f for f in results.findings if f.id.startswith("P")]
