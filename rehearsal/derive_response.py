@@ -220,9 +220,7 @@ def people(
                 mean_time_to_acknowledge_s=round(sum(acks) / len(acks), 3) if acks else None,
                 handling_s=round(sum(r.handling_s or 0.0 for r in mine), 3),
                 waited_for_s=round(sum(q.waited_s or 0.0 for q in asked if q.person == name), 3),
-                escalated_past=sum(
-                    1 for s in steps if s.person == name and "escalated" in s.outcome
-                ),
+                escalated_past=sum(1 for s in steps if s.person == name and s.passed_on),
             )
         )
     return result

@@ -49,6 +49,11 @@ class EscalationStep(Record):
     """acknowledged then resolved, resolved, declined, escalated, or waiting."""
     acknowledged_at: datetime | None = None
 
+    @property
+    def passed_on(self) -> bool:
+        """The next tier was asked after this one (limit reached, or declined)."""
+        return self.outcome.endswith(("escalated", "declined"))
+
 
 class PhaseResponse(Record):
     """How fast people responded in one phase, in seconds from the journal's timestamps."""

@@ -67,7 +67,7 @@ def _people(results: Results, w: Wording, what: str) -> list[str]:
             assert first.time_to_acknowledge_s is not None
             took = format_duration(first.time_to_acknowledge_s)
             said.append(w("notice.response", took=took, person=first.responder))
-    escalated = [s for s in results.escalation if "escalated" in s.outcome]
+    escalated = [s for s in results.escalation if s.passed_on]
     if escalated:
         chain = " → ".join(s.person for s in results.escalation)
         said.append(w("notice.escalated", count=len(escalated), chain=chain))

@@ -6,6 +6,7 @@ Runs in the background beside the probe sampler, like the stop guard.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -48,7 +49,10 @@ class MonitorWatch:
         self._open: dict[str, str] = {}
         self._fired = 0
         self._workers: list[threading.Thread] = []
-        self._thread = threading.Thread(target=self._watch, name="monitors", daemon=True)
+        # Threads carry the caller's context: a Prefect pause or event needs the flow run's.
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(self._watch,), name="monitors", daemon=True
+        )
 
     def __enter__(self) -> MonitorWatch:
         if self.monitors:
@@ -134,9 +138,7 @@ class MonitorWatch:
         )
 
     def _start(self, target: Callable[..., None], *args: object) -> None:
-        import contextvars
-
-        context = contextvars.copy_context()  # a Prefect pause needs the flow run's context
+        context = contextvars.copy_context()
         worker = threading.Thread(target=context.run, args=(target, *args), daemon=True)
         self._workers.append(worker)
         worker.start()

@@ -7,6 +7,7 @@ scripted ``after:`` delay in an answers file is an acknowledgement that many sec
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -87,7 +88,7 @@ class Escalation:
             f"Alert {alert} ({monitor.severity}): {monitor.probe} is failing. "
             f"Acknowledge and take it on (tier {number}).",
             tier.within,
-            key=f"ack.{alert}.{number}",
+            key=f"ack-{alert.lower()}-{number}",  # Prefect keys: a-z, 0-9 and dashes
         )
         self.journal.record(
             "question.asked",
@@ -101,7 +102,8 @@ class Escalation:
             tier=number,
         )
         asked = _Asked(question)
-        threading.Thread(target=asked.ask, args=(self.answerer,), daemon=True).start()
+        context = contextvars.copy_context()  # a Prefect pause needs the flow run's context
+        threading.Thread(target=context.run, args=(asked.ask, self.answerer), daemon=True).start()
         deadline = asked.started + tier.within
         pending = True
         while True:

@@ -136,7 +136,7 @@ def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -
 
 
 def test_reports_show_the_chain_and_the_notice_tells_the_customer(tmp_path: Path) -> None:
-    answers = {"ack.checkout-down.2": Answer(after=0.5), "tell": Answer(after=1.0)}
+    answers = {"ack.checkout-down.2": Answer(after=0.5), "tell": Answer(after=2.5)}
     events = _run(tmp_path, answers, [Notify(webhook="http://127.0.0.1:9/nobody")], "1s")
     results = derive_results(events)
 
