@@ -35,7 +35,7 @@ def calendar_sentences(results: Results, w: Wording) -> list[str]:
         if service.downtime_s <= 0:
             continue
         sentence = w(
-            "calendar.had_it_happened",
+            "calendar.at_this_hour" if note.business_hours else "calendar.had_it_happened",
             hours=note.business_hours_text,
             service=service.name,
             took=format_duration(service.downtime_s),

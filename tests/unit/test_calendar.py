@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -110,3 +110,42 @@ def test_run_outside_the_lab_window_exits_2_before_anything_starts(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert "outside the lab windows" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def _journal(started: datetime) -> list[dict[str, object]]:
+    from rehearsal.session import people_fields
+
+    def at(second: float) -> str:
+        return (started + timedelta(seconds=second)).isoformat()
+
+    profile = load_profile(WEBSHOP / "profile.yaml")
+    service = profile.business.services[0].model_dump()
+    return [
+        {"at": at(0), "event": "run.started", "run_id": "r", "kind": "rehearsal", "title": "t",
+         "customer": "c", "profile": "p", "scenario": "s", "team": {}, "rto_s": 300.0,
+         "services": [service], **people_fields(profile)},
+        {"at": at(1), "event": "probe.sample", "probe": "shop-http", "ok": False},
+        {"at": at(91), "event": "probe.sample", "probe": "shop-http", "ok": True},
+        {"at": at(92), "event": "run.finished", "outcome": "completed"},
+    ]  # fmt: skip
+
+
+def test_business_impact_is_stated_against_the_calendar() -> None:
+    from rehearsal.derive import derive_results
+    from rehearsal.report.response import calendar_sentences
+    from rehearsal.report.wording import load_wording
+
+    night = derive_results(_journal(datetime(2026, 11, 28, 17, 0, tzinfo=UTC)))  # Sun 02:00
+    assert night.calendar is not None and night.calendar.maintenance_window == "sunday-night"
+    said = calendar_sentences(night, load_wording("en"))
+    assert said[0] == (
+        "The drill ran at Sun 2026-11-29 02:00 Asia/Seoul, inside the agreed maintenance "
+        "window “sunday-night”."
+    )
+    assert said[-1].startswith("Had this happened during business hours (daily 08:00-23:00), ")
+    assert said[-1].endswith("That is about 60 orders lost.")  # 40 a minute for 90 s
+
+    noon = derive_results(_journal(datetime(2026, 11, 26, 3, 0, tzinfo=UTC)))  # Thu 12:00
+    said = calendar_sentences(noon, load_wording("ja"))
+    assert "メンテナンス時間帯の外" in said[0] and "営業時間内" in said[1]
+    assert said[-1].startswith("実施した時間帯に checkout が実際に 1 min 30 s 停止していれば")
