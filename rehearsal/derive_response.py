@@ -132,7 +132,9 @@ def phase_responses(
     by_id = {a.id: a for a in found}
     responses = []
     for start, body in _segments(events):
-        injected = [_at(e) for e in body if e["event"] == "fault.injected"]
+        # From when injection began: a slow-to-verify fault can show (and alert) before
+        # its fault.injected event is written.
+        injected = [_at(e) for e in body if e["event"] == "fault.injecting"]
         fired = [by_id[e["alert"]] for e in body if e["event"] == "alert.fired"]
         alert = fired[0] if fired else None
         first = min(injected) if injected else None
@@ -399,7 +401,7 @@ def _never_fired(started: Event, events: list[Event], probes: list[ProbeHistory]
     for monitor in started.get("monitors") or []:
         history = histories.get(monitor["probe"])
         for start, body in _segments(events):
-            if not any(e["event"] == "fault.injected" for e in body) or history is None:
+            if not any(e["event"] == "fault.injecting" for e in body) or history is None:
                 continue
             if any(e["event"] == "alert.fired" and e["monitor"] == monitor["name"] for e in body):
                 continue

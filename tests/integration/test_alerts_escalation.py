@@ -141,7 +141,7 @@ def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
     [response] = results.response
     assert response.responder == "t2"
     assert response.time_to_detect_s is not None and response.time_to_alert_s is not None
-    # 'after: 500ms' counts from when the monitor saw the probe fail, not from the injection.
+    # times count from when injection began; the alert waits 500 ms of failure after detection
     assert response.time_to_detect_s < response.time_to_alert_s < 3
     assert response.time_to_acknowledge_s is not None
     assert 1.0 <= response.time_to_acknowledge_s < 3

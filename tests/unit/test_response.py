@@ -188,7 +188,8 @@ def test_an_operator_at_work_before_the_alert_fired_responded_at_once() -> None:
          "measured_probe": "shop-http", "on_call": {"people": [], "targets": {
              "critical": {"first_response": 60.0, "recovery": "rto", "hours": "24x7"}}}},
         {"at": at(1), "event": "phase.started", **phase},
-        {"at": at(2), "event": "fault.injected", "fault": "F1"},
+        {"at": at(2), "event": "fault.injecting", "fault": "F1", "type": "t", "targets": [],
+         "phase": "p"},
         {"at": at(3), "event": "probe.sample", "probe": "shop-http", "ok": False},
         {"at": at(4), "event": "runbook.step.started", "index": 0, "say": "look"},
         {"at": at(6), "event": "alert.fired", "alert": "AL1", "monitor": "m",
