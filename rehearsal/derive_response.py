@@ -73,6 +73,7 @@ def escalation(events: list[Event]) -> list[EscalationStep]:
         "escalation.resolved": "resolved",
         "escalation.declined": "declined",
         "escalation.escalated": "escalated",
+        "escalation.stopped": "run ended",
     }
     for e in events:
         kind = e["event"]

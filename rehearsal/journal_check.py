@@ -47,6 +47,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "escalation.declined": ("alert", "tier", "person"),
     "escalation.resolved": ("alert", "tier"),
     "escalation.exhausted": ("alert",),
+    "escalation.stopped": ("alert", "tier"),
 }
 # Read by derivation only through .get(), or only kept for the raw journal.
 OPTIONAL_ONLY = {

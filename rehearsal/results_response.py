@@ -46,7 +46,8 @@ class EscalationStep(Record):
     asked_at: datetime
     ended_at: datetime | None
     outcome: str
-    """acknowledged then resolved, resolved, declined, escalated, or waiting."""
+    """resolved, declined, escalated or run ended (each maybe after "acknowledged, then"),
+    or waiting (the journal stops before the tier ended)."""
     acknowledged_at: datetime | None = None
 
     @property

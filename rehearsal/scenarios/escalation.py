@@ -64,6 +64,10 @@ class Escalation:
     def run(self, alert: str, monitor: Monitor, phase: str) -> None:
         for number, tier in enumerate(self.tiers, start=1):
             outcome = self._tier(alert, monitor, phase, number, tier)
+            if outcome == "stopped":
+                self.journal.record(
+                    "escalation.stopped", alert=alert, tier=number, person=tier.person
+                )
             if outcome in ("resolved", "stopped"):
                 return
             following = self.tiers[number] if number < len(self.tiers) else None

@@ -206,3 +206,15 @@ def test_an_operator_at_work_before_the_alert_fired_responded_at_once() -> None:
     assert response.time_to_acknowledge_s == 0.0 and response.responder == "Kim Minji"
     assert response.handling_s == 5.0
     assert not [f for f in results.findings if f.id.startswith("P")]
+
+
+def test_a_tier_still_waiting_when_the_run_ends_says_so() -> None:
+    from rehearsal.derive_response import escalation
+
+    asked = {"at": "2026-11-26T03:00:00+00:00", "event": "question.asked", "kind": "acknowledge",
+             "alert": "AL1", "tier": 1, "person": "Kim Minji"}  # fmt: skip
+    stopped = {"at": "2026-11-26T03:00:05+00:00", "event": "escalation.stopped", "alert": "AL1",
+               "tier": 1, "person": "Kim Minji"}  # fmt: skip
+    [step] = escalation([asked, stopped])
+    assert (step.outcome, step.passed_on) == ("run ended", False)
+    assert step.ended_at is not None and (step.ended_at - step.asked_at).total_seconds() == 5.0
