@@ -225,10 +225,18 @@ def serve(
         Path | None, typer.Option(help="drills file: scheduled, unattended runs")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="runs at once on this machine")] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            help="put the deployments on this Prefect work pool (made if missing) and return; "
+            "workers started with `prefect worker start --pool NAME` run them"
+        ),
+    ] = None,
 ) -> None:
     """Register and serve the Prefect deployments: a launch form and scheduled drills.
 
-    Needs a Prefect server (PREFECT_API_URL); runs until stopped.
+    Needs a Prefect server (PREFECT_API_URL); runs until stopped, or with --pool registers
+    the deployments for the pool's workers and returns.
     """
     from rehearsal.deployments import load_drills
 
@@ -237,6 +245,16 @@ def serve(
             load_drills(drills, scenarios)
     except RehearsalError as error:
         _fail(error)
+    if pool is not None:
+        from rehearsal.deployments import deploy_to_pool
+
+        deploy_to_pool(scenarios, reports, drills, pool)
+        out.print(
+            f"deployments registered on work pool {pool}; start workers with "
+            f"`prefect worker start --pool {pool}`",
+            highlight=False,
+        )
+        return
     from rehearsal.deployments import serve as serve_deployments
 
     serve_deployments(scenarios, reports, drills, limit)

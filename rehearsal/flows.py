@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -229,9 +230,11 @@ def rehearsal_launch(
     scenarios_dir: str = ".",
     reports_dir: str = "reports",
     until: str | None = None,
+    lab_host: str | None = None,
 ) -> dict[str, Any]:
     """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
-    the UI (people=ui) or by the answers file only (people=none, for unattended drills)."""
+    the UI (people=ui) or by the answers file only (people=none, for unattended drills).
+    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them."""
     from prefect.runtime import flow_run
 
     if until is not None and datetime.now(UTC).date() > date.fromisoformat(until):
@@ -250,4 +253,30 @@ def rehearsal_launch(
         attempts=attempts,
         notes=notes,
     )
-    return _run(launch)
+    if lab_host is None:
+        return _run(launch)
+    with lab_host_slot(lab_host):
+        return _run(launch)
+
+
+def lab_host_limit(lab_host: str) -> str:
+    """The global concurrency limit's name for a lab host (Prefect allows no '/' and such)."""
+    return "lab-host-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in lab_host)
+
+
+@contextmanager
+def lab_host_slot(lab_host: str) -> Iterator[None]:
+    """Hold the lab host's one slot for the whole run; created on first use, so a new lab
+    host needs no set-up on the server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists
+
+    name = lab_host_limit(lab_host)
+    with get_client(sync_client=True) as client:
+        with suppress(ObjectAlreadyExists):
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    get_run_logger().info("Waiting for lab host %s to be free of other runs.", lab_host)
+    with concurrency(name, occupy=1, strict=True):
+        yield

@@ -7,9 +7,7 @@ that fails fast with `rehearsal validate`'s message."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,63 +18,18 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.prefect_server import prefect_server
+from tests.integration.prefect_server import wait_for as _wait
 from tests.integration.test_demo_drill import _labelled
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
 DATA = Path(__file__).parent / "data" / "serve"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    home = tmp_path_factory.mktemp("prefect-home")
     reports = tmp_path_factory.mktemp("reports")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    saved = {key: os.environ.get(key) for key in ("PREFECT_API_URL", "PREFECT_HOME")}
-    os.environ.update({key: env[key] for key in saved})
-    serving = None
-    try:
-        import httpx
-
-        _wait(lambda: _healthy(httpx, port), 120, "the Prefect server")
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
         started = time.monotonic()
         serving = subprocess.Popen(
             [
@@ -94,30 +47,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deployment = _wait(_launch_deployment, 120, "the launch deployment")
-        yield {
-            "ui": f"http://127.0.0.1:{port}",
-            "reports": reports,
-            "deployment": deployment,
-            "visible_after_s": time.monotonic() - started,
-        }
-    finally:
-        for process in (serving, server):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=60)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _healthy(httpx: Any, port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+        try:
+            deployment = _wait(_launch_deployment, 120, "the launch deployment")
+            yield {
+                "ui": env["PREFECT_API_URL"].removesuffix("/api"),
+                "reports": reports,
+                "deployment": deployment,
+                "visible_after_s": time.monotonic() - started,
+            }
+        finally:
+            serving.terminate()
+            serving.wait(timeout=60)
 
 
 def _launch_deployment() -> Any:
