@@ -23,6 +23,7 @@ from rehearsal.models.loading import validate_model
 from rehearsal.models.yamlfile import read_yaml
 
 LAUNCH = "launch"
+EMERGENCY_STOP = "emergency-stop"
 
 
 def scenario_files(folder: Path) -> list[str]:
@@ -70,7 +71,7 @@ def build_deployments(
     from prefect.deployments.runner import RunnerDeployment
     from prefect.types.entrypoint import EntrypointType
 
-    from rehearsal.flows import rehearsal_launch
+    from rehearsal.flows import emergency_stop, rehearsal_launch
 
     choices = scenario_files(scenarios)
     common = {"scenarios_dir": str(scenarios.resolve()), "reports_dir": str(reports.resolve())}
@@ -86,7 +87,14 @@ def build_deployments(
     assert isinstance(launch, RunnerDeployment), "built outside an event loop"
     # Prefect marks its own fixed choices the same way (frozen parameters become an enum).
     launch._parameter_openapi_schema.properties["scenario"]["enum"] = choices
-    deployments: list[Any] = [launch]
+    stop = emergency_stop.to_deployment(
+        name=EMERGENCY_STOP,
+        description="EMERGENCY STOP: halt every rehearsal (here and on the pool's workers), "
+        "revert every fault, refuse new runs until `rehearsal stop --lift`. Say why.",
+        tags=["rehearsal", "emergency-stop"],
+        entrypoint_type=entrypoint,
+    )
+    deployments: list[Any] = [launch, stop]
     for drill in drills:
         deployments.append(
             rehearsal_launch.to_deployment(
