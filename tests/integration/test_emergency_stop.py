@@ -151,3 +151,102 @@ def test_stopping_a_run_that_does_not_exist_changes_nothing(
     nothing = _rehearsal(machine, "stop", "--lift")
     assert nothing.returncode == 2 and "nothing is stopped" in nothing.stderr
     assert not (tmp_path / "state" / "stopped.json").exists()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`rehearsal serve` of the held scenario, with the serving machine's own state folder."""
+    reports = tmp_path_factory.mktemp("reports")
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
+        here = {**env, "REHEARSAL_STATE_DIR": str(tmp_path_factory.mktemp("state-serving"))}
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "rehearsal", "serve", "--scenarios", str(HELD.parent)]
+            + ["--reports", str(reports)],
+            cwd=ROOT,
+            env=here,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for(lambda: len(_deployments()) >= 2, 120, "the deployments")
+            yield {"env": here, "reports": reports}
+        finally:
+            serving.terminate()
+            serving.wait(timeout=60)
+
+
+def _deployments() -> dict[str, Any]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return {d.name: d for d in client.read_deployments()}
+
+
+def _flow_run(flow_run_id: Any) -> Any:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return client.read_flow_run(flow_run_id)
+
+
+def _launch_held(served: dict[str, Any]) -> tuple[Any, Path]:
+    from prefect.deployments import run_deployment
+
+    launched = run_deployment(
+        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "held.yaml"}
+    )
+    run = wait_for(lambda: (r := _flow_run(launched.id)).state.is_running() and r, 300, "start")
+    run_dir = served["reports"] / run.name
+    wait_for(lambda: _both_faults_in(run_dir), 900, "the faults")
+    return launched, run_dir
+
+
+def test_the_emergency_stop_deployment_is_the_button_in_the_ui(served: dict[str, Any]) -> None:
+    from prefect.deployments import run_deployment
+
+    launched, run_dir = _launch_held(served)
+    pressed = run_deployment(
+        "rehearsal-emergency-stop/emergency-stop",
+        parameters={"why": "customer called", "by": "Duty Manager"},
+        timeout=600,
+    )
+    assert pressed.state.is_completed(), pressed.state
+    events = read_journal(run_dir)
+    [stop] = [e for e in events if e["event"] == "emergency_stop"]
+    assert (stop["by"], stop["why"]) == ("Duty Manager", "customer called")
+    assert still_injected(events) == []
+    assert _labelled(run_dir.name) == []
+    assert wait_for(lambda: _flow_run(launched.id).state.is_final(), 60, "the flow run's end")
+    lifted = _rehearsal(served["env"], "stop", "--lift")
+    assert lifted.returncode == 0, lifted.stderr
+
+
+def test_a_stop_from_another_machine_reaches_pool_runs_through_prefect(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    """The stopping machine has its own state folder, so it knows the served run only as a
+    flow run: it cancels it, and the run unwinds itself and journals who stopped it."""
+    from prefect.deployments import run_deployment
+
+    elsewhere = {**served["env"], "REHEARSAL_STATE_DIR": str(tmp_path / "state-elsewhere")}
+    launched, run_dir = _launch_held(served)
+    stopped = _rehearsal(elsewhere, "stop", "--all", "--why", "cutover freeze", "--by", "Ops Lee")
+    assert stopped.returncode == 0, stopped.stderr
+    assert f"stopped {run_dir.name} (via Prefect)" in stopped.stdout
+    wait_for(lambda: _flow_run(launched.id).state.is_final(), 300, "the run to unwind")
+    results_file = run_dir / "results.json"
+    wait_for(results_file.exists, 120, "the report")
+    events = read_journal(run_dir)
+    assert [(e["by"], e["why"]) for e in events if e["event"] == "emergency_stop"] == [
+        ("Ops Lee", "cutover freeze")
+    ]
+    assert still_injected(events) == []
+    assert _labelled(run_dir.name) == []
+
+    refused = run_deployment(
+        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "held.yaml"}
+    )
+    ended = wait_for(lambda: (r := _flow_run(refused.id)).state.is_final() and r, 300, "refusal")
+    assert ended.state.is_failed() and "emergency stop by Ops Lee" in (ended.state.message or "")
+    lifted = _rehearsal(elsewhere, "stop", "--lift")
+    assert lifted.returncode == 0, lifted.stderr
