@@ -90,10 +90,11 @@ def _serve_until_visible(env: dict[str, str], scenarios: Path, reports: Path) ->
     from tests.integration.prefect_server import wait_for
 
     def visible() -> bool:
-        from prefect.client.orchestration import get_client
+        # Over HTTP: this process's Prefect settings were read before the server existed.
+        import httpx
 
-        with get_client(sync_client=True) as client:
-            return any(d.name == "launch" for d in client.read_deployments())
+        found = httpx.post(f"{env['PREFECT_API_URL']}/deployments/filter", json={}, timeout=10)
+        return any(d["name"] == "launch" for d in found.json())
 
     started = time.monotonic()
     argv = [sys.executable, "-m", "rehearsal", "serve", "--scenarios", str(scenarios)]
