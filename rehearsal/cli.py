@@ -241,6 +241,9 @@ def serve(
     Needs a Prefect server (PREFECT_API_URL); runs until stopped, or with --pool registers
     the deployments for the pool's workers and returns.
     """
+    # The runs' progress lines are the logs an operator reads in the UI (a CLI run keeps
+    # its terminal quiet with WARNING instead).
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     from rehearsal.deployments import load_drills
 
     try:

@@ -20,7 +20,7 @@ from typing import Any
 from rehearsal.envs.labels import process_start
 from rehearsal.errors import RehearsalError, RunRefused
 from rehearsal.journal import Journal
-from rehearsal.live_runs import LiveRun, Stop, forget, live_runs
+from rehearsal.live_runs import LiveRun, Stop, forget, live_runs, prefect_configured
 
 LAUNCHED_FLOWS = ("rehearsal-launch", "rehearsal-run")
 
@@ -124,12 +124,8 @@ def stop_run(run_id: str, stop: Stop) -> Stopped:
     return stop_runs(found, stop)[0]
 
 
-def _prefect_configured() -> bool:
-    return bool(os.environ.get("PREFECT_API_URL"))
-
-
 def _mark_flow_runs_cancelled(runs: list[LiveRun], stop: Stop) -> None:
-    if not _prefect_configured():
+    if not prefect_configured():
         return
     from prefect.client.orchestration import get_client
     from prefect.states import Cancelled
@@ -145,7 +141,7 @@ def _mark_flow_runs_cancelled(runs: list[LiveRun], stop: Stop) -> None:
 def _cancel_remote(stop: Stop) -> list[Stopped]:
     """Cancel rehearsal flow runs still going on other machines; their own watch unwinds
     them (faults reverted, mirror torn down) and journals the stop."""
-    if not _prefect_configured():
+    if not prefect_configured():
         return []
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
@@ -156,11 +152,8 @@ def _cancel_remote(stop: Stop) -> list[Stopped]:
         FlowRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
-    from prefect.context import FlowRunContext
     from prefect.states import Cancelling
 
-    context = FlowRunContext.get()
-    own = context.flow_run.id if context and context.flow_run else None
     going = [StateType.RUNNING, StateType.PENDING, StateType.PAUSED]
     with get_client(sync_client=True) as client:
         runs = client.read_flow_runs(
@@ -170,8 +163,5 @@ def _cancel_remote(stop: Stop) -> list[Stopped]:
             ),
         )
         for flow_run in runs:
-            if flow_run.id != own:
-                client.set_flow_run_state(
-                    flow_run.id, Cancelling(message=stop.sentence()), force=True
-                )
-    return [Stopped(flow_run.name, where="via Prefect") for flow_run in runs if flow_run.id != own]
+            client.set_flow_run_state(flow_run.id, Cancelling(message=stop.sentence()), force=True)
+    return [Stopped(flow_run.name, where="via Prefect") for flow_run in runs]

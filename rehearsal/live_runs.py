@@ -101,7 +101,7 @@ def _flag() -> Path:
     return state_dir() / "stopped.json"
 
 
-def _prefect_configured() -> bool:
+def prefect_configured() -> bool:
     return bool(os.environ.get("PREFECT_API_URL"))
 
 
@@ -109,7 +109,7 @@ def current_stop() -> Stop | None:
     """The stop in force on this machine, or on the Prefect server when one is configured."""
     with suppress(OSError, ValueError, TypeError):
         return Stop(**json.loads(_flag().read_text()))
-    if _prefect_configured():
+    if prefect_configured():
         from prefect.variables import Variable
 
         value: Any = Variable.get(STOP_VARIABLE, default=None)
@@ -130,7 +130,7 @@ def raise_stop(by: str, why: str) -> Stop:
     stop = Stop(by, why, datetime.now(UTC).isoformat(timespec="seconds"))
     _flag().parent.mkdir(parents=True, exist_ok=True)
     _flag().write_text(json.dumps(asdict(stop)))
-    if _prefect_configured():
+    if prefect_configured():
         from prefect.variables import Variable
 
         Variable.set(STOP_VARIABLE, asdict(stop), overwrite=True)
@@ -142,7 +142,7 @@ def lift_stop() -> Stop:
     if stop is None:
         raise RunRefused("nothing is stopped: there is no emergency stop to lift")
     _flag().unlink(missing_ok=True)
-    if _prefect_configured():
+    if prefect_configured():
         from prefect.variables import Variable
 
         Variable.unset(STOP_VARIABLE)

@@ -192,6 +192,7 @@ def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
             run_link.first.click()
             page.wait_for_url("**/runs/flow-run/**")
             page.get_by_text("Completed", exact=True).first.wait_for(timeout=600_000)
+            page.get_by_text("running the scenario").first.wait_for()  # the run's logs
             page.get_by_text("Artifacts", exact=True).click()
             page.get_by_text("findings-summary", exact=True).click()
             page.wait_for_url("**/artifacts/artifact/**")
