@@ -157,6 +157,10 @@ def run(
             for line in describe_plan(plan, seed):
                 out.print(line, markup=False, highlight=False)
             return
+        from rehearsal.live_runs import refuse_if_stopped
+
+        refuse_if_stopped()
+
         from datetime import UTC, datetime
 
         from rehearsal.lab_window import check_lab_window
@@ -235,11 +239,22 @@ def serve(
         Path | None, typer.Option(help="drills file: scheduled, unattended runs")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="runs at once on this machine")] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            help="put the deployments on this Prefect work pool (made if missing) and return; "
+            "workers started with `prefect worker start --pool NAME` run them"
+        ),
+    ] = None,
 ) -> None:
     """Register and serve the Prefect deployments: a launch form and scheduled drills.
 
-    Needs a Prefect server (PREFECT_API_URL); runs until stopped.
+    Needs a Prefect server (PREFECT_API_URL); runs until stopped, or with --pool registers
+    the deployments for the pool's workers and returns.
     """
+    # The runs' progress lines are the logs an operator reads in the UI (a CLI run keeps
+    # its terminal quiet with WARNING instead).
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     from rehearsal.deployments import load_drills, serve_warnings
 
     try:
@@ -248,6 +263,16 @@ def serve(
                 err.print(warning, markup=False, highlight=False)
     except RehearsalError as error:
         _fail(error)
+    if pool is not None:
+        from rehearsal.deployments import deploy_to_pool
+
+        deploy_to_pool(scenarios, reports, drills, pool)
+        out.print(
+            f"deployments registered on work pool {pool}; start workers with "
+            f"`prefect worker start --pool {pool}`",
+            highlight=False,
+        )
+        return
     from rehearsal.deployments import serve as serve_deployments
 
     serve_deployments(scenarios, reports, drills, limit)
@@ -293,6 +318,73 @@ def recover(
         out.print(f"{item.fault} {item.label}: {verdict}", markup=False, highlight=False)
     out.print(f"{len(recovered)} fault(s) were still injected", highlight=False)
     if any(item.error for item in recovered):
+        raise typer.Exit(3)
+
+
+@app.command()
+def stop(
+    run_id: Annotated[
+        str | None, typer.Argument(help="stop this one run (see `rehearsal env ls`)")
+    ] = None,
+    all_runs: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="EMERGENCY STOP: every run here and on the pool's workers; refuse "
+            "new runs until --lift",
+        ),
+    ] = False,
+    lift: Annotated[bool, typer.Option(help="lift the emergency stop: runs may start again")] = (
+        False
+    ),
+    why: Annotated[str, typer.Option(help="why: goes into every stopped run's journal")] = (
+        "no reason given"
+    ),
+    by: Annotated[str | None, typer.Option(help="who stops (default: your user name)")] = None,
+) -> None:
+    """Stop runs now: freeze them, revert every fault from their journals (works when a run
+    is hung), tear down (or keep, as each run said) and journal `emergency_stop`.
+
+    `stop --all` also refuses every new run until `stop --lift`.
+    """
+    import getpass
+
+    from rehearsal.live_runs import Stop, lift_stop, raise_stop
+
+    if sum([run_id is not None, all_runs, lift]) != 1:
+        err.print("give one of: RUN_ID, --all or --lift", highlight=False)
+        raise typer.Exit(2)
+    who = by or getpass.getuser()
+    try:
+        if lift:
+            lifted = lift_stop()
+            out.print(f"lifted the {lifted.sentence()}; runs may start again", highlight=False)
+            return
+        from rehearsal.emergency import stop_all, stop_run
+
+        if all_runs:
+            stopped = stop_all(raise_stop(who, why))
+        else:
+            from datetime import UTC, datetime
+
+            assert run_id is not None
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            stopped = [stop_run(run_id, Stop(who, why, now))]
+    except RehearsalError as error:
+        _fail(error)
+    for run in stopped:
+        verdict = f"{len(run.reverted)} fault(s) reverted" if run.where == "here" else "cancelled"
+        if run.failed:
+            verdict += f", {len(run.failed)} FAILED to revert: {'; '.join(run.failed)}"
+        if run.kept:
+            verdict += ", environment kept"
+        out.print(f"stopped {run.run_id} ({run.where}): {verdict}", markup=False, highlight=False)
+    if all_runs:
+        out.print(
+            f"{len(stopped)} run(s) stopped; new runs are refused until `rehearsal stop --lift`",
+            highlight=False,
+        )
+    if any(run.failed for run in stopped):
         raise typer.Exit(3)
 
 

@@ -4,6 +4,10 @@ The launch deployment's form lists the scenarios found under the scenarios folde
 enum in its parameter schema, so the UI shows a choice, not a free text field). Each drill
 of a drills file becomes its own deployment with its schedule and fixed parameters; its
 runs are unattended (answers file only), and runs after its end date do nothing.
+
+With ``--pool`` the same deployments go to a Prefect work pool instead of being served by
+this process: every worker of the pool (``prefect worker start --pool NAME``, one a Docker
+host) takes runs from it, so drills run in parallel across machines.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from rehearsal.models.loading import validate_model
 from rehearsal.models.yamlfile import read_yaml
 
 LAUNCH = "launch"
+EMERGENCY_STOP = "emergency-stop"
 
 
 def scenario_files(folder: Path) -> list[str]:
@@ -82,23 +87,36 @@ def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
     ]
 
 
-def build_deployments(scenarios: Path, reports: Path, drills: list[Drill]) -> list[Any]:
+def build_deployments(
+    scenarios: Path, reports: Path, drills: list[Drill], pooled: bool = False
+) -> list[Any]:
     from prefect.deployments.runner import RunnerDeployment
+    from prefect.types.entrypoint import EntrypointType
 
-    from rehearsal.flows import rehearsal_launch
+    from rehearsal.flows import emergency_stop, rehearsal_launch
 
     choices = scenario_files(scenarios)
     common = {"scenarios_dir": str(scenarios.resolve()), "reports_dir": str(reports.resolve())}
+    # A worker imports the flow from the installed package, not from this checkout's files.
+    entrypoint = EntrypointType.MODULE_PATH if pooled else EntrypointType.FILE_PATH
     launch = rehearsal_launch.to_deployment(
         name=LAUNCH,
         parameters=common,
         description="Launch a rehearsal or reproduction: pick a scenario and start it.",
         tags=["rehearsal"],
+        entrypoint_type=entrypoint,
     )
     assert isinstance(launch, RunnerDeployment), "built outside an event loop"
     # Prefect marks its own fixed choices the same way (frozen parameters become an enum).
     launch._parameter_openapi_schema.properties["scenario"]["enum"] = choices
-    deployments: list[Any] = [launch]
+    stop = emergency_stop.to_deployment(
+        name=EMERGENCY_STOP,
+        description="EMERGENCY STOP: halt every rehearsal (here and on the pool's workers), "
+        "revert every fault, refuse new runs until `rehearsal stop --lift`. Say why.",
+        tags=["rehearsal", "emergency-stop"],
+        entrypoint_type=entrypoint,
+    )
+    deployments: list[Any] = [launch, stop]
     for drill in drills:
         deployments.append(
             rehearsal_launch.to_deployment(
@@ -114,6 +132,7 @@ def build_deployments(scenarios: Path, reports: Path, drills: list[Drill]) -> li
                 schedules=_schedules(drill, drill_calendar(drill, scenarios)),
                 description=f"Scheduled drill: {drill.scenario} (unattended)",
                 tags=["rehearsal", "scheduled-drill"],
+                entrypoint_type=entrypoint,
             )
         )
     return deployments
@@ -147,3 +166,32 @@ def serve(scenarios: Path, reports: Path, drills_file: Path | None, limit: int |
     drills = load_drills(drills_file, scenarios) if drills_file else []
     reports.mkdir(parents=True, exist_ok=True)
     prefect_serve(*build_deployments(scenarios, reports, drills), limit=limit)
+
+
+def deploy_to_pool(scenarios: Path, reports: Path, drills_file: Path | None, pool: str) -> None:
+    """Register the deployments on ``pool`` (a process work pool, made if missing)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import deploy
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    drills = load_drills(drills_file, scenarios) if drills_file else []
+    reports.mkdir(parents=True, exist_ok=True)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            template = ProcessWorker.get_default_base_job_template()
+            client.create_work_pool(
+                WorkPoolCreate(name=pool, type="process", base_job_template=template)
+            )
+    deployments = build_deployments(scenarios, reports, drills, pooled=True)
+    deploy(
+        *deployments,
+        work_pool_name=pool,
+        build=False,
+        push=False,
+        print_next_steps_message=False,
+        ignore_warnings=True,
+    )

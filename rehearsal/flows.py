@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
@@ -30,6 +32,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from rehearsal.live_runs import current_stop, raise_stop, refuse_if_stopped, registered
 from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.session import RunOptions, RunSession, execute, new_run_id
@@ -91,6 +94,7 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         if progress is not None:
             progress(message)
 
+    refuse_if_stopped()
     answers_path = Path(launch.answers) if launch.answers else None
     plan = load_plan(
         Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
@@ -110,7 +114,9 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
         plan.scenario.attempts if launch.attempts is None else launch.attempts,
         len(plan.scenario.phases),
     )
-    with CancellationWatch(session.cancelled) as watch:
+    watch = CancellationWatch(session.cancelled, on_cancel=partial(_journal_stop, session))
+    flow_run_id = str(watch.flow_run_id) if watch.flow_run_id else None
+    with registered(launch.run_id, session.run_dir, launch.keep, flow_run_id), watch:
         results = execute(session, tracker.wrap(_as_task))
     if watch.seen:
         watch.mark_cancelled()
@@ -127,18 +133,31 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
     return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
 
 
+def _journal_stop(session: RunSession) -> None:
+    """A cancel that comes from an emergency stop says so, with who and why, in the journal."""
+    stop = current_stop()
+    if stop is not None:
+        session.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+
+
 class CancellationWatch:
     """Watches the flow run's own state: when someone cancels it in the UI, the run unwinds
     (faults reverted, mirror removed, report written) even if no signal reaches the process,
     which Prefect's runner does not always manage to send."""
 
-    def __init__(self, cancelled: threading.Event, every_s: float = 2.0) -> None:
+    def __init__(
+        self,
+        cancelled: threading.Event,
+        every_s: float = 2.0,
+        on_cancel: Callable[[], None] = lambda: None,
+    ) -> None:
         from prefect.context import FlowRunContext
 
         context = FlowRunContext.get()
         self.flow_run_id = context.flow_run.id if context and context.flow_run else None
         self.cancelled = cancelled
         self.every_s = every_s
+        self.on_cancel = on_cancel
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="cancel-watch", daemon=True)
         self.seen = False
@@ -163,6 +182,7 @@ class CancellationWatch:
                     continue
                 if state is not None and (state.is_cancelling() or state.is_cancelled()):
                     self.seen = True
+                    self.on_cancel()
                     self.cancelled.set()
                     return
 
@@ -229,9 +249,11 @@ def rehearsal_launch(
     scenarios_dir: str = ".",
     reports_dir: str = "reports",
     until: str | None = None,
+    lab_host: str | None = None,
 ) -> dict[str, Any]:
     """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
-    the UI (people=ui) or by the answers file only (people=none, for unattended drills)."""
+    the UI (people=ui) or by the answers file only (people=none, for unattended drills).
+    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them."""
     from prefect.runtime import flow_run
 
     if until is not None and datetime.now(UTC).date() > date.fromisoformat(until):
@@ -250,4 +272,51 @@ def rehearsal_launch(
         attempts=attempts,
         notes=notes,
     )
-    return _run(launch)
+    if lab_host is None:
+        return _run(launch)
+    with lab_host_slot(lab_host):
+        return _run(launch)
+
+
+def lab_host_limit(lab_host: str) -> str:
+    """The global concurrency limit's name for a lab host (Prefect allows no '/' and such)."""
+    return "lab-host-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in lab_host)
+
+
+@contextmanager
+def lab_host_slot(lab_host: str) -> Iterator[None]:
+    """Hold the lab host's one slot for the whole run; created on first use, so a new lab
+    host needs no set-up on the server."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists
+
+    name = lab_host_limit(lab_host)
+    with get_client(sync_client=True) as client:
+        with suppress(ObjectAlreadyExists):
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+    get_run_logger().info("Waiting for lab host %s to be free of other runs.", lab_host)
+    with concurrency(name, occupy=1, strict=True):
+        yield
+
+
+@flow(name="rehearsal-emergency-stop", persist_result=False)
+def emergency_stop(why: str, by: str = "Prefect UI") -> list[dict[str, Any]]:
+    """Emergency stop: halt every rehearsal here and on the pool's workers, revert every
+    fault, and refuse new runs until `rehearsal stop --lift`."""
+    from rehearsal.emergency import stop_all
+
+    stop = raise_stop(by, why)
+    logger = get_run_logger()
+    logger.warning("Emergency stop by %s: %s", by, why)
+    stopped = stop_all(stop)
+    for run in stopped:
+        logger.warning(
+            "Stopped %s (%s): %d fault(s) reverted, %d failed",
+            run.run_id,
+            run.where,
+            len(run.reverted),
+            len(run.failed),
+        )
+    return [asdict(run) for run in stopped]

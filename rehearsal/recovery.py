@@ -37,8 +37,11 @@ def still_injected(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["event"] == "fault.injecting" and e["fault"] not in reverted]
 
 
-def recover(client: Any, run_dir: Path, force: bool = False) -> list[Recovered]:
-    """Revert the run's faults still injected; refused while the run's own process lives."""
+def recover(
+    client: Any, run_dir: Path, force: bool = False, by: str = "recover"
+) -> list[Recovered]:
+    """Revert the run's faults still injected; refused while the run's own process lives.
+    ``by`` names who reverted them in the journal (``recover``, ``emergency_stop``)."""
     events = read_journal(run_dir)
     started = next((e for e in events if e["event"] == "run.started"), None)
     run_id = started["run_id"] if started else run_dir.name
@@ -54,19 +57,19 @@ def recover(client: Any, run_dir: Path, force: bool = False) -> list[Recovered]:
     env = DockerEnvironment.attach(client, run_id, KeyPair(run_dir / "ssh" / "id_ed25519", ""))
     done: list[Recovered] = []
     with Journal(run_dir) as journal:
-        for event in still_injected(events):
+        for event in reversed(still_injected(events)):  # last injected, first undone
             fault_type = FAULTS[event["type"]]
             spec = fault_type.Spec.model_validate(event["spec"])
             placement = Placement(tuple(event["targets"]), tuple(event.get("peers", ())))
             fault = fault_type(spec, env, placement)
-            journal.record("fault.reverting", fault=event["fault"], by="recover")
+            journal.record("fault.reverting", fault=event["fault"], by=by)
             error = revert_with_retries(fault)
             journal.record(
                 "fault.reverted",
                 fault=event["fault"],
                 status="failed" if error else "reverted",
                 detail=error,
-                by="recover",
+                by=by,
             )
             label = f"{event['type']} on {', '.join(event['targets'])}"
             done.append(Recovered(event["fault"], label, error))

@@ -1,12 +1,13 @@
 """The Prefect front door for real: a Prefect server on loopback, `rehearsal serve`, a run
 launched through the API as the UI does, answered with `rehearsal resume`, artifacts read
-back; and a run cancelled from Prefect mid-fault that still reverts, tears down and reports."""
+back; a run started from the launch form in headless Chromium; a run cancelled from Prefect
+mid-fault that still reverts, tears down and reports; and a launch naming a missing file
+that fails fast with `rehearsal validate`'s message."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
+import shutil
 import subprocess
 import sys
 import time
@@ -17,62 +18,18 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.integration.prefect_server import prefect_server
+from tests.integration.prefect_server import wait_for as _wait
 from tests.integration.test_demo_drill import _labelled
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
 DATA = Path(__file__).parent / "data" / "serve"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    home = tmp_path_factory.mktemp("prefect-home")
     reports = tmp_path_factory.mktemp("reports")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    saved = {key: os.environ.get(key) for key in ("PREFECT_API_URL", "PREFECT_HOME")}
-    os.environ.update({key: env[key] for key in saved})
-    serving = None
-    try:
-        import httpx
-
-        _wait(lambda: _healthy(httpx, port), 120, "the Prefect server")
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
         started = time.monotonic()
         serving = subprocess.Popen(
             [
@@ -90,29 +47,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deployment = _wait(_launch_deployment, 120, "the launch deployment")
-        yield {
-            "reports": reports,
-            "deployment": deployment,
-            "visible_after_s": time.monotonic() - started,
-        }
-    finally:
-        for process in (serving, server):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=60)
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _healthy(httpx: Any, port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
+        try:
+            deployment = _wait(_launch_deployment, 120, "the launch deployment")
+            yield {
+                "ui": env["PREFECT_API_URL"].removesuffix("/api"),
+                "reports": reports,
+                "deployment": deployment,
+                "visible_after_s": time.monotonic() - started,
+            }
+        finally:
+            serving.terminate()
+            serving.wait(timeout=60)
 
 
 def _launch_deployment() -> Any:
@@ -132,7 +77,12 @@ def _state(flow_run_id: Any) -> Any:
 
 def test_launch_form_lists_the_scenarios(served: dict[str, Any]) -> None:
     scenario = served["deployment"].parameter_openapi_schema["properties"]["scenario"]
-    assert scenario["enum"] == ["cancel.yaml", "confirm.yaml"]
+    assert scenario["enum"] == [
+        "cancel.yaml",
+        "confirm.yaml",
+        "lost-profile.yaml",
+        "quick.yaml",
+    ]
     assert served["visible_after_s"] < 120
 
 
@@ -212,3 +162,89 @@ def test_cancelling_from_prefect_reverts_the_fault_and_still_reports(
     assert results["status"] == "cancelled"
     assert [f["revert_status"] for f in results["faults"]] == ["reverted"]
     assert _labelled(results["run_id"]) == []
+
+
+@pytest.mark.browser
+def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "needs Debian's chromium on PATH (apt-get install chromium)"
+    deployment = served["deployment"].id
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            page.goto(f"{served['ui']}/deployments/deployment/{deployment}/run")
+            # Prefect's select opens from the keyboard; a click on its button does not.
+            page.locator(".p-select-button__control").first.focus()
+            page.keyboard.press("ArrowDown")
+            page.get_by_role("option", name="quick.yaml").click()
+            page.locator("textarea").first.fill("started from the browser")
+            page.get_by_role("button", name="Submit").click()
+
+            run_link = page.get_by_role("link", name="quick")
+            run_link.first.wait_for()
+            run_name = run_link.first.inner_text().strip()
+            run_link.first.click()
+            page.wait_for_url("**/runs/flow-run/**")
+            page.get_by_text("Completed", exact=True).first.wait_for(timeout=600_000)
+            page.get_by_text("running the scenario").first.wait_for()  # the run's logs
+            page.get_by_text("Artifacts", exact=True).click()
+            page.get_by_text("findings-summary", exact=True).click()
+            page.wait_for_url("**/artifacts/artifact/**")
+            page.get_by_role("heading", name="A quick look at the web node").wait_for()
+            shot = tmp_path / "findings-summary.png"
+            page.screenshot(path=str(shot), full_page=True)
+            text = page.locator("body").inner_text()
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
+    assert "The rehearsal passed" in text and "check web-tcp is passing" in text
+    assert run_name in text
+    results = json.loads((served["reports"] / run_name / "results.json").read_text())
+    assert (results["status"], results["notes"]) == ("passed", "started from the browser")
+    assert _labelled(run_name) == []
+
+
+@pytest.mark.parametrize(
+    ("parameters", "validated"),
+    [
+        ({"scenario": "quick.yaml", "profile": "nowhere.yaml"}, "nowhere.yaml"),
+        ({"scenario": "lost-profile.yaml"}, "lost-profile.yaml"),
+    ],
+)
+def test_a_launch_naming_a_missing_file_fails_fast_with_the_validate_message(
+    served: dict[str, Any], parameters: dict[str, str], validated: str
+) -> None:
+    from prefect.deployments import run_deployment
+
+    validate = subprocess.run(
+        [sys.executable, "-m", "rehearsal", "validate", str(DATA / validated)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert validate.returncode == 2 and ":1" in validate.stdout
+    started = time.monotonic()
+    launched = run_deployment("rehearsal-launch/launch", timeout=0, parameters=parameters)
+    ended = _wait(lambda: (r := _state(launched.id)).state.is_final() and r, 300, "the failure")
+    assert ended.state.is_failed(), ended.state
+    assert validate.stdout.strip() in (ended.state.message or "")
+    assert not (served["reports"] / ended.name).exists(), "nothing was started"
+    assert _labelled(ended.name) == []
+    assert time.monotonic() - started < 120
+
+
+def test_a_scenario_the_form_does_not_offer_is_refused_by_the_server(
+    served: dict[str, Any],
+) -> None:
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    with pytest.raises(PrefectHTTPStatusError, match="'nope.yaml' is not one of"):
+        run_deployment("rehearsal-launch/launch", timeout=0, parameters={"scenario": "nope.yaml"})

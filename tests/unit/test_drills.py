@@ -44,7 +44,8 @@ drills:
 """,
     )
     drills = load_drills(path, EXAMPLES)
-    launch, nightly, ended = build_deployments(EXAMPLES, tmp_path / "reports", drills)
+    launch, stop, nightly, ended = build_deployments(EXAMPLES, tmp_path / "reports", drills)
+    assert (stop.name, stop.parameters) == ("emergency-stop", {})
     assert launch._parameter_openapi_schema.properties["scenario"]["enum"] == scenario_files(
         EXAMPLES
     )

@@ -1,0 +1,149 @@
+"""Which runs are going on this machine, and whether an emergency stop forbids new ones.
+
+Both live in a state folder (``REHEARSAL_STATE_DIR``, else ``$XDG_STATE_HOME/rehearsal``):
+``runs/RUN_ID.json`` for each live run (written as it starts, removed as it ends) and
+``stopped.json`` while an emergency stop is in force. With a Prefect server configured, the
+stop is also a Prefect variable, so the workers of a pool on other machines see it too.
+Nothing heavy is imported here: ``rehearsal run`` checks the stop before loading anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs.labels import process_start
+from rehearsal.errors import RunRefused
+
+STOP_VARIABLE = "rehearsal-emergency-stop"
+
+
+def state_dir() -> Path:
+    chosen = os.environ.get("REHEARSAL_STATE_DIR")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "rehearsal"
+
+
+@dataclass(frozen=True)
+class LiveRun:
+    run_id: str
+    run_dir: str
+    keep: bool
+    pid: int
+    start: str
+    """The kernel's start time of ``pid``: with it, a reused pid is not mistaken for the run."""
+    host: str
+    flow_run_id: str | None = None
+
+    def alive(self) -> bool:
+        return self.host == socket.gethostname() and process_start(self.pid) == self.start != ""
+
+
+def _runs_dir() -> Path:
+    return state_dir() / "runs"
+
+
+@contextmanager
+def registered(run_id: str, run_dir: Path, keep: bool, flow_run_id: str | None) -> Iterator[None]:
+    """List the run as live while the block runs (the emergency stop finds it here)."""
+    pid = os.getpid()
+    entry = LiveRun(
+        run_id, str(run_dir), keep, pid, process_start(pid), socket.gethostname(), flow_run_id
+    )
+    path = _runs_dir() / f"{run_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(asdict(entry)))
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def live_runs() -> list[LiveRun]:
+    """Runs whose process still lives; entries of dead processes are cleared on the way."""
+    found = []
+    for path in sorted(_runs_dir().glob("*.json")):
+        try:
+            entry = LiveRun(**json.loads(path.read_text()))
+        except (OSError, ValueError, TypeError):
+            continue
+        if entry.alive():
+            found.append(entry)
+        else:
+            path.unlink(missing_ok=True)
+    return found
+
+
+def forget(run_id: str) -> None:
+    (_runs_dir() / f"{run_id}.json").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Stop:
+    by: str
+    why: str
+    at: str
+
+    def sentence(self) -> str:
+        return f"emergency stop by {self.by} at {self.at}: {self.why}"
+
+
+def _flag() -> Path:
+    return state_dir() / "stopped.json"
+
+
+def prefect_configured() -> bool:
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
+def current_stop() -> Stop | None:
+    """The stop in force on this machine, or on the Prefect server when one is configured."""
+    with suppress(OSError, ValueError, TypeError):
+        return Stop(**json.loads(_flag().read_text()))
+    if prefect_configured():
+        from prefect.variables import Variable
+
+        value: Any = Variable.get(STOP_VARIABLE, default=None)
+        if isinstance(value, dict):
+            return Stop(**value)
+    return None
+
+
+def refuse_if_stopped() -> None:
+    stop = current_stop()
+    if stop is not None:
+        raise RunRefused(
+            f"no new runs: {stop.sentence()}. Lift it with `rehearsal stop --lift` once it is safe."
+        )
+
+
+def raise_stop(by: str, why: str) -> Stop:
+    stop = Stop(by, why, datetime.now(UTC).isoformat(timespec="seconds"))
+    _flag().parent.mkdir(parents=True, exist_ok=True)
+    _flag().write_text(json.dumps(asdict(stop)))
+    if prefect_configured():
+        from prefect.variables import Variable
+
+        Variable.set(STOP_VARIABLE, asdict(stop), overwrite=True)
+    return stop
+
+
+def lift_stop() -> Stop:
+    stop = current_stop()
+    if stop is None:
+        raise RunRefused("nothing is stopped: there is no emergency stop to lift")
+    _flag().unlink(missing_ok=True)
+    if prefect_configured():
+        from prefect.variables import Variable
+
+        Variable.unset(STOP_VARIABLE)
+    return stop
