@@ -60,7 +60,8 @@ drills:
     drills = load_drills(path, EXAMPLES)
     [warning] = serve_warnings(drills, EXAMPLES)
     assert "drill 'afternoon' is scheduled outside every maintenance window" in warning
-    _, _, windows = build_deployments(EXAMPLES, tmp_path / "reports", drills)
+    by_name = {d.name: d for d in build_deployments(EXAMPLES, tmp_path / "reports", drills)}
+    windows = by_name["in-the-windows"]
     assert [(s.schedule.cron, str(s.schedule.timezone)) for s in windows.schedules] == [
         ("0 1 * * sun", "Asia/Seoul"),
         ("0 23 * * tue,thu", "Asia/Seoul"),
