@@ -32,6 +32,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from rehearsal.lab_window import check_lab_window
 from rehearsal.live_runs import current_stop, raise_stop, refuse_if_stopped, registered
 from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
@@ -68,7 +69,8 @@ def rehearsal_run(
 ) -> dict[str, Any]:
     """Build the mirror, run the scenario, tear down and report (the CLI's flow)."""
     launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale)
-    return _run(launch, progress)
+    # The CLI checked the lab window (and --force) before Prefect was imported.
+    return _run(launch, progress, window_checked=True)
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,14 @@ class Launch:
     attempts: int | None = None
     notes: str = ""
     locale: str = "en"
+    force: bool = False
 
 
-def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def _run(
+    launch: Launch,
+    progress: Callable[[str], None] | None = None,
+    window_checked: bool = False,
+) -> dict[str, Any]:
     logger = get_run_logger()
 
     def say(message: str) -> None:
@@ -99,6 +106,10 @@ def _run(launch: Launch, progress: Callable[[str], None] | None = None) -> dict[
     plan = load_plan(
         Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
     )
+    if not window_checked:
+        forced = check_lab_window(plan.profile, datetime.now(UTC), launch.force)
+        if forced:
+            logger.warning(forced)
     options = RunOptions(
         Path(launch.out_dir),
         launch.keep,
@@ -250,10 +261,12 @@ def rehearsal_launch(
     reports_dir: str = "reports",
     until: str | None = None,
     lab_host: str | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
     """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
     the UI (people=ui) or by the answers file only (people=none, for unattended drills).
-    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them."""
+    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them; a run
+    outside the profile's lab windows is refused unless ``force``."""
     from prefect.runtime import flow_run
 
     if until is not None and datetime.now(UTC).date() > date.fromisoformat(until):
@@ -271,6 +284,7 @@ def rehearsal_launch(
         people=people,
         attempts=attempts,
         notes=notes,
+        force=force,
     )
     if lab_host is None:
         return _run(launch)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -238,6 +239,28 @@ def test_a_launch_naming_a_missing_file_fails_fast_with_the_validate_message(
     assert not (served["reports"] / ended.name).exists(), "nothing was started"
     assert _labelled(ended.name) == []
     assert time.monotonic() - started < 120
+
+
+def test_a_launch_outside_the_lab_windows_is_refused_unless_forced(
+    served: dict[str, Any], tmp_path: Path
+) -> None:
+    from prefect.deployments import run_deployment
+
+    days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    today = datetime.now(UTC).weekday()
+    allowed = [d for i, d in enumerate(days) if i not in {(today + k) % 7 for k in (-1, 0, 1)}]
+    closed = tmp_path / "closed-lab.yaml"
+    closed.write_text(
+        (DATA / "web.yaml").read_text() + f"calendar:\n  timezone: UTC\n  lab_windows:\n"
+        f'    - {{days: [{", ".join(allowed)}], from: "00:00", to: "24:00"}}\n'
+    )
+    parameters = {"scenario": "quick.yaml", "profile": str(closed)}
+    launched = run_deployment("rehearsal-launch/launch", timeout=0, parameters=parameters)
+    ended = _wait(lambda: (r := _state(launched.id)).state.is_final() and r, 300, "the refusal")
+    assert ended.state.is_failed(), ended.state
+    assert "outside the lab windows" in (ended.state.message or "")
+    assert not (served["reports"] / ended.name).exists(), "nothing was started"
+    assert _labelled(ended.name) == []
 
 
 def test_a_scenario_the_form_does_not_offer_is_refused_by_the_server(
