@@ -364,6 +364,51 @@ def images_bootstrap() -> None:
     out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
 
 
+@images_app.command("ls")
+def images_ls() -> None:
+    """List the cached role images: role, version, size, whether current, containers using it."""
+    from rich.table import Table
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import cached_role_images
+    from rehearsal.models.loading import playbooks_dir
+
+    try:
+        images = cached_role_images(docker_client(), playbooks_dir())
+    except RehearsalError as error:
+        _fail(error)
+    table = Table("image", "role", "version", "size", "created", "state", "containers")
+    for image in images:
+        state = "current" if image.current else "stale"
+        size = f"{image.size_bytes / 1e6:.0f} MB"
+        table.add_row(
+            image.tag, image.role, image.version, size, image.created, state, str(image.in_use)
+        )
+    out.print(table)
+
+
+@images_app.command("prune")
+def images_prune(
+    everything: Annotated[
+        bool, typer.Option("--all", help="also remove current images no container uses")
+    ] = False,
+    role: Annotated[str | None, typer.Option(help="only images of this role")] = None,
+) -> None:
+    """Remove stale role images (made from older role files or an older base image)."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import prune
+    from rehearsal.models.loading import playbooks_dir
+
+    try:
+        removed = prune(docker_client(), playbooks_dir(), everything, role)
+    except RehearsalError as error:
+        _fail(error)
+    for image in removed:
+        out.print(f"removed {image.tag}", highlight=False)
+    freed = sum(image.size_bytes for image in removed) / 1e6
+    out.print(f"{len(removed)} image(s) removed ({freed:.0f} MB)", highlight=False)
+
+
 @env_app.command("up")
 def env_up(
     profile: Annotated[Path, typer.Argument(help="the customer profile")],

@@ -24,6 +24,7 @@ from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
+from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
 from rehearsal.models.profile import Profile
 
@@ -58,8 +59,10 @@ class Mirror:
         self.client = docker_client()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        catalog = roles(playbooks_dir() / "roles")
         wanted = {
-            node.name: RoleImage(node.role, node.version or "") for node in self.profile.nodes
+            node.name: RoleImage(node.role, catalog[node.role].version(node.version))
+            for node in self.profile.nodes
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
         tags = ensure_role_images(

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rehearsal.errors import Problem
-from rehearsal.models.profile import Profile
+from rehearsal.models.catalog import RoleInfo, roles
+from rehearsal.models.profile import Node, Profile
 from rehearsal.models.scenario import Scenario, step_key
 from rehearsal.models.yamlfile import YamlDocument
 from rehearsal.scenarios.steps import STEPS, Names
@@ -40,23 +41,9 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         *_duplicates(doc, "networks", network_names),
         *_duplicates(doc, "probes", probe_names),
     ]
-    roles = (
-        sorted(path.name for path in roles_dir.iterdir() if path.is_dir())
-        if roles_dir.is_dir()
-        else []
-    )
+    catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
-        if node.role not in roles:
-            problems.append(
-                _unknown(
-                    doc,
-                    ("nodes", index, "role"),
-                    "role",
-                    node.role,
-                    roles,
-                    f"roles live in {roles_dir}",
-                )
-            )
+        problems += _check_role(doc, index, node, catalog, roles_dir)
         for position, network in enumerate(node.networks):
             if network not in network_names:
                 problems.append(
@@ -94,6 +81,39 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                         "name a node under 'nodes:'",
                     )
                 )
+    return problems
+
+
+def _check_role(
+    doc: YamlDocument, index: int, node: Node, catalog: dict[str, RoleInfo], roles_dir: Path
+) -> list[Problem]:
+    """The role exists, offers the version asked for, and declares every param given."""
+    info = catalog.get(node.role)
+    if info is None:
+        where = f"roles live in {roles_dir}"
+        return [_unknown(doc, ("nodes", index, "role"), "role", node.role, catalog, where)]
+    problems = []
+    if node.version is not None and info.versions and node.version not in info.versions:
+        offered = ", ".join(repr(v) for v in info.versions)
+        problems.append(
+            doc.problem(
+                ("nodes", index, "version"),
+                f"role {node.role!r} does not offer version {node.version!r}; it offers "
+                f"{offered} (what Debian bookworm has; see "
+                f"{roles_dir / node.role / 'meta' / 'rehearsal.yml'})",
+            )
+        )
+    declared = sorted(p for p in info.params if not p.startswith("rehearsal_"))
+    for key in node.params:
+        if key not in declared:
+            problems.append(
+                doc.problem(
+                    ("nodes", index, "params", key),
+                    f"role {node.role!r} has no parameter {key!r}"
+                    f"{did_you_mean(key, declared)} (its parameters are documented in "
+                    f"{roles_dir / node.role / 'defaults' / 'main.yml'})",
+                )
+            )
     return problems
 
 
