@@ -435,6 +435,37 @@ def env_up(
     out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
 
 
+@env_app.command("check")
+def env_check(
+    run: Annotated[str, typer.Argument(help="a run id (see env ls), or a run folder")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
+) -> None:
+    """Check a kept mirror against its profile: package versions, parameters read back from
+    the running products, networks, CPU and memory limits. Exit 1 when something differs."""
+    from rich.table import Table
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.standalone import check_kept
+
+    run_dir = Path(run) if Path(run).is_dir() else out_dir / run
+    if not (run_dir / "journal.jsonl").is_file():
+        err.print(f"{run_dir}: no journal.jsonl here; pass a run id or folder", highlight=False)
+        raise typer.Exit(2)
+    try:
+        facts = check_kept(docker_client(), run_dir.resolve())
+    except RehearsalError as error:
+        _fail(error)
+    table = Table("node", "what", "name", "profile", "mirror", "matches")
+    for fact in facts:
+        verdict = "yes" if fact.matches else "[bold red]NO[/]"
+        table.add_row(fact.node, fact.aspect, fact.name, fact.expected, fact.actual, verdict)
+    out.print(table)
+    differing = sum(not fact.matches for fact in facts)
+    out.print(f"{len(facts) - differing} of {len(facts)} facts match", highlight=False)
+    if differing:
+        raise typer.Exit(1)
+
+
 @env_app.command("down")
 def env_down(run_id: Annotated[str, typer.Argument(help="the run id (see env ls)")]) -> None:
     """Remove every container, network and volume of a run."""

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rehearsal import derive_activity as activity
-from rehearsal.derive_findings import apply_lifecycle
+from rehearsal.derive_findings import apply_lifecycle, fidelity_findings
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
     Criterion,
     FaultResult,
+    FidelityFact,
     Finding,
     Metrics,
     PhaseResult,
@@ -42,7 +43,10 @@ def derive_results(events: list[Event]) -> Results:
     faults = _faults(events)
     reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
     metrics = _metrics(started, probes, faults, min(reverting) if reverting else None)
-    findings = apply_lifecycle(_findings(events) + _metric_findings(metrics), events)
+    fidelity = _fidelity(events)
+    findings = apply_lifecycle(
+        _findings(events) + _metric_findings(metrics) + fidelity_findings(fidelity), events
+    )
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)
@@ -60,6 +64,7 @@ def derive_results(events: list[Event]) -> Results:
         scenario=started["scenario"],
         team=started["team"],
         environment=_environment(events),
+        fidelity=fidelity,
         phases=_phases(events, activity.symptom_by_phase(events)),
         faults=faults,
         metrics=metrics,
@@ -282,6 +287,19 @@ def _metrics(
         rto_s=rto,
         within_rto=(recover <= rto) if recover is not None and rto is not None else None,
     )
+
+
+def _fidelity(events: list[Event]) -> list[FidelityFact]:
+    checks = [e for e in events if e["event"] == "fidelity.checked"]
+    if not checks:
+        return []
+    facts = []
+    for fact in checks[-1].get("facts", []):
+        try:
+            facts.append(FidelityFact.model_validate(fact))
+        except ValueError:  # a damaged or older journal: keep what can be read
+            continue
+    return facts
 
 
 def _findings(events: list[Event]) -> list[Finding]:

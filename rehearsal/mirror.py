@@ -20,6 +20,7 @@ from rehearsal.envs.docker import (
     NodeSpec,
     docker_client,
 )
+from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
@@ -81,7 +82,13 @@ class Mirror:
         spec = EnvironmentSpec(
             run_id=self.run_id,
             nodes=tuple(
-                NodeSpec(n.name, self._images[n.name], tuple(n.networks))
+                NodeSpec(
+                    n.name,
+                    self._images[n.name],
+                    tuple(n.networks),
+                    n.resources.cpus,
+                    n.resources.memory,
+                )
                 for n in self.profile.nodes
             ),
             networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),
@@ -118,6 +125,19 @@ class Mirror:
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
+        self.check_fidelity()
+
+    def check_fidelity(self) -> list[Fact]:
+        """Compare the converged nodes with the profile; the journal keeps every fact."""
+        assert self.env is not None
+        self.progress("checking the mirror against the profile")
+        found = check_fidelity(self.env, self.profile, playbooks_dir() / "roles")
+        self.journal.record(
+            "fidelity.checked",
+            facts=[fact.as_dict() for fact in found],
+            differences=sum(not fact.matches for fact in found),
+        )
+        return found
 
     def teardown(self, final: bool = True) -> None:
         """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs import labels as L
-from rehearsal.envs.base import CommandResult
+from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
@@ -194,6 +194,17 @@ class DockerEnvironment:
 
     def address(self, node: str) -> str:
         return self._addresses[node]
+
+    def limits(self, node: str) -> NodeLimits:
+        """The networks the node's container is on (profile names) and its CPU/memory caps."""
+        attrs = self.container(node).attrs
+        prefix = f"{self.prefix}-"
+        joined = attrs["NetworkSettings"]["Networks"]
+        networks = tuple(sorted(n.removeprefix(prefix) for n in joined if n.startswith(prefix)))
+        host = attrs["HostConfig"]
+        cpus = host.get("NanoCpus") or 0
+        memory = host.get("Memory") or 0
+        return NodeLimits(networks, cpus / 1e9 if cpus else None, memory or None)
 
     def nodes(self) -> list[str]:
         return [node.name for node in self.spec.nodes]

@@ -27,6 +27,8 @@ class RoleInfo:
     versions: dict[str, str] = field(default_factory=dict)
     default_version: str = ""
     packages: tuple[str, ...] = ()
+    package: str = ""
+    """The package whose version is the product's; ``{version}`` stands for the node's."""
     readback: dict[str, str] = field(default_factory=dict)
     """param name → shell command run in the node that prints the effective value."""
 
@@ -73,6 +75,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         versions=versions,
         default_version=str(meta.get("default_version") or ""),
         packages=tuple(str(p) for p in meta.get("packages", [])),
+        package=str(meta.get("package") or ""),
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
     )
 

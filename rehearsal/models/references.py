@@ -23,10 +23,12 @@ def _unknown(
     return doc.problem(loc, f"unknown {what} {name!r}{did_you_mean(name, known)} ({fix})")
 
 
-def _duplicates(doc: YamlDocument, key: str, names: list[str]) -> list[Problem]:
+def _duplicates(doc: YamlDocument, key: str, names: list[str], at: Loc = ()) -> list[Problem]:
     counts = Counter(names)
     return [
-        doc.problem((key, index), f"{key}: {name!r} is defined more than once; names are unique")
+        doc.problem(
+            (*(at or (key,)), index), f"{key}: {name!r} is defined more than once; names are unique"
+        )
         for index, name in enumerate(names)
         if counts[name] > 1 and names.index(name) != index
     ]
@@ -40,6 +42,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         *_duplicates(doc, "nodes", node_names),
         *_duplicates(doc, "networks", network_names),
         *_duplicates(doc, "probes", probe_names),
+        *_duplicates(doc, "jobs", [job.name for job in profile.jobs]),
     ]
     catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
@@ -68,6 +71,17 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     "declare it under 'probes:'",
                 )
             )
+    problems += _check_services(profile, doc)
+    for index, job in enumerate(profile.jobs):
+        if job.on not in node_names:
+            problems.append(
+                _unknown(doc, ("jobs", index, "on"), "node", job.on, node_names, "name a node")
+            )
+    for index, probe in enumerate(profile.probes):
+        on = getattr(probe.check, "on", None)
+        if on is not None and on not in node_names:
+            where = ("probes", index, probe.kind, "on")
+            problems.append(_unknown(doc, where, "node", on, node_names, "name a node"))
     for name, steps in profile.runbooks.items():
         for index, step in enumerate(steps):
             if step.on is not None and step.on not in node_names:
@@ -82,6 +96,45 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     )
                 )
     return problems
+
+
+def _check_services(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """Service dependencies name services, and none depends on itself through others."""
+    services = [service.name for service in profile.business.services]
+    problems = _duplicates(doc, "services", services, ("business", "services"))
+    needs = {service.name: service.depends_on for service in profile.business.services}
+    for index, service in enumerate(profile.business.services):
+        for position, other in enumerate(service.depends_on):
+            if other not in needs:
+                where = ("business", "services", index, "depends_on", position)
+                fix = "name a service under business.services"
+                problems.append(_unknown(doc, where, "service", other, services, fix))
+    for index, service in enumerate(profile.business.services):
+        cycle = _cycle_from(service.name, needs)
+        if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
+            problems.append(
+                doc.problem(
+                    ("business", "services", index, "depends_on"),
+                    f"services depend on each other in a circle: {' -> '.join(cycle)}; "
+                    "remove one of these depends_on entries",
+                )
+            )
+    return problems
+
+
+def _cycle_from(start: str, needs: dict[str, list[str]]) -> list[str]:
+    """A dependency path from ``start`` back to itself, or []."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for other in needs.get(name, []):
+            if other == start:
+                return [*path, start]
+            if other not in seen:
+                seen.add(other)
+                stack.append((other, [*path, other]))
+    return []
 
 
 def _check_role(
