@@ -113,7 +113,9 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
 
 
 def _text(value: float | int | None) -> str:
-    return "unlimited" if value is None else f"{value:g}"
+    if value is None:
+        return "unlimited"
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def size_bytes(text: str) -> int | None:
