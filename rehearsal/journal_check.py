@@ -43,6 +43,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 OPTIONAL_ONLY = {
     "run.started", "run.finished", "run.stopping", "attempt.finished", "fault.reverting",
     "question.answered", "question.unanswered", "images.ready", "environment.requested",
+    "environment.probes",
     "environment.up", "environment.ready", "environment.kept", "environment.removed",
     "converge.finished", "fidelity.checked", "steady_state.checking", "steady_state.checked",
     "evidence.collected", "action.command", "runbook.started", "runbook.finished", "load.started",

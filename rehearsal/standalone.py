@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from rehearsal.mirror import Mirror, Progress
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.profile import Profile
 from rehearsal.session import new_run_id
+
+READY_TIMEOUT_S = 120.0
 
 
 def bring_up(
@@ -38,8 +41,32 @@ def bring_up(
                 mirror.env.down()
             raise
         assert mirror.env is not None
+        failing = wait_for_probes(profile, mirror.env, READY_TIMEOUT_S, progress)
+        journal.record("environment.probes", failing=failing)
+        if failing:
+            progress(f"still failing after {READY_TIMEOUT_S:g} s: {', '.join(failing)}")
         mirror.env.ssh.close()
         return run_id, mirror.env.addresses()
+
+
+def wait_for_probes(
+    profile: Profile, env: DockerEnvironment, timeout_s: float, progress: Progress
+) -> list[str]:
+    """Sample every probe of the profile until each has passed once: the mirror is ready
+    when the customer's monitors say so. Returns the probes that never passed."""
+    from rehearsal.scenarios.probes import PROBES
+
+    if not profile.probes:
+        return []
+    progress(f"waiting for {len(profile.probes)} probe(s) to pass")
+    waiting = {spec.name: PROBES[spec.kind](spec.check, env) for spec in profile.probes}
+    pause = min(spec.interval for spec in profile.probes)
+    deadline = time.monotonic() + timeout_s
+    while waiting and time.monotonic() < deadline:
+        waiting = {name: probe for name, probe in waiting.items() if not probe.sample().ok}
+        if waiting:
+            time.sleep(pause)
+    return sorted(waiting)
 
 
 def check_kept(client: Any, run_dir: Path) -> list[Fact]:
