@@ -16,6 +16,7 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.mirror import Mirror, Progress
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.profile import Profile
+from rehearsal.scenarios.probes import PROBES, AddressBook
 from rehearsal.session import new_run_id
 
 READY_TIMEOUT_S = 120.0
@@ -50,12 +51,10 @@ def bring_up(
 
 
 def wait_for_probes(
-    profile: Profile, env: DockerEnvironment, timeout_s: float, progress: Progress
+    profile: Profile, env: AddressBook, timeout_s: float, progress: Progress
 ) -> list[str]:
     """Sample every probe of the profile until each has passed once: the mirror is ready
     when the customer's monitors say so. Returns the probes that never passed."""
-    from rehearsal.scenarios.probes import PROBES
-
     if not profile.probes:
         return []
     progress(f"waiting for {len(profile.probes)} probe(s) to pass")
