@@ -91,7 +91,9 @@ class Mirror:
                 )
                 for n in self.profile.nodes
             ),
-            networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),
+            networks=tuple(
+                NetworkSpec(n.name, n.internal, n.subnet) for n in self.profile.networks
+            ),
             labels=self.labels,
         )
         self.env = DockerEnvironment(self.client, spec, self.keys)

@@ -45,6 +45,7 @@ class NodeSpec:
 class NetworkSpec:
     name: str
     internal: bool
+    subnet: ipaddress.IPv4Network | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,10 @@ class DockerEnvironment:
     def _create_networks(self) -> None:
         candidates = _free_subnets()
         for network in self.spec.networks:
-            self._create_network(network.name, network.internal, candidates)
+            if network.subnet is None:
+                self._create_network(network.name, network.internal, candidates)
+            else:
+                self._create_network(network.name, network.internal, iter([network.subnet]))
 
     def _create_network(
         self, name: str, internal: bool, candidates: Iterator[ipaddress.IPv4Network]
@@ -135,7 +139,10 @@ class DockerEnvironment:
                 raise
             self._subnets[name] = subnet
             return
-        raise EnvironmentFailure(f"no free subnet left in {SUBNET_POOL} for network {name}")
+        raise EnvironmentFailure(
+            f"no free subnet for network {name}: the profile's subnet is in use (another "
+            f"mirror of this profile?) or {SUBNET_POOL} is full; see `rehearsal env ls`"
+        )
 
     def _ip(self, network: str, node: str) -> str:
         index = [n.name for n in self.spec.nodes].index(node)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv4Network
 from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
@@ -67,6 +68,9 @@ class Node(Strict):
 class Network(Strict):
     name: Name
     internal: bool = Field(default=False, description="no route out, like a back-end segment")
+    subnet: IPv4Network | None = Field(
+        default=None, description="the segment's addresses, e.g. 10.20.1.0/24 (default: any free)"
+    )
 
 
 PROBE_KINDS = ("http", "tcp", "command", "log", "sql")

@@ -44,6 +44,16 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         *_duplicates(doc, "probes", probe_names),
         *_duplicates(doc, "jobs", [job.name for job in profile.jobs]),
     ]
+    for index, segment in enumerate(profile.networks):
+        room = segment.subnet.num_addresses - 12 if segment.subnet else len(profile.nodes)
+        if room < len(profile.nodes):
+            problems.append(
+                doc.problem(
+                    ("networks", index, "subnet"),
+                    f"subnet {segment.subnet} is too small: nodes get addresses from .10 on "
+                    f"and there are {len(profile.nodes)}; use a larger one (a /24)",
+                )
+            )
     catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog, roles_dir)

@@ -112,6 +112,7 @@ def test_node_resources_are_container_limits(built: Mirror) -> None:
     assert (limits.cpus, limits.memory_bytes) == (0.5, 512 * 1024**2)
     assert limits.networks == ("back",)
     assert built.env.limits("lb2").networks == ("back", "front")
+    assert built.env.address("lb2") == "10.213.77.12"  # the profile's subnet, .10 + index
 
 
 def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:

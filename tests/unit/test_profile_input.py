@@ -79,3 +79,20 @@ def test_every_shipped_role_declares_versions_and_documents_each_param() -> None
                 assert rows[index - 1].startswith("#"), f"{name}: {row} is not documented"
         assert info.versions or name == "shop-app", name
         assert info.default_version in info.versions or not info.versions, name
+
+
+@pytest.mark.parametrize(
+    ("subnet", "expected"),
+    [
+        ("10.99.0.0/29", "subnet 10.99.0.0/29 is too small"),
+        ("10.99.0.300/24", "not a valid IPv4 network"),
+        ("10.99.0.1/24", "not a valid IPv4 network"),
+    ],
+)
+def test_a_network_subnet_must_be_a_network_with_room(
+    profile: Path, subnet: str, expected: str
+) -> None:
+    _edit(profile, "{name: front}", f"{{name: front, subnet: {subnet}}}")
+    code, lines = _validate(profile)
+    assert code == 2
+    assert any("profile.yaml:37:" in item and expected in item for item in lines), lines
