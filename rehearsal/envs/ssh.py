@@ -101,16 +101,23 @@ def run_on(
 
 
 def wait_for_ssh(address: str, timeout_s: float) -> None:
-    """Return when sshd answers with its banner; raise TimeoutError otherwise."""
+    """Return when sshd answers with its banner; raise TimeoutError otherwise.
+
+    Once a connection is accepted, the banner is waited for (up to 5 s) rather than the
+    connection dropped and another opened: on a loaded machine sshd is slow to fork, and
+    connections piling up past its MaxStartups (10) are dropped, so readiness never came.
+    """
     deadline = time.monotonic() + timeout_s
+    pause = 0.05
     while True:
         try:
             with socket.create_connection((address, 22), timeout=1) as connection:
-                connection.settimeout(1)
+                connection.settimeout(max(0.1, min(5.0, deadline - time.monotonic())))
                 if connection.recv(4).startswith(b"SSH"):
                     return
         except OSError:
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"sshd at {address} did not answer within {timeout_s:g} s")
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.5)
