@@ -29,6 +29,9 @@ from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 OUTPUT_LIMIT = 64_000
 SUBNET_POOL = ipaddress.IPv4Network("172.20.0.0/14")
 FIRST_HOST = 10
+# A node boots its enabled services (PostgreSQL's start is the slow one) before sshd
+# answers; on a loaded 2-core machine that took over 30 s.
+SSH_READY_S = 90
 Progress = Callable[[str], None]
 
 
@@ -178,7 +181,7 @@ class DockerEnvironment:
         container.start()
         self._addresses[node.name] = address
         try:
-            wait_for_ssh(address, timeout_s=30)
+            wait_for_ssh(address, timeout_s=SSH_READY_S)
         except TimeoutError as error:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
@@ -248,7 +251,7 @@ class DockerEnvironment:
 
     def start_node(self, node: str) -> None:
         self.container(node).start()
-        wait_for_ssh(self.address(node), timeout_s=30)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
 
     def node_running(self, node: str) -> bool:
         container = self.container(node)
@@ -273,7 +276,7 @@ class DockerEnvironment:
 
     def restart_node(self, node: str, grace_s: float) -> None:
         self.container(node).restart(timeout=int(grace_s))
-        wait_for_ssh(self.address(node), timeout_s=30)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
 
     def recreate_node(self, node: str) -> None:
         self.container(node).remove(force=True)
