@@ -19,6 +19,7 @@ from rehearsal.envs.docker import docker_client
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.models.catalog import roles as role_catalog
 from rehearsal.models.loading import load_profile, playbooks_dir
 
 
@@ -44,7 +45,8 @@ def measure(options: Options) -> list[Figure]:
     ensure_base_image(client)
     base = time.monotonic() - started
     profile = load_profile(PROFILE)
-    wanted = {RoleImage(node.role, node.version or "") for node in profile.nodes}
+    catalog = role_catalog(playbooks_dir() / "roles")
+    wanted = {RoleImage(n.role, catalog[n.role].version(n.version)) for n in profile.nodes}
     with owned(client, bench_id("cold")) as run_id:
         folder = options.workdir / run_id
         keys = generate_key_pair(folder / "ssh", run_id)

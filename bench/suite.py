@@ -25,6 +25,7 @@ from bench.table import Figure, render, write_json
 
 BENCHES = (
     "envup",
+    "webshop_up",
     "cold",
     "converge",
     "faults",

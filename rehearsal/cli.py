@@ -467,6 +467,51 @@ def images_bootstrap() -> None:
     out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
 
 
+@images_app.command("ls")
+def images_ls() -> None:
+    """List the cached role images: role, version, size, whether current, containers using it."""
+    from rich.table import Table
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import cached_role_images
+    from rehearsal.models.loading import playbooks_dir
+
+    try:
+        images = cached_role_images(docker_client(), playbooks_dir())
+    except RehearsalError as error:
+        _fail(error)
+    table = Table("image", "role", "version", "size", "created", "state", "containers")
+    for image in images:
+        state = "current" if image.current else "stale"
+        size = f"{image.size_bytes / 1e6:.0f} MB"
+        table.add_row(
+            image.tag, image.role, image.version, size, image.created, state, str(image.in_use)
+        )
+    out.print(table)
+
+
+@images_app.command("prune")
+def images_prune(
+    everything: Annotated[
+        bool, typer.Option("--all", help="also remove current images no container uses")
+    ] = False,
+    role: Annotated[str | None, typer.Option(help="only images of this role")] = None,
+) -> None:
+    """Remove stale role images (made from older role files or an older base image)."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import prune
+    from rehearsal.models.loading import playbooks_dir
+
+    try:
+        removed = prune(docker_client(), playbooks_dir(), everything, role)
+    except RehearsalError as error:
+        _fail(error)
+    for image in removed:
+        out.print(f"removed {image.tag}", highlight=False)
+    freed = sum(image.size_bytes for image in removed) / 1e6
+    out.print(f"{len(removed)} image(s) removed ({freed:.0f} MB)", highlight=False)
+
+
 @env_app.command("up")
 def env_up(
     profile: Annotated[Path, typer.Argument(help="the customer profile")],
@@ -491,6 +536,37 @@ def env_up(
     for node, address in addresses.items():
         out.print(f"  {node:12} {address}", highlight=False)
     out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
+
+
+@env_app.command("check")
+def env_check(
+    run: Annotated[str, typer.Argument(help="a run id (see env ls), or a run folder")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
+) -> None:
+    """Check a kept mirror against its profile: package versions, parameters read back from
+    the running products, networks, CPU and memory limits. Exit 1 when something differs."""
+    from rich.table import Table
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.standalone import check_kept
+
+    run_dir = Path(run) if Path(run).is_dir() else out_dir / run
+    if not (run_dir / "journal.jsonl").is_file():
+        err.print(f"{run_dir}: no journal.jsonl here; pass a run id or folder", highlight=False)
+        raise typer.Exit(2)
+    try:
+        facts = check_kept(docker_client(), run_dir.resolve())
+    except RehearsalError as error:
+        _fail(error)
+    table = Table("node", "what", "name", "profile", "mirror", "matches")
+    for fact in facts:
+        verdict = "yes" if fact.matches else "[bold red]NO[/]"
+        table.add_row(fact.node, fact.aspect, fact.name, fact.expected, fact.actual, verdict)
+    out.print(table)
+    differing = sum(not fact.matches for fact in facts)
+    out.print(f"{len(facts) - differing} of {len(facts)} facts match", highlight=False)
+    if differing:
+        raise typer.Exit(1)
 
 
 @env_app.command("down")

@@ -7,11 +7,12 @@ from typing import Any
 
 from rehearsal import derive_activity as activity
 from rehearsal import derive_response as response
-from rehearsal.derive_findings import apply_lifecycle
+from rehearsal.derive_findings import apply_lifecycle, fidelity_findings
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
     Criterion,
     FaultResult,
+    FidelityFact,
     Finding,
     Metrics,
     PhaseResult,
@@ -46,8 +47,13 @@ def derive_results(events: list[Event]) -> Results:
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     people_findings = response.response_findings(started, events, fired, per_phase, probes)
+    fidelity = _fidelity(events)
     findings = apply_lifecycle(
-        _findings(events) + _metric_findings(metrics) + people_findings, events
+        _findings(events)
+        + _metric_findings(metrics)
+        + people_findings
+        + fidelity_findings(fidelity),
+        events,
     )
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
@@ -68,6 +74,7 @@ def derive_results(events: list[Event]) -> Results:
         scenario=started["scenario"],
         team=started["team"],
         environment=_environment(events),
+        fidelity=fidelity,
         phases=_phases(events, activity.symptom_by_phase(events)),
         faults=faults,
         metrics=metrics,
@@ -295,6 +302,19 @@ def _metrics(
         rto_s=rto,
         within_rto=(recover <= rto) if recover is not None and rto is not None else None,
     )
+
+
+def _fidelity(events: list[Event]) -> list[FidelityFact]:
+    checks = [e for e in events if e["event"] == "fidelity.checked"]
+    if not checks:
+        return []
+    facts = []
+    for fact in checks[-1].get("facts", []):
+        try:
+            facts.append(FidelityFact.model_validate(fact))
+        except ValueError:  # a damaged or older journal: keep what can be read
+            continue
+    return facts
 
 
 def _findings(events: list[Event]) -> list[Finding]:

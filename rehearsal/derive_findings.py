@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rehearsal.results import Finding, FindingChange
+from rehearsal.results import FidelityFact, Finding, FindingChange
 
 Event = dict[str, Any]
 
@@ -53,3 +53,27 @@ def _change(event: Event, changes: dict[str, str]) -> FindingChange:
     return FindingChange(
         at=datetime.fromisoformat(event["at"]), by=event.get("by") or "unknown", changes=changes
     )
+
+
+def fidelity_findings(facts: list[FidelityFact]) -> list[Finding]:
+    """One finding a node whose mirror differs from the profile (ids D1, D2, ...; F names
+    faults): what was rehearsed there may not hold for the customer's system."""
+    differing: dict[str, list[FidelityFact]] = {}
+    for fact in facts:
+        if not fact.matches:
+            differing.setdefault(fact.node, []).append(fact)
+    return [
+        Finding(
+            id=f"D{number}",
+            severity="medium",
+            category="environment",
+            title=f"The mirror of {node} differs from the profile",
+            detail="; ".join(
+                f"{fact.name}: profile {fact.expected}, mirror {fact.actual}" for fact in found
+            ),
+            phase=None,
+            recommendation="Fix the role or the profile so the mirror matches the customer's "
+            "system, then run again; `rehearsal env check RUN_ID` re-checks a kept mirror.",
+        )
+        for number, (node, found) in enumerate(differing.items(), start=1)
+    ]

@@ -53,9 +53,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 OPTIONAL_ONLY = {
     "run.started", "run.finished", "run.stopping", "attempt.finished", "fault.reverting",
     "question.answered", "question.unanswered", "images.ready", "environment.requested",
+    "environment.probes",
     "environment.up", "environment.ready", "environment.kept", "environment.removed",
-    "converge.finished", "steady_state.checking", "steady_state.checked", "evidence.collected",
-    "action.command", "runbook.started", "runbook.finished", "load.started", "load.sample",
+    "converge.finished", "fidelity.checked", "steady_state.checking", "steady_state.checked",
+    "evidence.collected", "action.command", "runbook.started", "runbook.finished", "load.started",
+    "load.sample",
 }  # fmt: skip
 ALLOWED: dict[str, tuple[str, ...]] = {
     "severity": get_args(Severity),

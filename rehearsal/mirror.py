@@ -20,10 +20,12 @@ from rehearsal.envs.docker import (
     NodeSpec,
     docker_client,
 )
+from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
+from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
 from rehearsal.models.profile import Profile
 
@@ -58,8 +60,10 @@ class Mirror:
         self.client = docker_client()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        catalog = roles(playbooks_dir() / "roles")
         wanted = {
-            node.name: RoleImage(node.role, node.version or "") for node in self.profile.nodes
+            node.name: RoleImage(node.role, catalog[node.role].version(node.version))
+            for node in self.profile.nodes
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
         tags = ensure_role_images(
@@ -78,10 +82,18 @@ class Mirror:
         spec = EnvironmentSpec(
             run_id=self.run_id,
             nodes=tuple(
-                NodeSpec(n.name, self._images[n.name], tuple(n.networks))
+                NodeSpec(
+                    n.name,
+                    self._images[n.name],
+                    tuple(n.networks),
+                    n.resources.cpus,
+                    n.resources.memory,
+                )
                 for n in self.profile.nodes
             ),
-            networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),
+            networks=tuple(
+                NetworkSpec(n.name, n.internal, n.subnet) for n in self.profile.networks
+            ),
             labels=self.labels,
         )
         self.env = DockerEnvironment(self.client, spec, self.keys)
@@ -115,6 +127,19 @@ class Mirror:
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
+        self.check_fidelity()
+
+    def check_fidelity(self) -> list[Fact]:
+        """Compare the converged nodes with the profile; the journal keeps every fact."""
+        assert self.env is not None
+        self.progress("checking the mirror against the profile")
+        found = check_fidelity(self.env, self.profile, playbooks_dir() / "roles")
+        self.journal.record(
+            "fidelity.checked",
+            facts=[fact.as_dict() for fact in found],
+            differences=sum(not fact.matches for fact in found),
+        )
+        return found
 
     def teardown(self, final: bool = True) -> None:
         """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call

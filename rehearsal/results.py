@@ -160,6 +160,17 @@ class ServiceImpact(Record):
     downtime_s: float
 
 
+class FidelityFact(Record):
+    """One thing about a node, as the profile says it and as the mirror has it."""
+
+    node: str
+    aspect: str
+    name: str
+    expected: str
+    actual: str
+    matches: bool
+
+
 class Results(Record):
     run_id: str
     kind: Literal["rehearsal", "reproduction"]
@@ -197,5 +208,7 @@ class Results(Record):
     response: list[PhaseResponse] = []
     responders: list[PersonResponse] = []
     calendar: CalendarNote | None = None
+    fidelity: list[FidelityFact] = []
+    """The last fidelity check of the mirror (empty when none ran)."""
     journal_problems: list[str] = []
     """What the journal lacked (cut short, unknown events, missing fields): the report says so."""

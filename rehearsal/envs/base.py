@@ -18,6 +18,15 @@ class CommandResult:
         return self.exit_code == 0
 
 
+@dataclass(frozen=True)
+class NodeLimits:
+    """How a node is placed and sized: its networks (profile names), CPU and memory caps."""
+
+    networks: tuple[str, ...]
+    cpus: float | None
+    memory_bytes: int | None
+
+
 class Environment(Protocol):
     run_id: str
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs import labels as L
-from rehearsal.envs.base import CommandResult
+from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
@@ -29,6 +29,9 @@ from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 OUTPUT_LIMIT = 64_000
 SUBNET_POOL = ipaddress.IPv4Network("172.20.0.0/14")
 FIRST_HOST = 10
+# A node boots its enabled services (PostgreSQL's start is the slow one) before sshd
+# answers; on a loaded 2-core machine that took over 30 s.
+SSH_READY_S = 90
 Progress = Callable[[str], None]
 
 
@@ -45,6 +48,7 @@ class NodeSpec:
 class NetworkSpec:
     name: str
     internal: bool
+    subnet: ipaddress.IPv4Network | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,10 @@ class DockerEnvironment:
     def _create_networks(self) -> None:
         candidates = _free_subnets()
         for network in self.spec.networks:
-            self._create_network(network.name, network.internal, candidates)
+            if network.subnet is None:
+                self._create_network(network.name, network.internal, candidates)
+            else:
+                self._create_network(network.name, network.internal, iter([network.subnet]))
 
     def _create_network(
         self, name: str, internal: bool, candidates: Iterator[ipaddress.IPv4Network]
@@ -135,7 +142,10 @@ class DockerEnvironment:
                 raise
             self._subnets[name] = subnet
             return
-        raise EnvironmentFailure(f"no free subnet left in {SUBNET_POOL} for network {name}")
+        raise EnvironmentFailure(
+            f"no free subnet for network {name}: the profile's subnet is in use (another "
+            f"mirror of this profile?) or {SUBNET_POOL} is full; see `rehearsal env ls`"
+        )
 
     def _ip(self, network: str, node: str) -> str:
         index = [n.name for n in self.spec.nodes].index(node)
@@ -171,7 +181,7 @@ class DockerEnvironment:
         container.start()
         self._addresses[node.name] = address
         try:
-            wait_for_ssh(address, timeout_s=30)
+            wait_for_ssh(address, timeout_s=SSH_READY_S)
         except TimeoutError as error:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
@@ -194,6 +204,17 @@ class DockerEnvironment:
 
     def address(self, node: str) -> str:
         return self._addresses[node]
+
+    def limits(self, node: str) -> NodeLimits:
+        """The networks the node's container is on (profile names) and its CPU/memory caps."""
+        attrs = self.container(node).attrs
+        prefix = f"{self.prefix}-"
+        joined = attrs["NetworkSettings"]["Networks"]
+        networks = tuple(sorted(n.removeprefix(prefix) for n in joined if n.startswith(prefix)))
+        host = attrs["HostConfig"]
+        cpus = host.get("NanoCpus") or 0
+        memory = host.get("Memory") or 0
+        return NodeLimits(networks, cpus / 1e9 if cpus else None, memory or None)
 
     def nodes(self) -> list[str]:
         return [node.name for node in self.spec.nodes]
@@ -230,7 +251,7 @@ class DockerEnvironment:
 
     def start_node(self, node: str) -> None:
         self.container(node).start()
-        wait_for_ssh(self.address(node), timeout_s=30)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
 
     def node_running(self, node: str) -> bool:
         container = self.container(node)
@@ -255,7 +276,7 @@ class DockerEnvironment:
 
     def restart_node(self, node: str, grace_s: float) -> None:
         self.container(node).restart(timeout=int(grace_s))
-        wait_for_ssh(self.address(node), timeout_s=30)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
 
     def recreate_node(self, node: str) -> None:
         self.container(node).remove(force=True)

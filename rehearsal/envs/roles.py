@@ -2,8 +2,9 @@
 
 A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once against a
 throwaway container on Docker's default bridge, which reaches the package mirror; the
-container is then committed. The image tag is a hash of what went into it, so changing
-the role's install tasks, its version or the base image makes a new one.
+container is then committed. The image tag is a hash of what went into it (base image,
+role, version, the role's package set and install tasks), so changing any of them makes a
+new one; ``rehearsal images prune`` removes the images nothing uses any more.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.ssh import wait_for_ssh
 from rehearsal.errors import ImageBuildFailure
+from rehearsal.models.catalog import role
 
 ROLE_REPOSITORY = "rehearsal/role"
 
@@ -31,7 +33,9 @@ class RoleImage:
 
     def tag(self, playbooks: Path, base_id: str) -> str:
         digest = hashlib.sha256(f"{base_id}\0{self.role}\0{self.version}".encode())
-        install = playbooks / "roles" / self.role / "tasks" / "install.yml"
+        folder = playbooks / "roles" / self.role
+        digest.update(role(folder).fingerprint().encode())
+        install = folder / "tasks" / "install.yml"
         if install.is_file():
             digest.update(install.read_bytes())
         return (
@@ -98,7 +102,8 @@ def _build(
                 tag,
                 changes=[
                     'CMD ["/usr/local/sbin/rehearsal-init"]',
-                    f"LABEL rehearsal.image=role rehearsal.role={image.role}",
+                    f"LABEL rehearsal.image=role rehearsal.role={image.role} "
+                    f"rehearsal.version={image.version or 'default'}",
                 ],
             )
     finally:

@@ -27,42 +27,12 @@ class SshPool:
         for attempt in (1, 2):
             try:
                 client = self._client(address)
-                return self._exec(client, command, timeout_s, started)
+                return run_on(client, command, timeout_s, started)
             except (paramiko.SSHException, OSError, EOFError):
                 self._forget(address)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
-
-    def _exec(
-        self, client: paramiko.SSHClient, command: str, timeout_s: float, started: float
-    ) -> CommandResult:
-        _stdin, stdout, _stderr = client.exec_command(command, timeout=timeout_s, get_pty=False)
-        channel = stdout.channel
-        channel.set_combine_stderr(True)
-        chunks: list[bytes] = []
-        size = 0
-        deadline = started + timeout_s
-        while not channel.exit_status_ready() or channel.recv_ready():
-            if time.monotonic() > deadline:
-                channel.close()
-                text = b"".join(chunks).decode(errors="replace")
-                return CommandResult(
-                    124, text + f"\n[timed out after {timeout_s:g} s]", time.monotonic() - started
-                )
-            if channel.recv_ready():
-                data = channel.recv(32768)
-                if size < OUTPUT_LIMIT:
-                    chunks.append(data)
-                size += len(data)
-            else:
-                time.sleep(0.02)
-        code = channel.recv_exit_status()
-        return CommandResult(
-            code,
-            b"".join(chunks).decode(errors="replace")[:OUTPUT_LIMIT],
-            time.monotonic() - started,
-        )
 
     def _client(self, address: str) -> paramiko.SSHClient:
         with self._lock:
@@ -98,17 +68,56 @@ class SshPool:
             client.close()
 
 
+def run_on(
+    client: paramiko.SSHClient, command: str, timeout_s: float, started: float
+) -> CommandResult:
+    """Run ``command`` on an open connection; output capped, stderr merged, time-limited."""
+    _stdin, stdout, _stderr = client.exec_command(command, timeout=timeout_s, get_pty=False)
+    channel = stdout.channel
+    channel.set_combine_stderr(True)
+    chunks: list[bytes] = []
+    size = 0
+    deadline = started + timeout_s
+    while not channel.exit_status_ready() or channel.recv_ready():
+        if time.monotonic() > deadline:
+            channel.close()
+            text = b"".join(chunks).decode(errors="replace")
+            return CommandResult(
+                124, text + f"\n[timed out after {timeout_s:g} s]", time.monotonic() - started
+            )
+        if channel.recv_ready():
+            data = channel.recv(32768)
+            if size < OUTPUT_LIMIT:
+                chunks.append(data)
+            size += len(data)
+        else:
+            time.sleep(0.02)
+    code = channel.recv_exit_status()
+    return CommandResult(
+        code,
+        b"".join(chunks).decode(errors="replace")[:OUTPUT_LIMIT],
+        time.monotonic() - started,
+    )
+
+
 def wait_for_ssh(address: str, timeout_s: float) -> None:
-    """Return when sshd answers with its banner; raise TimeoutError otherwise."""
+    """Return when sshd answers with its banner; raise TimeoutError otherwise.
+
+    Once a connection is accepted, the banner is waited for (up to 5 s) rather than the
+    connection dropped and another opened: on a loaded machine sshd is slow to fork, and
+    connections piling up past its MaxStartups (10) are dropped, so readiness never came.
+    """
     deadline = time.monotonic() + timeout_s
+    pause = 0.05
     while True:
         try:
             with socket.create_connection((address, 22), timeout=1) as connection:
-                connection.settimeout(1)
+                connection.settimeout(max(0.1, min(5.0, deadline - time.monotonic())))
                 if connection.recv(4).startswith(b"SSH"):
                     return
         except OSError:
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"sshd at {address} did not answer within {timeout_s:g} s")
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.5)

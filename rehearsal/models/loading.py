@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from rehearsal.errors import InvalidInput, Problem
+from rehearsal.models.includes import with_includes
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import check_profile, check_scenario
 from rehearsal.models.scenario import Scenario, question_ids
@@ -35,7 +36,7 @@ def playbooks_dir() -> Path:
 
 
 def load_profile(path: Path) -> Profile:
-    document = read_yaml(path)
+    document = with_includes(read_yaml(path))
     profile = validate_model(Profile, document)
     problems = check_profile(profile, document, playbooks_dir() / "roles")
     if problems:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from ipaddress import IPv4Network
+from typing import Any, Literal, Self
 
 from pydantic import Field, model_validator
 
@@ -11,7 +12,9 @@ from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import Duration
 from rehearsal.models.escalation import OnCall
-from rehearsal.scenarios.probes import HttpCheck, TcpCheck
+from rehearsal.scenarios.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
+
+Criticality = Literal["low", "medium", "high", "critical"]
 
 
 class Customer(Strict):
@@ -28,18 +31,38 @@ class BusinessService(Strict):
     name: Name
     impact: Text = Field(description="what the business loses while it is down, in plain words")
     probe: Name = Field(description="the probe that tells whether the service is up")
+    criticality: Criticality | None = None
+    depends_on: list[Name] = Field(
+        default=[], description="business services this one needs (no cycles)"
+    )
 
 
 class Business(Strict):
     hours: Text | None = None
+    criticality: Criticality | None = Field(
+        default=None, description="how much the customer's business depends on this system"
+    )
     targets: Targets
     services: list[BusinessService] = []
+
+
+class Resources(Strict):
+    """Limits applied to the node's container, like the customer server's size."""
+
+    cpus: float | None = Field(default=None, gt=0, le=64, description="CPU cores, e.g. 0.5")
+    memory: str | None = Field(
+        default=None, pattern=r"^[0-9]+[kmg]$", description="memory limit, e.g. 512m or 2g"
+    )
 
 
 class Node(Strict):
     name: Name
     role: Name = Field(description="an Ansible role in playbooks/roles")
     version: str | None = Field(default=None, description="product version the role installs")
+    os: Literal["debian-12"] = Field(
+        default="debian-12", description="OS release; nodes are Debian 12 (bookworm)"
+    )
+    resources: Resources = Resources()
     networks: list[Name] = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict, description="the parameter design")
     labels: dict[str, str] = Field(default_factory=dict, description="for selecting nodes")
@@ -48,30 +71,41 @@ class Node(Strict):
 class Network(Strict):
     name: Name
     internal: bool = Field(default=False, description="no route out, like a back-end segment")
+    subnet: IPv4Network | None = Field(
+        default=None, description="the segment's addresses, e.g. 10.20.1.0/24 (default: any free)"
+    )
+
+
+PROBE_KINDS = ("http", "tcp", "command", "log", "sql")
 
 
 class ProbeSpec(Strict):
     name: Name
     http: HttpCheck | None = None
     tcp: TcpCheck | None = None
+    command: CommandCheck | None = None
+    log: LogCheck | None = None
+    sql: SqlCheck | None = None
     interval: Duration = Field(default=0.5, ge=0.1, description="100ms at the finest")
 
     @model_validator(mode="after")
     def _one_check(self) -> Self:
-        kinds = [key for key in ("http", "tcp") if getattr(self, key) is not None]
+        kinds = [key for key in PROBE_KINDS if getattr(self, key) is not None]
         if len(kinds) != 1:
-            raise ValueError("a probe has exactly one check: 'http:' or 'tcp:'")
+            raise ValueError(
+                "a probe has exactly one check: " + ", ".join(f"'{k}:'" for k in PROBE_KINDS)
+            )
         return self
 
     @property
     def kind(self) -> str:
-        return "http" if self.http is not None else "tcp"
+        return next(key for key in PROBE_KINDS if getattr(self, key) is not None)
 
     @property
-    def check(self) -> HttpCheck | TcpCheck:
-        check = self.http or self.tcp
+    def check(self) -> HttpCheck | TcpCheck | CommandCheck | LogCheck | SqlCheck:
+        check = getattr(self, self.kind)
         assert check is not None
-        return check
+        return check  # type: ignore[no-any-return]
 
 
 class RunbookStep(Strict):
@@ -91,7 +125,22 @@ class RunbookStep(Strict):
         return self
 
 
+class Job(Strict):
+    """A batch job or scheduled operation the customer runs (a nightly export, a backup)."""
+
+    name: Name
+    say: Text = Field(description="what the job does, in plain words")
+    schedule: Text = Field(description="when it runs, e.g. cron '0 2 * * *' or 'daily 02:00'")
+    on: Name = Field(description="the node it runs on")
+    run: Text | None = Field(default=None, description="the command it runs")
+    timeout: Duration | None = Field(default=None, description="how long it may take")
+
+
 class Profile(Strict):
+    include: list[str] = Field(
+        default=[],
+        description="profile fragments this one is laid over (see rehearsal/models/includes.py)",
+    )
     customer: Customer
     business: Business
     nodes: list[Node] = Field(min_length=1)
@@ -101,6 +150,7 @@ class Profile(Strict):
     monitors: list[Monitor] = Field(default=[], description="alerts raised from probes")
     on_call: OnCall | None = Field(default=None, description="people, escalation, targets")
     calendar: Calendar | None = None
+    jobs: list[Job] = Field(default=[], description="batch jobs and scheduled operations")
     secrets: list[str] = Field(
         default=[],
         description="node params whose values must never appear in a journal or report; "

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rehearsal.errors import Problem
+from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.people_checks import check_people
-from rehearsal.models.profile import Profile
+from rehearsal.models.profile import Node, Profile
 from rehearsal.models.scenario import Scenario, step_key
 from rehearsal.models.yamlfile import YamlDocument
 from rehearsal.scenarios.steps import STEPS, Names
@@ -23,10 +24,12 @@ def _unknown(
     return doc.problem(loc, f"unknown {what} {name!r}{did_you_mean(name, known)} ({fix})")
 
 
-def _duplicates(doc: YamlDocument, key: str, names: list[str]) -> list[Problem]:
+def _duplicates(doc: YamlDocument, key: str, names: list[str], at: Loc = ()) -> list[Problem]:
     counts = Counter(names)
     return [
-        doc.problem((key, index), f"{key}: {name!r} is defined more than once; names are unique")
+        doc.problem(
+            (*(at or (key,)), index), f"{key}: {name!r} is defined more than once; names are unique"
+        )
         for index, name in enumerate(names)
         if counts[name] > 1 and names.index(name) != index
     ]
@@ -40,24 +43,21 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         *_duplicates(doc, "nodes", node_names),
         *_duplicates(doc, "networks", network_names),
         *_duplicates(doc, "probes", probe_names),
+        *_duplicates(doc, "jobs", [job.name for job in profile.jobs]),
     ]
-    roles = (
-        sorted(path.name for path in roles_dir.iterdir() if path.is_dir())
-        if roles_dir.is_dir()
-        else []
-    )
-    for index, node in enumerate(profile.nodes):
-        if node.role not in roles:
+    for index, segment in enumerate(profile.networks):
+        room = segment.subnet.num_addresses - 12 if segment.subnet else len(profile.nodes)
+        if room < len(profile.nodes):
             problems.append(
-                _unknown(
-                    doc,
-                    ("nodes", index, "role"),
-                    "role",
-                    node.role,
-                    roles,
-                    f"roles live in {roles_dir}",
+                doc.problem(
+                    ("networks", index, "subnet"),
+                    f"subnet {segment.subnet} is too small: nodes get addresses from .10 on "
+                    f"and there are {len(profile.nodes)}; use a larger one (a /24)",
                 )
             )
+    catalog = roles(roles_dir)
+    for index, node in enumerate(profile.nodes):
+        problems += _check_role(doc, index, node, catalog, roles_dir)
         for position, network in enumerate(node.networks):
             if network not in network_names:
                 problems.append(
@@ -82,6 +82,17 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     "declare it under 'probes:'",
                 )
             )
+    problems += _check_services(profile, doc)
+    for index, job in enumerate(profile.jobs):
+        if job.on not in node_names:
+            problems.append(
+                _unknown(doc, ("jobs", index, "on"), "node", job.on, node_names, "name a node")
+            )
+    for index, probe in enumerate(profile.probes):
+        on = getattr(probe.check, "on", None)
+        if on is not None and on not in node_names:
+            where = ("probes", index, probe.kind, "on")
+            problems.append(_unknown(doc, where, "node", on, node_names, "name a node"))
     for name, steps in profile.runbooks.items():
         for index, step in enumerate(steps):
             if step.on is not None and step.on not in node_names:
@@ -96,6 +107,78 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     )
                 )
     return problems + check_people(profile, doc)
+
+
+def _check_services(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """Service dependencies name services, and none depends on itself through others."""
+    services = [service.name for service in profile.business.services]
+    problems = _duplicates(doc, "services", services, ("business", "services"))
+    needs = {service.name: service.depends_on for service in profile.business.services}
+    for index, service in enumerate(profile.business.services):
+        for position, other in enumerate(service.depends_on):
+            if other not in needs:
+                where = ("business", "services", index, "depends_on", position)
+                fix = "name a service under business.services"
+                problems.append(_unknown(doc, where, "service", other, services, fix))
+    for index, service in enumerate(profile.business.services):
+        cycle = _cycle_from(service.name, needs)
+        if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
+            problems.append(
+                doc.problem(
+                    ("business", "services", index, "depends_on"),
+                    f"services depend on each other in a circle: {' -> '.join(cycle)}; "
+                    "remove one of these depends_on entries",
+                )
+            )
+    return problems
+
+
+def _cycle_from(start: str, needs: dict[str, list[str]]) -> list[str]:
+    """A dependency path from ``start`` back to itself, or []."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        name, path = stack.pop()
+        for other in needs.get(name, []):
+            if other == start:
+                return [*path, start]
+            if other not in seen:
+                seen.add(other)
+                stack.append((other, [*path, other]))
+    return []
+
+
+def _check_role(
+    doc: YamlDocument, index: int, node: Node, catalog: dict[str, RoleInfo], roles_dir: Path
+) -> list[Problem]:
+    """The role exists, offers the version asked for, and declares every param given."""
+    info = catalog.get(node.role)
+    if info is None:
+        where = f"roles live in {roles_dir}"
+        return [_unknown(doc, ("nodes", index, "role"), "role", node.role, catalog, where)]
+    problems = []
+    if node.version is not None and info.versions and node.version not in info.versions:
+        offered = ", ".join(repr(v) for v in info.versions)
+        problems.append(
+            doc.problem(
+                ("nodes", index, "version"),
+                f"role {node.role!r} does not offer version {node.version!r}; it offers "
+                f"{offered} (what Debian bookworm has; see "
+                f"{roles_dir / node.role / 'meta' / 'rehearsal.yml'})",
+            )
+        )
+    declared = sorted(p for p in info.params if not p.startswith("rehearsal_"))
+    for key in node.params:
+        if key not in declared:
+            problems.append(
+                doc.problem(
+                    ("nodes", index, "params", key),
+                    f"role {node.role!r} has no parameter {key!r}"
+                    f"{did_you_mean(key, declared)} (its parameters are documented in "
+                    f"{roles_dir / node.role / 'defaults' / 'main.yml'})",
+                )
+            )
+    return problems
 
 
 def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> list[Problem]:

@@ -9,6 +9,7 @@ value budget stops alias ("billion laughs") bombs.
 from __future__ import annotations
 
 import functools
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,10 @@ class YamlDocument:
 
     def where(self, loc: tuple[str | int, ...]) -> tuple[int, int]:
         """Line and column (1-based) of the deepest part of ``loc`` found in the file."""
+        _name, line, column = self._locate(loc)
+        return line, column
+
+    def _locate(self, loc: tuple[str | int, ...]) -> tuple[str, int, int]:
         node = self.tree
         mark = node.start_mark
         for part in loc:
@@ -59,11 +64,13 @@ class YamlDocument:
             if found is None:
                 continue
             node, mark = found
-        return mark.line + 1, mark.column + 1
+        # A profile merged from includes keeps each value's own file in its marks.
+        name = mark.name if mark.name and not mark.name.startswith("<") else str(self.path)
+        return name, mark.line + 1, mark.column + 1
 
     def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
-        line, column = self.where(loc)
-        return Problem(str(self.path), line, column, message)
+        name, line, column = self._locate(loc)
+        return Problem(name, line, column, message)
 
 
 def _child(node: Any, part: str | int) -> tuple[Any, Any] | None:
@@ -111,8 +118,10 @@ def _read_yaml(path: Path, name: str, _stamp: int) -> YamlDocument:
         raise refuse(1, 1, f"not UTF-8 text ({error.reason})") from None
     if _bracket_depth(text) > MAX_DEPTH:
         raise refuse(1, 1, f"nested deeper than {MAX_DEPTH} levels")
+    stream = io.StringIO(text)
+    stream.name = name  # marks carry the file's name: merged profiles point at the right file
     try:
-        tree = yaml.compose(text, Loader=_loader())
+        tree = yaml.compose(stream, Loader=_loader())
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -123,10 +132,17 @@ def _read_yaml(path: Path, name: str, _stamp: int) -> YamlDocument:
     if not isinstance(tree, yaml.MappingNode):
         raise refuse(1, 1, "expected a mapping of keys at the top level")
     _refuse_tags(tree, refuse)
+    return document_of(tree, name)
+
+
+def document_of(tree: Any, name: str) -> YamlDocument:
+    """The document of a composed (or merged) node tree: plain data, positions kept."""
+    import yaml
+
     try:
         data = yaml.SafeLoader("").construct_document(tree)
     except (yaml.YAMLError, RecursionError, TypeError, ValueError) as error:
-        raise refuse(1, 1, f"YAML error: {error}") from None
+        raise InvalidInput([Problem(name, 1, 1, f"YAML error: {error}")]) from None
     return YamlDocument(Path(name), _plain(data, name, [0], 0), tree)
 
 

@@ -66,6 +66,7 @@ def render_markdown(results: Results, w: Wording) -> str:
             ),
         )
     lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results)
+    lines += _fidelity(results)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -144,6 +145,26 @@ def _findings(results: Results, w: Wording) -> list[str]:
         "status",
     )
     return [heading, "", *table(headers, rows)]
+
+
+def _fidelity(results: Results) -> list[str]:
+    if not results.fidelity:
+        return []
+    differing = sum(not fact.matches for fact in results.fidelity)
+    lines = [
+        "## Fidelity: the mirror against the profile",
+        "",
+        f"{len(results.fidelity) - differing} of {len(results.fidelity)} facts match"
+        + (f"; **{differing} differ**." if differing else "."),
+        "",
+    ]
+    return lines + table(
+        ("node", "what", "name", "profile", "mirror", "matches"),
+        (
+            (f.node, f.aspect, f.name, f.expected, f.actual, "yes" if f.matches else "**NO**")
+            for f in results.fidelity
+        ),
+    )
 
 
 def _journal_problems(results: Results, w: Wording) -> list[str]:

@@ -21,15 +21,16 @@ HEALTH = "curl -fsS --max-time 2 http://app2:8080/health"
 
 
 def _secret_plan(tmp_path: Path) -> Path:
-    """The webshop drill with a database password and an API key in the parameter design."""
+    """The webshop drill with a database password and a login name listed as secret (a
+    param must be one its role declares)."""
     webshop = EXAMPLES / "webshop"
     profile = (webshop / "profile.yaml").read_text()
     profile = profile.replace(
         "params: {db_host: db1, pool_size: 20}",
-        f'params: {{db_host: db1, pool_size: 20, db_password: "{PASSWORD}", api_key: {API_KEY}}}',
+        f'params: {{db_host: db1, pool_size: 20, db_password: "{PASSWORD}", db_user: {API_KEY}}}',
         1,
     )
-    (tmp_path / "profile.yaml").write_text(profile + "secrets: [api_key]\n")
+    (tmp_path / "profile.yaml").write_text(profile + "secrets: [db_user]\n")
     scenario = tmp_path / "drill.yaml"
     scenario.write_text((webshop / "drill-app-node-loss.yaml").read_text())
     return scenario

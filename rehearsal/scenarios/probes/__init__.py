@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
-from rehearsal.scenarios.probes.base import AddressBook, Probe, Sample
+from rehearsal.scenarios.probes.base import AddressBook, NodeShell, Probe, Sample
+from rehearsal.scenarios.probes.command import CommandCheck, CommandProbe
 from rehearsal.scenarios.probes.http import HttpCheck, HttpProbe
+from rehearsal.scenarios.probes.log import LogCheck, LogProbe
+from rehearsal.scenarios.probes.sql import SqlCheck, SqlProbe
 from rehearsal.scenarios.probes.tcp import TcpCheck, TcpProbe
 
-PROBES: dict[str, type[Probe]] = {probe.key: probe for probe in (HttpProbe, TcpProbe)}
+PROBES: dict[str, type[Probe]] = {
+    probe.key: probe for probe in (HttpProbe, TcpProbe, CommandProbe, LogProbe, SqlProbe)
+}
 
-__all__ = ["PROBES", "AddressBook", "HttpCheck", "Probe", "Sample", "TcpCheck"]
+__all__ = [
+    "PROBES",
+    "AddressBook",
+    "CommandCheck",
+    "HttpCheck",
+    "LogCheck",
+    "NodeShell",
+    "Probe",
+    "Sample",
+    "SqlCheck",
+    "TcpCheck",
+]

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel
+
+from rehearsal.envs.base import CommandResult
 
 
 class AddressBook(Protocol):
     """What a probe needs from an environment: where a node can be reached from here."""
 
     def address(self, node: str) -> str: ...
+
+
+@runtime_checkable
+class NodeShell(AddressBook, Protocol):
+    """What command, log and SQL probes need: a shell on a node (SSH, as a monitor agent)."""
+
+    def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult: ...
 
 
 @dataclass(frozen=True)
@@ -35,3 +44,8 @@ class Probe(ABC):
     @abstractmethod
     def sample(self) -> Sample:
         """Check once; never raise for a failing service, report it."""
+
+    def shell(self) -> NodeShell:
+        if not isinstance(self.nodes, NodeShell):
+            raise TypeError(f"a {self.key} probe needs an environment that runs commands")
+        return self.nodes

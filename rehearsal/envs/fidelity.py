@@ -1,0 +1,140 @@
+"""Is the mirror what the profile says? Facts gathered from every node after converge.
+
+For each node: the product package's installed version against the version the role pins,
+each parameter the role can read back from the running product (``SHOW max_connections``,
+``redis-cli CONFIG GET maxmemory``) against the profile's value, the networks it is on, and
+its CPU and memory limits. A difference is a finding: a rehearsal on a mirror that differs
+from the customer's system may prove nothing about it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from rehearsal.envs.base import CommandResult, NodeLimits
+from rehearsal.models.catalog import RoleInfo, roles
+from rehearsal.models.profile import Node, Profile
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_TRUTH = {"yes": "true", "on": "true", "true": "true", "no": "false", "off": "false"}
+
+
+class Inspectable(Protocol):
+    """What the fidelity check needs from an environment backend."""
+
+    def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult: ...
+
+    def limits(self, node: str) -> NodeLimits: ...
+
+
+@dataclass(frozen=True)
+class Fact:
+    node: str
+    aspect: str  # package, param, network, resources
+    name: str
+    expected: str
+    actual: str
+    matches: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_fidelity(env: Inspectable, profile: Profile, roles_dir: Path) -> list[Fact]:
+    """Every fact of every node, gathered in parallel."""
+    catalog = roles(roles_dir)
+    with ThreadPoolExecutor(max_workers=min(8, len(profile.nodes))) as pool:
+        found = pool.map(lambda node: _node(env, node, catalog[node.role]), profile.nodes)
+    return [fact for facts in found for fact in facts]
+
+
+def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
+    facts = []
+    version = role.version(node.version)
+    if role.package and version in role.versions:
+        package = role.package.format(version=version)
+        result = env.exec(node.name, ["dpkg-query", "-W", "-f=${Version}", package], 10)
+        actual = result.output.strip() if result.ok else f"not installed ({result.output[:80]})"
+        wanted = role.versions[version]
+        matches = result.ok and fnmatch.fnmatchcase(actual, wanted)
+        facts.append(Fact(node.name, "package", package, f"{version} ({wanted})", actual, matches))
+    for param, command in role.readback.items():
+        if param not in node.params:
+            continue
+        result = env.exec(node.name, ["sh", "-c", command], 15)
+        actual = result.output.strip() if result.ok else f"unreadable ({result.output[:80]})"
+        expected = str(node.params[param])
+        matches = result.ok and same_value(expected, actual)
+        facts.append(Fact(node.name, "param", param, expected, actual, matches))
+    limits = env.limits(node.name)
+    wanted_networks = ", ".join(sorted(node.networks))
+    actual_networks = ", ".join(sorted(limits.networks))
+    facts.append(
+        Fact(
+            node.name,
+            "network",
+            "networks",
+            wanted_networks,
+            actual_networks,
+            wanted_networks == actual_networks,
+        )
+    )
+    cpus = node.resources.cpus
+    if cpus is not None or limits.cpus is not None:
+        facts.append(
+            Fact(
+                node.name,
+                "resources",
+                "cpus",
+                _text(cpus),
+                _text(limits.cpus),
+                cpus == limits.cpus,
+            )
+        )
+    memory = size_bytes(node.resources.memory) if node.resources.memory else None
+    if memory is not None or limits.memory_bytes is not None:
+        facts.append(
+            Fact(
+                node.name,
+                "resources",
+                "memory",
+                node.resources.memory or "unlimited",
+                _text(limits.memory_bytes),
+                memory == limits.memory_bytes,
+            )
+        )
+    return facts
+
+
+def _text(value: float | int | None) -> str:
+    if value is None:
+        return "unlimited"
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def size_bytes(text: str) -> int | None:
+    """``128MB``, ``64mb``, ``512m``, ``67108864`` in bytes (binary units, as the products
+    read them); None when it is not a size."""
+    match = _SIZE.match(text.strip())
+    if not match:
+        return None
+    unit = (match.group(2) or "").lower()[:1]
+    return int(float(match.group(1)) * _UNITS[unit])
+
+
+def same_value(expected: str, actual: str) -> bool:
+    """Equal as sizes, as numbers, as yes/no, or as text (ignoring case and spaces)."""
+    left, right = expected.strip(), actual.strip()
+    if left.lower() == right.lower():
+        return True
+    sizes = size_bytes(left), size_bytes(right)
+    if None not in sizes:
+        return sizes[0] == sizes[1]
+    truths = _TRUTH.get(left.lower()), _TRUTH.get(right.lower())
+    return None not in truths and truths[0] == truths[1]

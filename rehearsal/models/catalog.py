@@ -1,0 +1,91 @@
+"""What each product role in ``playbooks/roles`` offers: versions, parameters, packages.
+
+Read from two small files a role ships, so ``validate`` can refuse an unavailable version or
+a misspelt parameter without asking apt or running Ansible:
+
+- ``defaults/main.yml``: every parameter the role takes (its keys), documented there;
+- ``meta/rehearsal.yml`` (Ansible ignores it): the product ``versions`` a node may ask for,
+  each with the apt version pattern the install tasks pin, the ``default_version``, the
+  ``packages`` baked into the role's image, extra params the role ``also_accepts``, and
+  ``readback`` commands the fidelity check uses to read effective values back.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROLE_FILE = Path("meta") / "rehearsal.yml"
+
+
+@dataclass(frozen=True)
+class RoleInfo:
+    name: str
+    params: frozenset[str]
+    versions: dict[str, str] = field(default_factory=dict)
+    default_version: str = ""
+    packages: tuple[str, ...] = ()
+    package: str = ""
+    """The package whose version is the product's; ``{version}`` stands for the node's."""
+    readback: dict[str, str] = field(default_factory=dict)
+    """param name → shell command run in the node that prints the effective value."""
+
+    def version(self, asked: str | None) -> str:
+        """The version a node gets: the one it asks for, else the role's default."""
+        return asked or self.default_version
+
+    def fingerprint(self) -> str:
+        """What of the role goes into its image: versions and packages."""
+        return repr((sorted(self.versions.items()), self.packages))
+
+
+def roles(roles_dir: Path) -> dict[str, RoleInfo]:
+    """Every role under ``roles_dir`` by name; re-read when a role's files change."""
+    if not roles_dir.is_dir():
+        return {}
+    found = {}
+    for path in sorted(roles_dir.iterdir()):
+        if path.is_dir():
+            found[path.name] = role(path)
+    return found
+
+
+def role(path: Path) -> RoleInfo:
+    stamps = tuple(_stamp(path / part) for part in ("defaults/main.yml", str(ROLE_FILE)))
+    return _role(path, stamps)
+
+
+def _stamp(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+@functools.lru_cache(maxsize=64)
+def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
+    defaults = _mapping(path / "defaults" / "main.yml")
+    meta = _mapping(path / ROLE_FILE)
+    versions = {str(k): str(v or "") for k, v in (meta.get("versions") or {}).items()}
+    return RoleInfo(
+        name=path.name,
+        params=frozenset(str(key) for key in defaults) | frozenset(meta.get("also_accepts", [])),
+        versions=versions,
+        default_version=str(meta.get("default_version") or ""),
+        packages=tuple(str(p) for p in meta.get("packages", [])),
+        package=str(meta.get("package") or ""),
+        readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
+    )
+
+
+def _mapping(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}
+    data = yaml.load(text, Loader=yaml.CSafeLoader)
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,41 @@
+"""A command monitor: a script run on a node (over SSH, as a monitoring agent would) whose
+exit status, and optionally output, say whether the service is up."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from rehearsal.models.base import Name, Regex, Strict, Text
+from rehearsal.models.durations import Duration
+from rehearsal.scenarios.probes.base import Probe, Sample
+
+
+class CommandCheck(Strict):
+    on: Name = Field(description="the node the command runs on")
+    run: Text = Field(description="the command, as the monitoring agent runs it")
+    expect_exit: int = 0
+    expect_output: Regex | None = Field(default=None, description="a regular expression")
+    timeout: Duration = 5.0
+
+
+class CommandProbe(Probe):
+    key: ClassVar[str] = "command"
+    Spec: ClassVar[type[Strict]] = CommandCheck
+
+    def sample(self) -> Sample:
+        import re
+
+        spec = self.spec
+        assert isinstance(spec, CommandCheck)
+        try:
+            result = self.shell().run_command(spec.on, spec.run, spec.timeout)
+        except OSError as error:
+            return Sample(False, 0.0, f"{spec.on} unreachable: {error}")
+        output = result.output.strip()
+        if result.exit_code != spec.expect_exit:
+            return Sample(False, result.duration_s, f"exit {result.exit_code}: {output[-200:]}")
+        if spec.expect_output and not re.search(spec.expect_output, result.output):
+            return Sample(False, result.duration_s, f"output lacks /{spec.expect_output}/")
+        return Sample(True, result.duration_s, output[-200:] or f"exit {result.exit_code}")

@@ -1,0 +1,44 @@
+"""An SQL monitor: a query run with psql on a database node (as the postgres account); the
+service is up when it succeeds and, if asked, its result matches."""
+
+from __future__ import annotations
+
+import shlex
+from typing import ClassVar
+
+from pydantic import Field
+
+from rehearsal.models.base import Name, Regex, Strict, Text
+from rehearsal.models.durations import Duration
+from rehearsal.scenarios.probes.base import Probe, Sample
+
+
+class SqlCheck(Strict):
+    on: Name = Field(description="the database node")
+    query: Text = Field(description="an SQL query, e.g. SELECT count(*) FROM orders")
+    database: Name = "postgres"
+    expect_output: Regex | None = Field(default=None, description="a regular expression")
+    timeout: Duration = 5.0
+
+
+class SqlProbe(Probe):
+    key: ClassVar[str] = "sql"
+    Spec: ClassVar[type[Strict]] = SqlCheck
+
+    def sample(self) -> Sample:
+        import re
+
+        spec = self.spec
+        assert isinstance(spec, SqlCheck)
+        argv = ["runuser", "-u", "postgres", "--", "psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1"]
+        argv += ["-d", spec.database, "-c", spec.query]
+        try:
+            result = self.shell().run_command(spec.on, "cd / && " + shlex.join(argv), spec.timeout)
+        except OSError as error:
+            return Sample(False, 0.0, f"{spec.on} unreachable: {error}")
+        output = result.output.strip()
+        if not result.ok:
+            return Sample(False, result.duration_s, f"query failed: {output[-200:]}")
+        if spec.expect_output and not re.search(spec.expect_output, result.output):
+            return Sample(False, result.duration_s, f"result {output[-100:]!r} lacks match")
+        return Sample(True, result.duration_s, output[-200:])

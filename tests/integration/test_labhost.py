@@ -1,0 +1,106 @@
+"""The SSH lab-host backend against a real sshd: a base-image container stands in for a lab
+host. Host keys are checked strictly by default, accept-new records a new host and refuses a
+changed key, and lifecycle operations are refused with a clear message."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rehearsal.envs.base import Environment
+from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
+from rehearsal.envs.images import BASE_IMAGE
+from rehearsal.envs.keys import generate_key_pair
+from rehearsal.envs.labels import owner_labels
+from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
+from rehearsal.errors import EnvironmentFailure
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerEnvironment, str]]:
+    """One running sshd (the lab host) and its ed25519 host key line."""
+    from rehearsal.envs.docker import docker_client
+
+    run_dir = tmp_path_factory.mktemp("labhost")
+    run_id = f"labhost-test-{secrets.token_hex(3)}"
+    spec = EnvironmentSpec(
+        run_id,
+        (NodeSpec("lab1", BASE_IMAGE, ("lab",)),),
+        (NetworkSpec("lab", False),),
+        owner_labels(run_id, False, run_dir),
+    )
+    env = DockerEnvironment(docker_client(), spec, generate_key_pair(run_dir / "ssh", run_id))
+    try:
+        env.up()
+        key = env.exec("lab1", ["cat", "/etc/ssh/ssh_host_ed25519_key.pub"], 10).output.split()
+        yield env, f"{env.address('lab1')} {key[0]} {key[1]}\n"
+    finally:
+        env.down()
+
+
+def _lab(env: DockerEnvironment, known: Path, policy: str) -> LabHostEnvironment:
+    host = LabHost("lab1", env.address("lab1"), networks=("lab",))
+    access = LabAccess(key_file=env.private_key(), known_hosts=known, host_keys=policy)  # type: ignore[arg-type]
+    return LabHostEnvironment("lab-run", [host], access)
+
+
+def test_a_known_host_runs_commands_and_argv_keeps_its_words(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    backend = _lab(env, known, "strict")
+    try:
+        assert backend.run_command("lab1", "hostname", 10).output.strip() == "lab1"
+        assert backend.exec("lab1", ["echo", "a  b;", "$HOME"], 10).output == "a  b; $HOME\n"
+        assert backend.node_state("lab1") == "running"
+        assert backend.limits("lab1").networks == ("lab",)
+    finally:
+        backend.close()
+
+
+def test_strict_refuses_a_host_missing_from_known_hosts(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, _line = lab
+    backend = _lab(env, tmp_path / "known_hosts", "strict")
+    with pytest.raises(EnvironmentFailure, match="is not in .*known_hosts; add its key"):
+        backend.run_command("lab1", "true", 10)
+
+
+def test_accept_new_records_the_host_and_refuses_a_changed_key(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    backend = _lab(env, known, "accept-new")
+    try:
+        assert backend.run_command("lab1", "true", 10).ok
+    finally:
+        backend.close()
+    assert known.read_text() == line
+    other = generate_key_pair(tmp_path / "other", "x").public_line.split()
+    known.write_text(f"{env.address('lab1')} {other[0]} {other[1]}\n")
+    changed = _lab(env, known, "accept-new")
+    with pytest.raises(EnvironmentFailure, match="host key is not the one"):
+        changed.run_command("lab1", "true", 10)
+
+
+def test_lab_hosts_are_not_stopped_and_satisfy_the_backend_protocol(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, _line = lab
+    backend = _lab(env, tmp_path / "known_hosts", "off")
+    with pytest.raises(EnvironmentFailure, match="lab host reached over SSH"):
+        backend.stop_node("lab1", 1)
+    protocol = [name for name in dir(Environment) if not name.startswith("_")]
+    assert all(callable(getattr(backend, name, None)) for name in protocol if name != "run_id")
+    assert backend.run_id == "lab-run"
+    assert backend.gateways("lab1") == [env.gateways("lab1")[0]]
+    backend.close()

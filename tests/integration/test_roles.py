@@ -1,0 +1,151 @@
+"""The Redis and HAProxy roles for real: installed at the version asked for, configured from
+their params, serving, and idempotent (a second converge changes nothing); every probe kind;
+node resource limits; the fidelity check after converge and `rehearsal env check`."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from rehearsal.journal import Journal, read_journal
+from rehearsal.mirror import Mirror
+from rehearsal.models.loading import load_profile
+from rehearsal.scenarios.probes import PROBES
+from tests.integration.conftest import eventually
+
+pytestmark = pytest.mark.docker
+
+PROFILE = Path(__file__).parent / "data" / "roles" / "profile.yaml"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
+    """The roles profile brought up and converged once for the module."""
+    run_id = f"roles-test-{secrets.token_hex(3)}"
+    run_dir = tmp_path_factory.mktemp("roles") / run_id
+    with ExitStack() as stack, Journal(run_dir) as journal:
+        journal.record("environment.requested", run_id=run_id, profile=str(PROFILE))
+        mirror = Mirror(
+            load_profile(PROFILE), run_id, run_dir, journal, False, stack, lambda _m: None
+        )
+        mirror.prepare_images()
+        mirror.environment_up()
+        mirror.converge()
+        yield mirror
+
+
+def _sh(mirror: Mirror, node: str, script: str) -> str:
+    assert mirror.env is not None
+    result = mirror.env.exec(node, ["sh", "-c", script], 20)
+    assert result.ok, result.output
+    return result.output.strip()
+
+
+def test_every_probe_of_the_roles_profile_passes(built: Mirror) -> None:
+    assert built.env is not None
+    for spec in built.profile.probes:
+        probe = PROBES[spec.kind](spec.check, built.env)
+        assert eventually(lambda probe=probe: probe.sample().ok, 30), spec.name
+
+
+def test_redis_runs_the_pinned_version_with_the_profiles_params(built: Mirror) -> None:
+    assert _sh(built, "cache1", "dpkg-query -W -f='${Version}' redis-server").startswith("5:7.0.")
+    assert _sh(built, "cache1", "redis-local --raw CONFIG GET maxmemory | tail -n 1") == str(
+        64 * 1024 * 1024
+    )
+    policy = "redis-local --raw CONFIG GET maxmemory-policy | tail -n 1"
+    assert _sh(built, "cache1", policy) == "allkeys-lru"
+
+
+def test_redis_replica_follows_its_primary(built: Mirror) -> None:
+    _sh(built, "cache1", "redis-local SET rehearsal-key replicated")
+
+    def replicated() -> bool:
+        assert built.env is not None
+        found = built.env.exec("cache2", ["redis-local", "GET", "rehearsal-key"], 5)
+        return found.output.strip() == "replicated"
+
+    assert eventually(replicated, 30)
+    assert "role:slave" in _sh(built, "cache2", "redis-local INFO replication")
+
+
+def test_haproxy_forwards_to_its_backend_with_the_profiles_maxconn(built: Mirror) -> None:
+    assert _sh(built, "lb2", "dpkg-query -W -f='${Version}' haproxy").startswith("2.6.")
+    assert "nginx" in _sh(built, "lb2", "curl -sS -i http://127.0.0.1/ | grep -i '^server:'")
+    info = "echo 'show info' | socat stdio /run/haproxy/admin.sock | sed -n 's/^Maxconn: //p'"
+    assert _sh(built, "lb2", info) == "500"
+
+
+def test_a_second_converge_changes_nothing(built: Mirror) -> None:
+    from rehearsal.envs.ansible import HostVars, run_playbook
+    from rehearsal.models.loading import playbooks_dir
+
+    assert built.env is not None and built.keys is not None
+    hosts = [
+        HostVars(n.name, built.env.address(n.name), n.role, n.version or "", n.params)
+        for n in built.profile.nodes
+    ]
+    report = run_playbook(
+        playbooks_dir() / "converge.yml", hosts, built.keys.private_path, built.run_dir / "again"
+    )
+    assert sum(report.changed.values()) == 0, report.changed
+
+
+def test_a_log_probe_fails_once_for_new_matching_lines(built: Mirror) -> None:
+    assert built.env is not None
+    spec = built.profile.probe("redis-errors")
+    probe = PROBES["log"](spec.check, built.env)
+    assert probe.sample().ok
+    _sh(built, "cache1", "echo 'x REHEARSAL-ALERT y' >> /var/log/redis/redis-server.log")
+    alerted = probe.sample()
+    assert not alerted.ok and "1 new line" in alerted.detail
+    assert probe.sample().ok
+
+
+def test_node_resources_are_container_limits(built: Mirror) -> None:
+    assert built.env is not None
+    limits = built.env.limits("db3")
+    assert (limits.cpus, limits.memory_bytes) == (0.5, 512 * 1024**2)
+    assert limits.networks == ("back",)
+    assert built.env.limits("lb2").networks == ("back", "front")
+    assert built.env.address("lb2") == "10.213.77.12"  # the profile's subnet, .10 + index
+
+
+def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:
+    [check] = [e for e in read_journal(built.run_dir) if e["event"] == "fidelity.checked"]
+    facts = {(f["node"], f["name"]): f for f in check["facts"]}
+    assert check["differences"] == 0, [f for f in check["facts"] if not f["matches"]]
+    assert facts[("db3", "max_connections")]["actual"] == "50"
+    assert facts[("db3", "shared_buffers")]["actual"] == "32MB"
+    assert facts[("cache1", "maxmemory")]["actual"] == str(64 * 1024**2)
+    assert facts[("lb2", "haproxy")]["actual"].startswith("2.6.")
+    assert facts[("db3", "postgresql-15")]["matches"]
+    assert facts[("db3", "memory")]["actual"] == str(512 * 1024**2)
+    assert facts[("web1", "worker_connections")]["actual"] == "256"
+
+
+def test_env_check_finds_a_parameter_changed_behind_the_profiles_back(built: Mirror) -> None:
+    from typer.testing import CliRunner
+
+    from rehearsal.cli import app
+    from rehearsal.derive_findings import fidelity_findings
+    from rehearsal.results import FidelityFact
+
+    runner = CliRunner()
+    same = runner.invoke(app, ["env", "check", str(built.run_dir)], env={"COLUMNS": "300"})
+    assert same.exit_code == 0, same.output
+    _sh(built, "cache1", "redis-local CONFIG SET maxmemory-policy noeviction")
+    try:
+        changed = runner.invoke(app, ["env", "check", str(built.run_dir)], env={"COLUMNS": "300"})
+    finally:
+        _sh(built, "cache1", "redis-local CONFIG SET maxmemory-policy allkeys-lru")
+    assert changed.exit_code == 1, changed.output
+    assert "noeviction" in changed.output
+    last = [e for e in read_journal(built.run_dir) if e["event"] == "fidelity.checked"][-1]
+    facts = [FidelityFact.model_validate(f) for f in last["facts"]]
+    [finding] = fidelity_findings(facts)
+    assert "cache1" in finding.title and "maxmemory_policy" in finding.detail
