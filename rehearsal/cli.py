@@ -155,7 +155,9 @@ def run(
                 out.print(line, markup=False, highlight=False)
             return
         from rehearsal.envs.docker import docker_client
+        from rehearsal.secrets import resolve_secrets
 
+        resolve_secrets(plan.profile)
         docker_client()
     except RehearsalError as error:
         _fail(error)

@@ -6,8 +6,10 @@ environments the same way.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +24,12 @@ from rehearsal.envs.docker import (
 )
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
+from rehearsal.envs.reaper import start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
 from rehearsal.models.loading import playbooks_dir
 from rehearsal.models.profile import Profile
+from rehearsal.redaction import redactor_for, scrub_folder
 
 Progress = Callable[[str], None]
 
@@ -56,6 +60,7 @@ class Mirror:
 
     def prepare_images(self) -> None:
         self.client = docker_client()
+        start_reaper(self.labels)
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
         wanted = {
@@ -101,6 +106,7 @@ class Mirror:
             hosts,
             self.keys.private_path,
             self.run_dir / "ansible",
+            after=partial(scrub_folder, redactor=redactor_for(self.profile)),
         )
         self.journal.record(
             "converge.finished",
@@ -128,4 +134,6 @@ class Mirror:
             return
         self.progress("tearing the environment down")
         env.down()
+        if final:
+            shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
         self.journal.record("environment.removed")

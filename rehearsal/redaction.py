@@ -55,7 +55,10 @@ def secret_values(profile: dict[str, Any]) -> list[str]:
     Plain data, so a report rebuilt later finds the secrets even in a profile that no longer
     validates, without loading the whole model stack.
     """
-    declared = [str(name) for name in profile.get("secrets") or []]
+    declared = [
+        str(entry.get("param") if isinstance(entry, dict) else entry)
+        for entry in profile.get("secrets") or []
+    ]
     found: list[str] = []
     for node in profile.get("nodes") or []:
         params = node.get("params") if isinstance(node, dict) else None
@@ -63,6 +66,23 @@ def secret_values(profile: dict[str, Any]) -> list[str]:
             if is_secret(str(name), declared):
                 found.extend(_scalars(value))
     return found
+
+
+def scrub_folder(folder: Path, redactor: Redactor) -> None:
+    """Mask secrets in every file under ``folder`` (Ansible writes its inventory, variables
+    and task results there, values included)."""
+    if not redactor:
+        return
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        masked = redactor.text(text)
+        if masked != text:
+            path.write_text(masked, encoding="utf-8")
 
 
 def redactor_for(profile: Profile) -> Redactor:

@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -32,6 +32,7 @@ from rehearsal.scenarios.people import (
     NobodyAnswers,
     load_answers,
 )
+from rehearsal.secrets import resolve_secrets
 
 Progress = Callable[[str], None]
 
@@ -63,7 +64,8 @@ class RunSession:
         progress: Progress = lambda _m: None,
         run_id: str | None = None,
     ) -> None:
-        self.plan = plan
+        self.plan = replace(plan, profile=resolve_secrets(plan.profile))
+        plan = self.plan
         self.options = options
         self.progress = progress
         self.run_id = run_id or new_run_id(plan.scenario_path)

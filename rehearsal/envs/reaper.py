@@ -1,0 +1,76 @@
+"""A watcher that outlives the orchestrator and removes its run's Docker resources when it
+dies, as testcontainers' Ryuk does: a run killed outright (SIGKILL, OOM) leaks nothing.
+
+The reaper is a small detached process in a session of its own (so a signal to the
+orchestrator's process group does not reach it). It polls the owner's pid and kernel start
+time; once that process is gone it removes everything labelled with the run, deletes the
+run's SSH keys and exits. A run that ends normally has already removed its resources, so
+the reaper then finds nothing. Kept runs (``--keep``) get no reaper: ``rehearsal gc
+--include-kept`` removes those.
+
+    python3 -m rehearsal.envs.reaper RUN_ID OWNER_PID OWNER_START RUN_DIR
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from rehearsal.envs import labels as L
+
+POLL_S = 0.5
+
+
+def start_reaper(labels: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start the run's reaper (none for a kept run); it needs nothing from us afterwards."""
+    if labels.get(L.KEEP) == "true":
+        return None
+    argv = [
+        sys.executable,
+        "-m",
+        "rehearsal.envs.reaper",
+        labels[L.RUN],
+        labels[L.OWNER_PID],
+        labels[L.OWNER_START],
+        labels.get(L.RUN_DIR, ""),
+    ]
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
+    )
+
+
+def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
+    """Wait for the owner to be gone, then remove the run's resources; return how many."""
+    while L.process_start(pid) == start != "":
+        time.sleep(POLL_S)
+    if run_dir is not None:
+        shutil.rmtree(run_dir / "ssh", ignore_errors=True)
+    from rehearsal.envs.docker import docker_client, remove_run
+
+    client = docker_client()
+    removed, quiet = 0, 0
+    # A create the owner sent just before it died may land after a pass: sweep until two
+    # passes in a row find nothing.
+    while quiet < 2:
+        found = remove_run(client, run_id)
+        removed, quiet = removed + found, 0 if found else quiet + 1
+        time.sleep(POLL_S)
+    return removed
+
+
+def main(argv: list[str]) -> int:
+    run_id, pid, start, run_dir = argv
+    watch(run_id, int(pid), start, Path(run_dir) if run_dir else None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
