@@ -44,6 +44,7 @@ class Mirror:
         keep: bool,
         stack: ExitStack,
         progress: Progress,
+        capabilities: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.profile = profile
         self.run_id = run_id
@@ -52,6 +53,8 @@ class Mirror:
         self.keep = keep
         self.stack = stack
         self.progress = progress
+        self.capabilities = capabilities or {}
+        """Per node, what the scenario's faults need beyond Docker's default set."""
         self.labels = L.owner_labels(run_id, keep, run_dir)
         self.env: DockerEnvironment | None = None
         self.client: Any = None
@@ -83,7 +86,12 @@ class Mirror:
         spec = EnvironmentSpec(
             run_id=self.run_id,
             nodes=tuple(
-                NodeSpec(n.name, self._images[n.name], tuple(n.networks))
+                NodeSpec(
+                    n.name,
+                    self._images[n.name],
+                    tuple(n.networks),
+                    capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
+                )
                 for n in self.profile.nodes
             ),
             networks=tuple(NetworkSpec(n.name, n.internal) for n in self.profile.networks),

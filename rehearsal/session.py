@@ -25,6 +25,7 @@ from rehearsal.models.loading import Plan
 from rehearsal.rebuild import ReportOptions, rebuild
 from rehearsal.redaction import redactor_for
 from rehearsal.results import Results
+from rehearsal.scenarios.capabilities import needed_capabilities
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
 from rehearsal.scenarios.people import (
     Answerer,
@@ -84,6 +85,7 @@ class RunSession:
             options.keep,
             self.stack,
             progress,
+            needed_capabilities(plan.scenario, plan.profile),
         )
 
     def start(self) -> None:

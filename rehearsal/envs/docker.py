@@ -39,6 +39,8 @@ class NodeSpec:
     networks: tuple[str, ...]
     cpus: float | None = None
     memory: str | None = None
+    capabilities: tuple[str, ...] = ()
+    """Added to Docker's default set (which is unprivileged); only what a fault needs."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,8 @@ class DockerEnvironment:
             init=True,
             network=first,
             networking_config={first: endpoint},
-            cap_add=["NET_ADMIN"],
+            cap_add=sorted(node.capabilities),
+            security_opt=["no-new-privileges"],
             **extra,
         )
         for network in node.networks[1:]:
@@ -304,7 +307,8 @@ def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
 def remove_run(client: Any, run_id: str) -> int:
     """Remove every container, network and volume labelled with ``run_id``; return how many."""
     selector = {"label": f"{L.RUN}={run_id}"}
-    containers = client.containers.list(all=True, filters=selector)
+    # sparse: no inspect per container, which would fail on one removed meanwhile
+    containers = client.containers.list(all=True, filters=selector, sparse=True)
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(_remove_container, containers))
     networks = client.networks.list(filters=selector)
@@ -340,7 +344,7 @@ def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
     runs: dict[str, dict[str, str]] = {}
     selector = {"label": L.RUN}
     resources: Iterable[Any] = [
-        *client.containers.list(all=True, filters=selector),
+        *client.containers.list(all=True, filters=selector, sparse=True),
         *client.networks.list(filters=selector),
         *client.volumes.list(filters=selector),
     ]
