@@ -45,6 +45,7 @@ class Mirror:
         stack: ExitStack,
         progress: Progress,
         capabilities: dict[str, frozenset[str]] | None = None,
+        lost: Callable[[str], None] | None = None,
     ) -> None:
         self.profile = profile
         self.run_id = run_id
@@ -55,6 +56,8 @@ class Mirror:
         self.progress = progress
         self.capabilities = capabilities or {}
         """Per node, what the scenario's faults need beyond Docker's default set."""
+        self.lost = lost
+        """Told when the mirror breaks under us (a node removed from outside, engine gone)."""
         self.labels = L.owner_labels(run_id, keep, run_dir)
         self.env: DockerEnvironment | None = None
         self.client: Any = None
@@ -100,6 +103,8 @@ class Mirror:
         self.env = DockerEnvironment(self.client, spec, self.keys)
         self.stack.callback(self.teardown)
         self.env.up(self.progress)
+        if self.lost is not None:
+            self.env.watch(self.lost)
         self.journal.record("environment.up", nodes=self.env.addresses(), prefix=self.env.prefix)
 
     def converge(self) -> None:

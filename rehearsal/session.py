@@ -86,7 +86,33 @@ class RunSession:
             self.stack,
             progress,
             needed_capabilities(plan.scenario, plan.profile),
+            self.environment_lost,
         )
+        self.lost: str | None = None
+        """Why the mirror broke under the run, when it did."""
+
+    def environment_lost(self, detail: str) -> None:
+        """The mirror broke (a node removed from outside, the engine gone): journal it as a
+        problem of the environment, not of the customer's system, and unwind the run."""
+        if self.lost is not None:
+            return
+        self.lost = detail
+        self.journal.record("environment.lost", detail=detail)
+        self.journal.record(
+            "finding",
+            id="E1",
+            severity="high",
+            category="environment",
+            title="The test environment broke during the run",
+            detail=f"{detail}. This is a problem of the mirror, not of the customer's system; "
+            "what happened after it says nothing about the procedure.",
+            phase=None,
+            recommendation="Find out what removed it (another tool, a prune, a Docker "
+            "restart) and run the scenario again.",
+            source="automatic",
+            evidence=[],
+        )
+        self.cancelled.set()
 
     def start(self) -> None:
         scenario, profile = self.plan.scenario, self.plan.profile
@@ -199,4 +225,6 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
             else "cancelled (from Prefect, or its process was told to stop)"
         )
         outcome, error = "cancelled", f"{how}; faults reverted, torn down"
+    if session.lost is not None:
+        outcome, error = "error", f"the test environment broke: {session.lost}"
     return session.finish(outcome, error)

@@ -30,6 +30,7 @@ OUTPUT_LIMIT = 64_000
 SUBNET_POOL = ipaddress.IPv4Network("172.20.0.0/14")
 FIRST_HOST = 10
 Progress = Callable[[str], None]
+Lost = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ class DockerEnvironment:
         self._addresses: dict[str, str] = {}
         self._subnets: dict[str, ipaddress.IPv4Network] = {}
         self._gateway_cache: dict[str, str] = {}
+        self._removing: set[str] = set()
+        """Nodes we are removing ourselves (recreate, teardown): not vanished."""
+        self._closing = False
+        self._events: Any = None
 
     def container_name(self, node: str) -> str:
         return f"{self.prefix}-{node}"
@@ -261,8 +266,41 @@ class DockerEnvironment:
         wait_for_ssh(self.address(node), timeout_s=30)
 
     def recreate_node(self, node: str) -> None:
-        self.container(node).remove(force=True)
-        self._start(self._node_spec(node))
+        self._removing.add(node)
+        try:
+            self.container(node).remove(force=True)
+            self._start(self._node_spec(node))
+        finally:
+            self._removing.discard(node)
+
+    def watch(self, lost: Lost) -> None:
+        """Call ``lost`` (once, from a thread) when a node's container is removed by anyone
+        but us, or the Docker engine stops answering: the mirror is broken, which is a
+        problem of the environment, not a finding about the customer's system."""
+        import threading
+
+        selector = {"label": f"{L.RUN}={self.run_id}", "type": "container", "event": "destroy"}
+        self._events = self.client.events(filters=selector, decode=True)
+        threading.Thread(target=self._watch, args=(self._events, lost), daemon=True).start()
+
+    def _watch(self, events: Iterable[dict[str, Any]], lost: Lost) -> None:
+        try:
+            for event in events:
+                node = (event.get("Actor", {}).get("Attributes") or {}).get(L.NODE)
+                if self._closing:
+                    return
+                if node and node not in self._removing:
+                    lost(
+                        f"node {node}'s container ({self.container_name(node)}) was removed "
+                        "outside rehearsal"
+                    )
+                    return
+        except Exception as error:  # the stream's own errors: connection reset, engine gone
+            if not self._closing:
+                lost(f"the Docker engine stopped answering ({type(error).__name__}: {error})")
+            return
+        if not self._closing:
+            lost("the Docker engine closed its event stream (restarted or stopped)")
 
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         return self.ssh.run(self.address(node), command, timeout_s)
@@ -293,6 +331,9 @@ class DockerEnvironment:
         )
 
     def down(self) -> None:
+        self._closing = True
+        if self._events is not None:
+            self._events.close()
         self.ssh.close()
         remove_run(self.client, self.run_id)
 
