@@ -35,6 +35,7 @@ BENCHES = (
     "prefect_overhead",
     "demo",
     "concurrent",
+    "load",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]

@@ -25,6 +25,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is masked whole.
         values = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.values = tuple(values)
         self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
 
     def __bool__(self) -> bool:
@@ -77,12 +78,14 @@ def scrub_folder(folder: Path, redactor: Redactor) -> None:
         if not path.is_file() or path.is_symlink():
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            content = path.read_bytes()
+        except OSError:
             continue
-        masked = redactor.text(text)
-        if masked != text:
-            path.write_text(masked, encoding="utf-8")
+        masked = content
+        for value in redactor.values:  # bytes, so files that are not UTF-8 are masked too
+            masked = masked.replace(value.encode(), MASK.encode())
+        if masked != content:
+            path.write_bytes(masked)
 
 
 def redactor_for(profile: Profile) -> Redactor:
