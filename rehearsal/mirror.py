@@ -7,6 +7,7 @@ environments the same way.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable
 from contextlib import ExitStack
 from functools import partial
@@ -24,7 +25,7 @@ from rehearsal.envs.docker import (
 )
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
-from rehearsal.envs.reaper import start_reaper
+from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
 from rehearsal.models.loading import playbooks_dir
@@ -63,10 +64,12 @@ class Mirror:
         self.client: Any = None
         self.keys: KeyPair | None = None
         self._images: dict[str, str] = {}
+        self._reaper: subprocess.Popen[bytes] | None = None
 
     def prepare_images(self) -> None:
         self.client = docker_client()
-        start_reaper(self.labels)
+        if self._reaper is None:
+            self._reaper = start_reaper(self.labels)
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
         wanted = {
@@ -134,6 +137,11 @@ class Mirror:
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
+
+    def release(self) -> None:
+        """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""
+        release(self._reaper)
+        self._reaper = None
 
     def teardown(self, final: bool = True) -> None:
         """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call

@@ -179,6 +179,7 @@ class RunSession:
             self.journal.record("attempt.finished", attempt=attempt)
 
     def finish(self, outcome: str, error: str | None) -> Results:
+        self.mirror.release()
         self.journal.record("run.finished", outcome=outcome, error=error)
         self.journal.close()
         return write_results(self.run_dir)

@@ -4,9 +4,10 @@ dies, as testcontainers' Ryuk does: a run killed outright (SIGKILL, OOM) leaks n
 The reaper is a small detached process in a session of its own (so a signal to the
 orchestrator's process group does not reach it). It polls the owner's pid and kernel start
 time; once that process is gone it removes everything labelled with the run, deletes the
-run's SSH keys and exits. A run that ends normally has already removed its resources, so
-the reaper then finds nothing. Kept runs (``--keep``) get no reaper: ``rehearsal gc
---include-kept`` removes those.
+run's SSH keys and exits. A run that ends normally tells its reaper so with SIGUSR1 (a
+long-lived ``rehearsal serve`` must not gather one reaper a run): the reaper then sweeps
+once, finding nothing unless teardown failed half-way, and exits. Kept runs (``--keep``)
+get no reaper: ``rehearsal gc --include-kept`` removes those.
 
     python3 -m rehearsal.envs.reaper RUN_ID OWNER_PID OWNER_START RUN_DIR
 """
@@ -14,6 +15,7 @@ the reaper then finds nothing. Kept runs (``--keep``) get no reaper: ``rehearsal
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -47,9 +49,29 @@ def start_reaper(labels: dict[str, str]) -> subprocess.Popen[bytes] | None:
     )
 
 
+def release(reaper: subprocess.Popen[bytes] | None) -> None:
+    """The run ended and tore down: let its reaper sweep once and go."""
+    if reaper is None or reaper.poll() is not None:
+        return
+    reaper.send_signal(signal.SIGUSR1)
+    try:
+        reaper.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        reaper.kill()
+        reaper.wait()
+
+
 def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
-    """Wait for the owner to be gone, then remove the run's resources; return how many."""
-    while L.process_start(pid) == start != "":
+    """Wait for the owner to be gone (or done), then remove the run's resources; return how
+    many."""
+    done = False
+
+    def owner_done(_signum: int, _frame: object) -> None:
+        nonlocal done
+        done = True
+
+    signal.signal(signal.SIGUSR1, owner_done)
+    while not done and L.process_start(pid) == start != "":
         time.sleep(POLL_S)
     if run_dir is not None:
         shutil.rmtree(run_dir / "ssh", ignore_errors=True)
@@ -58,11 +80,12 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
     client = docker_client()
     removed, quiet = 0, 0
     # A create the owner sent just before it died may land after a pass: sweep until two
-    # passes in a row find nothing.
-    while quiet < 2:
+    # passes in a row find nothing. An owner that is done sends nothing more: one pass.
+    while quiet < (1 if done else 2):
         found = remove_run(client, run_id)
         removed, quiet = removed + found, 0 if found else quiet + 1
-        time.sleep(POLL_S)
+        if quiet < (1 if done else 2):
+            time.sleep(POLL_S)
     return removed
 
 
