@@ -90,13 +90,15 @@ class RunSession:
         )
         self.lost: str | None = None
         """Why the mirror broke under the run, when it did."""
+        self._lost_lock = threading.Lock()
 
     def environment_lost(self, detail: str) -> None:
         """The mirror broke (a node removed from outside, the engine gone): journal it as a
         problem of the environment, not of the customer's system, and unwind the run."""
-        if self.lost is not None:
-            return
-        self.lost = detail
+        with self._lost_lock:
+            if self.lost is not None:
+                return
+            self.lost = detail
         self.journal.record("environment.lost", detail=detail)
         self.journal.record(
             "finding",

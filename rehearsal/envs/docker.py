@@ -93,6 +93,7 @@ class DockerEnvironment:
         """Nodes we are removing ourselves (recreate, teardown): not vanished."""
         self._closing = False
         self._events: Any = None
+        self._lost: Lost | None = None
 
     def container_name(self, node: str) -> str:
         return f"{self.prefix}-{node}"
@@ -279,6 +280,7 @@ class DockerEnvironment:
         problem of the environment, not a finding about the customer's system."""
         import threading
 
+        self._lost = lost
         selector = {"label": f"{L.RUN}={self.run_id}", "type": "container", "event": "destroy"}
         self._events = self.client.events(filters=selector, decode=True)
         threading.Thread(target=self._watch, args=(self._events, lost), daemon=True).start()
@@ -290,10 +292,7 @@ class DockerEnvironment:
                 if self._closing:
                     return
                 if node and node not in self._removing:
-                    lost(
-                        f"node {node}'s container ({self.container_name(node)}) was removed "
-                        "outside rehearsal"
-                    )
+                    lost(self._vanished(node))
                     return
         except Exception as error:  # the stream's own errors: connection reset, engine gone
             if not self._closing:
@@ -330,7 +329,33 @@ class DockerEnvironment:
             time.monotonic() - started,
         )
 
+    def _vanished(self, node: str) -> str:
+        return (
+            f"node {node}'s container ({self.container_name(node)}) was removed outside rehearsal"
+        )
+
+    def _check_intact(self) -> None:
+        """Before teardown, look for nodes gone under us: a run that failed because a node
+        vanished may unwind before the engine's event about it arrives."""
+        import docker.errors
+
+        if self._lost is None:
+            return
+        selector = {"label": f"{L.RUN}={self.run_id}"}
+        try:
+            found = self.client.containers.list(all=True, filters=selector, sparse=True)
+        except docker.errors.DockerException as error:
+            self._lost(f"the Docker engine stopped answering ({error})")
+            return
+        present = {(c.attrs.get("Labels") or {}).get(L.NODE) for c in found}
+        for node in self.nodes():
+            if node not in present and node not in self._removing:
+                self._lost(self._vanished(node))
+                return
+
     def down(self) -> None:
+        if not self._closing:
+            self._check_intact()
         self._closing = True
         if self._events is not None:
             self._events.close()
