@@ -68,8 +68,7 @@ class Mirror:
 
     def prepare_images(self) -> None:
         self.client = docker_client()
-        if self._reaper is None:
-            self._reaper = start_reaper(self.labels)
+        self.guard()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
         wanted = {
@@ -137,6 +136,11 @@ class Mirror:
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
         self.journal.record("environment.ready", facts=facts)
+
+    def guard(self) -> None:
+        """Start the run's reaper (once): from here on, a killed run leaks nothing."""
+        if self._reaper is None:
+            self._reaper = start_reaper(self.labels)
 
     def release(self) -> None:
         """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""

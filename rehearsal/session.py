@@ -117,6 +117,7 @@ class RunSession:
         self.cancelled.set()
 
     def start(self) -> None:
+        self.mirror.guard()
         scenario, profile = self.plan.scenario, self.plan.profile
         services = [s.model_dump() for s in profile.business.services]
         service_probes = [s.probe for s in profile.business.services]

@@ -4,9 +4,11 @@ dies, as testcontainers' Ryuk does: a run killed outright (SIGKILL, OOM) leaks n
 The reaper is a small detached process in a session of its own (so a signal to the
 orchestrator's process group does not reach it). It polls the owner's pid and kernel start
 time; once that process is gone it removes everything labelled with the run, deletes the
-run's SSH keys and exits. A run that ends normally tells its reaper so with SIGUSR1 (a
-long-lived ``rehearsal serve`` must not gather one reaper a run): the reaper then sweeps
-once, finding nothing unless teardown failed half-way, and exits. Kept runs (``--keep``)
+run's SSH keys, ends the helper processes the owner had started (Prefect's temporary
+server, ansible-playbook), which a SIGKILL leaves orphaned, and exits. A run that ends
+normally tells its reaper so with SIGUSR1 (a long-lived ``rehearsal serve`` must not
+gather one reaper a run): the reaper then sweeps once, finding nothing unless teardown
+failed half-way, and exits. Kept runs (``--keep``)
 get no reaper: ``rehearsal gc --include-kept`` removes those.
 
     python3 -m rehearsal.envs.reaper RUN_ID OWNER_PID OWNER_START RUN_DIR
@@ -14,6 +16,7 @@ get no reaper: ``rehearsal gc --include-kept`` removes those.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -71,8 +74,12 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
         done = True
 
     signal.signal(signal.SIGUSR1, owner_done)
+    children: dict[int, str] = {}
     while not done and L.process_start(pid) == start != "":
+        children = _children(pid)
         time.sleep(POLL_S)
+    if not done:
+        _end(children)
     if run_dir is not None:
         shutil.rmtree(run_dir / "ssh", ignore_errors=True)
     from rehearsal.envs.docker import docker_client, remove_run
@@ -87,6 +94,36 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
         if quiet < (1 if done else 2):
             time.sleep(POLL_S)
     return removed
+
+
+def _children(pid: int) -> dict[int, str]:
+    """The owner's child processes (but us), each with its start time."""
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):
+            found[int(entry.name)] = fields[19]
+    return found
+
+
+def _end(children: dict[int, str]) -> None:
+    """SIGTERM the dead owner's children that are still the same processes, then SIGKILL."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        alive = [c for c, start in children.items() if L.process_start(c) == start != ""]
+        for child in alive:
+            try:
+                os.kill(child, sig)
+            except ProcessLookupError:
+                continue
+        deadline = time.monotonic() + 3
+        while alive and time.monotonic() < deadline:
+            alive = [c for c in alive if L.process_start(c) == children[c]]
+            time.sleep(0.1)
 
 
 def main(argv: list[str]) -> int:

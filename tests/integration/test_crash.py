@@ -63,6 +63,26 @@ class Killed:
     reached: bool
     run_dir: Path | None
     run_id: str | None
+    group: int
+
+
+def _helpers(group: int) -> list[str]:
+    """Prefect's temporary server or ansible-playbook still running in the killed run's
+    process group (its direct children, which the reaper ends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue
+        if (
+            fields[2] == str(group)
+            and fields[0] != "Z"
+            and ("uvicorn" in argv or "ansible-playbook" in argv)
+        ):
+            found.append(f"{entry.name} {argv[:80]}")
+    return found
 
 
 def _matches(event: dict[str, Any], name: str, fields: dict[str, Any]) -> bool:
@@ -110,19 +130,13 @@ def _kill_at(point: tuple[str, dict[str, Any]], out: Path) -> Killed:
         if process.poll() is None:
             process.kill()
         process.wait(timeout=60)
-        # Test hygiene only: the orchestrator's own children (Prefect's temporary server,
-        # ansible-playbook) die with its group; the reaper has a session of its own.
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     run_id = None
     if run_dir is not None:
         events = [e for e in read_journal_lines(run_dir).events if e["event"] != "probe.sample"]
         run_id = next((e["run_id"] for e in events if e["event"] == "run.started"), None)
         # Later events can land in the same millisecond: say where it really died.
         label += f" (last event: {events[-1]['event']})" if events else ""
-    return Killed(label, reached, run_dir, run_id)
+    return Killed(label, reached, run_dir, run_id, process.pid)
 
 
 def _labelled(run_id: str) -> list[str]:
@@ -176,6 +190,8 @@ def test_a_run_killed_anywhere_keeps_its_journal_and_leaks_nothing(tmp_path: Pat
         remaining = _gone_within(k.run_id, 60)
         if remaining:
             left[k.point] = remaining
+        if helpers := _helpers(k.group):
+            problems.append(f"{k.point}: the dead run's helpers still run: {helpers}")
         if (k.run_dir / "ssh").exists():
             problems.append(f"{k.point}: the run's SSH keys outlived it")
         for path in k.run_dir.rglob("*"):
@@ -189,6 +205,11 @@ def test_a_run_killed_anywhere_keeps_its_journal_and_leaks_nothing(tmp_path: Pat
     for k in tried:
         print(f"  killed at {k.point}")
     missed = [k.point for k in killed if not k.reached]
+    for k in killed:  # hygiene, whatever was asserted: nothing of the runs' groups stays
+        try:
+            os.killpg(k.group, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     assert len(tried) >= 20, f"only {len(tried)} kill points reached; missed {missed}"
     assert not left, left
     assert not problems, problems
