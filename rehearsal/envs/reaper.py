@@ -11,7 +11,7 @@ gather one reaper a run): the reaper then sweeps once, finding nothing unless te
 failed half-way, and exits. Kept runs (``--keep``)
 get no reaper: ``rehearsal gc --include-kept`` removes those.
 
-    python3 -m rehearsal.envs.reaper RUN_ID OWNER_PID OWNER_START RUN_DIR
+    python3 -m rehearsal.envs.reaper RUN_ID OWNER_PID OWNER_START RUN_DIR [PID:START,...]
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ def start_reaper(labels: dict[str, str]) -> subprocess.Popen[bytes] | None:
         labels[L.OWNER_PID],
         labels[L.OWNER_START],
         labels.get(L.RUN_DIR, ""),
+        # The owner's helpers now (Prefect's server): it may die before our first look.
+        ",".join(f"{c}:{s}" for c, s in _children(int(labels[L.OWNER_PID])).items()),
     ]
     return subprocess.Popen(
         argv,
@@ -64,7 +66,7 @@ def release(reaper: subprocess.Popen[bytes] | None) -> None:
         reaper.wait()
 
 
-def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
+def watch(run_id: str, pid: int, start: str, run_dir: Path | None, children: dict[int, str]) -> int:
     """Wait for the owner to be gone (or done), then remove the run's resources; return how
     many."""
     done = False
@@ -74,9 +76,8 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None) -> int:
         done = True
 
     signal.signal(signal.SIGUSR1, owner_done)
-    children: dict[int, str] = {}
     while not done and L.process_start(pid) == start != "":
-        children = _children(pid)
+        children.update(_children(pid))
         time.sleep(POLL_S)
     if not done:
         _end(children)
@@ -127,8 +128,9 @@ def _end(children: dict[int, str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    run_id, pid, start, run_dir = argv
-    watch(run_id, int(pid), start, Path(run_dir) if run_dir else None)
+    run_id, pid, start, run_dir, known = argv
+    children = {int(c): s for c, s in (item.split(":") for item in known.split(",") if item)}
+    watch(run_id, int(pid), start, Path(run_dir) if run_dir else None, children)
     return 0
 
 
