@@ -182,10 +182,13 @@ class RunSession:
             self.journal.record("attempt.finished", attempt=attempt)
 
     def finish(self, outcome: str, error: str | None) -> Results:
-        self.mirror.release()
         self.journal.record("run.finished", outcome=outcome, error=error)
         self.journal.close()
-        return write_results(self.run_dir)
+        try:
+            return write_results(self.run_dir)
+        finally:
+            # Only now: a run killed while writing its reports still has its helpers ended.
+            self.mirror.release()
 
 
 def write_results(run_dir: Path, options: ReportOptions | None = None) -> Results:
