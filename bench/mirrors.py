@@ -52,7 +52,10 @@ def base_environment(client: Any, run_id: str, nodes: int, workdir: Path) -> Doc
     keys = generate_key_pair(workdir / run_id / "ssh", run_id)
     spec = EnvironmentSpec(
         run_id=run_id,
-        nodes=tuple(NodeSpec(f"n{i}", BASE_IMAGE, ("net",)) for i in range(1, nodes + 1)),
+        nodes=tuple(
+            NodeSpec(f"n{i}", BASE_IMAGE, ("net",), capabilities=("NET_ADMIN",))
+            for i in range(1, nodes + 1)
+        ),
         networks=(NetworkSpec("net", internal=False),),
         labels=L.owner_labels(run_id, keep=False, run_dir=workdir / run_id),
     )

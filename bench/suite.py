@@ -37,6 +37,7 @@ BENCHES = (
     "demo",
     "concurrent",
     "emergency_stop",
+    "load",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]

@@ -169,7 +169,9 @@ def run(
         if forced:
             err.print(forced, markup=False, highlight=False)
         from rehearsal.envs.docker import docker_client
+        from rehearsal.secrets import resolve_secrets
 
+        resolve_secrets(plan.profile)
         docker_client()
     except RehearsalError as error:
         _fail(error)

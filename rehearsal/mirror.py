@@ -6,8 +6,11 @@ environments the same way.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,13 @@ from rehearsal.envs.docker import (
 from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
+from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
 from rehearsal.models.profile import Profile
+from rehearsal.redaction import redactor_for, scrub_folder
 
 Progress = Callable[[str], None]
 
@@ -42,6 +47,8 @@ class Mirror:
         keep: bool,
         stack: ExitStack,
         progress: Progress,
+        capabilities: dict[str, frozenset[str]] | None = None,
+        lost: Callable[[str], None] | None = None,
     ) -> None:
         self.profile = profile
         self.run_id = run_id
@@ -50,14 +57,20 @@ class Mirror:
         self.keep = keep
         self.stack = stack
         self.progress = progress
+        self.capabilities = capabilities or {}
+        """Per node, what the scenario's faults need beyond Docker's default set."""
+        self.lost = lost
+        """Told when the mirror breaks under us (a node removed from outside, engine gone)."""
         self.labels = L.owner_labels(run_id, keep, run_dir)
         self.env: DockerEnvironment | None = None
         self.client: Any = None
         self.keys: KeyPair | None = None
         self._images: dict[str, str] = {}
+        self._reaper: subprocess.Popen[bytes] | None = None
 
     def prepare_images(self) -> None:
         self.client = docker_client()
+        self.guard()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
         catalog = roles(playbooks_dir() / "roles")
@@ -88,6 +101,7 @@ class Mirror:
                     tuple(n.networks),
                     n.resources.cpus,
                     n.resources.memory,
+                    capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
                 )
                 for n in self.profile.nodes
             ),
@@ -99,6 +113,8 @@ class Mirror:
         self.env = DockerEnvironment(self.client, spec, self.keys)
         self.stack.callback(self.teardown)
         self.env.up(self.progress)
+        if self.lost is not None:
+            self.env.watch(self.lost)
         self.journal.record("environment.up", nodes=self.env.addresses(), prefix=self.env.prefix)
 
     def converge(self) -> None:
@@ -113,6 +129,7 @@ class Mirror:
             hosts,
             self.keys.private_path,
             self.run_dir / "ansible",
+            after=partial(scrub_folder, redactor=redactor_for(self.profile)),
         )
         self.journal.record(
             "converge.finished",
@@ -141,6 +158,16 @@ class Mirror:
         )
         return found
 
+    def guard(self) -> None:
+        """Start the run's reaper (once): from here on, a killed run leaks nothing."""
+        if self._reaper is None:
+            self._reaper = start_reaper(self.labels)
+
+    def release(self) -> None:
+        """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""
+        release(self._reaper)
+        self._reaper = None
+
     def teardown(self, final: bool = True) -> None:
         """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call
         again, and a new mirror can be brought up afterwards (a reproduction's next try)."""
@@ -153,4 +180,6 @@ class Mirror:
             return
         self.progress("tearing the environment down")
         env.down()
+        if final:
+            shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
         self.journal.record("environment.removed")

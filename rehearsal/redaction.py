@@ -25,6 +25,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]) -> None:
         # Longest first, so a secret that contains another is masked whole.
         values = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self.values = tuple(values)
         self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
 
     def __bool__(self) -> bool:
@@ -55,7 +56,10 @@ def secret_values(profile: dict[str, Any]) -> list[str]:
     Plain data, so a report rebuilt later finds the secrets even in a profile that no longer
     validates, without loading the whole model stack.
     """
-    declared = [str(name) for name in profile.get("secrets") or []]
+    declared = [
+        str(entry.get("param") if isinstance(entry, dict) else entry)
+        for entry in profile.get("secrets") or []
+    ]
     found: list[str] = []
     for node in profile.get("nodes") or []:
         params = node.get("params") if isinstance(node, dict) else None
@@ -63,6 +67,25 @@ def secret_values(profile: dict[str, Any]) -> list[str]:
             if is_secret(str(name), declared):
                 found.extend(_scalars(value))
     return found
+
+
+def scrub_folder(folder: Path, redactor: Redactor) -> None:
+    """Mask secrets in every file under ``folder`` (Ansible writes its inventory, variables
+    and task results there, values included)."""
+    if not redactor:
+        return
+    for path in folder.rglob("*"):
+        if not path.is_file() or path.is_symlink():
+            continue
+        try:
+            content = path.read_bytes()
+        except OSError:
+            continue
+        masked = content
+        for value in redactor.values:  # bytes, so files that are not UTF-8 are masked too
+            masked = masked.replace(value.encode(), MASK.encode())
+        if masked != content:
+            path.write_bytes(masked)
 
 
 def redactor_for(profile: Profile) -> Redactor:

@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -26,6 +26,7 @@ from rehearsal.models.profile import Profile
 from rehearsal.rebuild import ReportOptions, rebuild
 from rehearsal.redaction import redactor_for
 from rehearsal.results import Results
+from rehearsal.scenarios.capabilities import needed_capabilities
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
 from rehearsal.scenarios.people import (
     Answerer,
@@ -33,6 +34,7 @@ from rehearsal.scenarios.people import (
     NobodyAnswers,
     load_answers,
 )
+from rehearsal.secrets import resolve_secrets
 
 Progress = Callable[[str], None]
 
@@ -64,7 +66,8 @@ class RunSession:
         progress: Progress = lambda _m: None,
         run_id: str | None = None,
     ) -> None:
-        self.plan = plan
+        self.plan = replace(plan, profile=resolve_secrets(plan.profile))
+        plan = self.plan
         self.options = options
         self.progress = progress
         self.run_id = run_id or new_run_id(plan.scenario_path)
@@ -83,9 +86,39 @@ class RunSession:
             options.keep,
             self.stack,
             progress,
+            needed_capabilities(plan.scenario, plan.profile),
+            self.environment_lost,
         )
+        self.lost: str | None = None
+        """Why the mirror broke under the run, when it did."""
+        self._lost_lock = threading.Lock()
+
+    def environment_lost(self, detail: str) -> None:
+        """The mirror broke (a node removed from outside, the engine gone): journal it as a
+        problem of the environment, not of the customer's system, and unwind the run."""
+        with self._lost_lock:
+            if self.lost is not None:
+                return
+            self.lost = detail
+        self.journal.record("environment.lost", detail=detail)
+        self.journal.record(
+            "finding",
+            id="E1",
+            severity="high",
+            category="environment",
+            title="The test environment broke during the run",
+            detail=f"{detail}. This is a problem of the mirror, not of the customer's system; "
+            "what happened after it says nothing about the procedure.",
+            phase=None,
+            recommendation="Find out what removed it (another tool, a prune, a Docker "
+            "restart) and run the scenario again.",
+            source="automatic",
+            evidence=[],
+        )
+        self.cancelled.set()
 
     def start(self) -> None:
+        self.mirror.guard()
         scenario, profile = self.plan.scenario, self.plan.profile
         services = [s.model_dump() for s in profile.business.services]
         service_probes = [s.probe for s in profile.business.services]
@@ -153,7 +186,11 @@ class RunSession:
     def finish(self, outcome: str, error: str | None) -> Results:
         self.journal.record("run.finished", outcome=outcome, error=error)
         self.journal.close()
-        return write_results(self.run_dir)
+        try:
+            return write_results(self.run_dir)
+        finally:
+            # Only now: a run killed while writing its reports still has its helpers ended.
+            self.mirror.release()
 
 
 def people_fields(profile: Profile) -> dict[str, Any]:
@@ -208,4 +245,6 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
             else "cancelled (from Prefect, or its process was told to stop)"
         )
         outcome, error = "cancelled", f"{how}; faults reverted, torn down"
+    if session.lost is not None:
+        outcome, error = "error", f"the test environment broke: {session.lost}"
     return session.finish(outcome, error)

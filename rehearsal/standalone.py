@@ -16,7 +16,9 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.mirror import Mirror, Progress
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.profile import Profile
+from rehearsal.redaction import redactor_for
 from rehearsal.scenarios.probes import PROBES, AddressBook
+from rehearsal.secrets import resolve_secrets
 from rehearsal.session import new_run_id
 
 READY_TIMEOUT_S = 120.0
@@ -26,9 +28,10 @@ def bring_up(
     profile: Profile, profile_path: Path, out_dir: Path, progress: Progress
 ) -> tuple[str, dict[str, str]]:
     """Build and keep a mirror; a mirror that fails half-way is removed, not left behind."""
+    profile = resolve_secrets(profile)
     run_id = new_run_id(profile_path)
     run_dir = (out_dir / run_id).resolve()
-    with Journal(run_dir) as journal:
+    with Journal(run_dir, redactor_for(profile) or None) as journal:
         journal.record("environment.requested", run_id=run_id, profile=str(profile_path.resolve()))
         mirror = Mirror(
             profile, run_id, run_dir, journal, keep=True, stack=ExitStack(), progress=progress

@@ -16,8 +16,10 @@ EXAMPLES = ROOT / "examples"
 def _labelled(client: Any) -> dict[str, dict[str, str]]:
     selector = {"label": "rehearsal.run"}
     found: dict[str, dict[str, str]] = {}
-    for container in client.containers.list(all=True, filters=selector):
-        found[f"container {container.name}"] = container.labels
+    # sparse: no inspect per container, so one removed meanwhile by another session is no error
+    for container in client.containers.list(all=True, filters=selector, sparse=True):
+        name = (container.attrs.get("Names") or [container.id])[0].lstrip("/")
+        found[f"container {name}"] = container.attrs.get("Labels") or {}
     for network in client.networks.list(filters=selector):
         found[f"network {network.name}"] = network.attrs.get("Labels") or {}
     for volume in client.volumes.list(filters=selector):

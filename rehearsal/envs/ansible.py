@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,26 +69,25 @@ def settings(playbook: Path, hosts: int) -> dict[str, str]:
 
 
 def run_playbook(
-    playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
+    playbook: Path,
+    hosts: list[HostVars],
+    private_key: Path,
+    workdir: Path,
+    after: Callable[[Path], None] = lambda _folder: None,
 ) -> ConvergeReport:
-    """Run one playbook on ``hosts``; raise ConvergeFailure with Ansible's words on failure."""
-    import time
+    """Run one playbook on ``hosts``; raise ConvergeFailure with Ansible's words on failure.
 
-    import ansible_runner
+    ``after`` gets the artifact folder once Ansible is done, whatever happened (the run masks
+    secrets in it).
+    """
+    import time
 
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    runner = ansible_runner.run(
-        private_data_dir=str(workdir),
-        playbook=str(playbook.resolve()),
-        inventory=inventory(hosts, private_key),
-        envvars=settings(playbook, len(hosts)),
-        quiet=True,
-        timeout=1800,
-        # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and
-        # never restores them, which would stop Ctrl-C and SIGTERM from tearing down the run.
-        cancel_callback=lambda: False,
-    )
+    try:
+        runner = _run(playbook, hosts, private_key, workdir)
+    finally:
+        after(workdir)
     duration = time.monotonic() - started
     stats = runner.stats or {}
     if runner.status != "successful" or runner.rc != 0:
@@ -100,6 +100,22 @@ def run_playbook(
         changed=dict(stats.get("changed", {})),
         ok=dict(stats.get("ok", {})),
         duration_s=duration,
+    )
+
+
+def _run(playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path) -> Any:
+    import ansible_runner
+
+    return ansible_runner.run(
+        private_data_dir=str(workdir),
+        playbook=str(playbook.resolve()),
+        inventory=inventory(hosts, private_key),
+        envvars=settings(playbook, len(hosts)),
+        quiet=True,
+        timeout=1800,
+        # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and
+        # never restores them, which would stop Ctrl-C and SIGTERM from tearing down the run.
+        cancel_callback=lambda: False,
     )
 
 

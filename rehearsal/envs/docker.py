@@ -33,6 +33,7 @@ FIRST_HOST = 10
 # answers; on a loaded 2-core machine that took over 30 s.
 SSH_READY_S = 90
 Progress = Callable[[str], None]
+Lost = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class NodeSpec:
     networks: tuple[str, ...]
     cpus: float | None = None
     memory: str | None = None
+    capabilities: tuple[str, ...] = ()
+    """Added to Docker's default set (which is unprivileged); only what a fault needs."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ class DockerEnvironment:
         self._addresses: dict[str, str] = {}
         self._subnets: dict[str, ipaddress.IPv4Network] = {}
         self._gateway_cache: dict[str, str] = {}
+        self._removing: set[str] = set()
+        """Nodes we are removing ourselves (recreate, teardown): not vanished."""
+        self._closing = False
+        self._events: Any = None
+        self._lost: Lost | None = None
 
     def container_name(self, node: str) -> str:
         return f"{self.prefix}-{node}"
@@ -170,7 +178,8 @@ class DockerEnvironment:
             init=True,
             network=first,
             networking_config={first: endpoint},
-            cap_add=["NET_ADMIN"],
+            cap_add=sorted(node.capabilities),
+            security_opt=["no-new-privileges"],
             **extra,
         )
         for network in node.networks[1:]:
@@ -279,8 +288,39 @@ class DockerEnvironment:
         wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
 
     def recreate_node(self, node: str) -> None:
-        self.container(node).remove(force=True)
-        self._start(self._node_spec(node))
+        self._removing.add(node)
+        try:
+            self.container(node).remove(force=True)
+            self._start(self._node_spec(node))
+        finally:
+            self._removing.discard(node)
+
+    def watch(self, lost: Lost) -> None:
+        """Call ``lost`` (once, from a thread) when a node's container is removed by anyone
+        but us, or the Docker engine stops answering: the mirror is broken, which is a
+        problem of the environment, not a finding about the customer's system."""
+        import threading
+
+        self._lost = lost
+        selector = {"label": f"{L.RUN}={self.run_id}", "type": "container", "event": "destroy"}
+        self._events = self.client.events(filters=selector, decode=True)
+        threading.Thread(target=self._watch, args=(self._events, lost), daemon=True).start()
+
+    def _watch(self, events: Iterable[dict[str, Any]], lost: Lost) -> None:
+        try:
+            for event in events:
+                node = (event.get("Actor", {}).get("Attributes") or {}).get(L.NODE)
+                if self._closing:
+                    return
+                if node and node not in self._removing:
+                    lost(self._vanished(node))
+                    return
+        except Exception as error:  # the stream's own errors: connection reset, engine gone
+            if not self._closing:
+                lost(f"the Docker engine stopped answering ({type(error).__name__}: {error})")
+            return
+        if not self._closing:
+            lost("the Docker engine closed its event stream (restarted or stopped)")
 
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         return self.ssh.run(self.address(node), command, timeout_s)
@@ -310,7 +350,36 @@ class DockerEnvironment:
             time.monotonic() - started,
         )
 
+    def _vanished(self, node: str) -> str:
+        return (
+            f"node {node}'s container ({self.container_name(node)}) was removed outside rehearsal"
+        )
+
+    def _check_intact(self) -> None:
+        """Before teardown, look for nodes gone under us: a run that failed because a node
+        vanished may unwind before the engine's event about it arrives."""
+        import docker.errors
+
+        if self._lost is None:
+            return
+        selector = {"label": f"{L.RUN}={self.run_id}"}
+        try:
+            found = self.client.containers.list(all=True, filters=selector, sparse=True)
+        except docker.errors.DockerException as error:
+            self._lost(f"the Docker engine stopped answering ({error})")
+            return
+        present = {(c.attrs.get("Labels") or {}).get(L.NODE) for c in found}
+        for node in self.nodes():
+            if node not in present and node not in self._removing:
+                self._lost(self._vanished(node))
+                return
+
     def down(self) -> None:
+        if not self._closing:
+            self._check_intact()
+        self._closing = True
+        if self._events is not None:
+            self._events.close()
         self.ssh.close()
         remove_run(self.client, self.run_id)
 
@@ -325,7 +394,8 @@ def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
 def remove_run(client: Any, run_id: str) -> int:
     """Remove every container, network and volume labelled with ``run_id``; return how many."""
     selector = {"label": f"{L.RUN}={run_id}"}
-    containers = client.containers.list(all=True, filters=selector)
+    # sparse: no inspect per container, which would fail on one removed meanwhile
+    containers = client.containers.list(all=True, filters=selector, sparse=True)
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(_remove_container, containers))
     networks = client.networks.list(filters=selector)
@@ -361,7 +431,7 @@ def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
     runs: dict[str, dict[str, str]] = {}
     selector = {"label": L.RUN}
     resources: Iterable[Any] = [
-        *client.containers.list(all=True, filters=selector),
+        *client.containers.list(all=True, filters=selector, sparse=True),
         *client.networks.list(filters=selector),
         *client.volumes.list(filters=selector),
     ]

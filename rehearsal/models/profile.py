@@ -136,6 +136,22 @@ class Job(Strict):
     timeout: Duration | None = Field(default=None, description="how long it may take")
 
 
+class SecretSource(Strict):
+    """Where a secret parameter's value comes from at run time, so the profile never holds it."""
+
+    param: str = Field(description="the node parameter that receives the value")
+    env: str | None = Field(default=None, description="an environment variable's name")
+    prefect_secret: str | None = Field(default=None, description="a Prefect Secret block's name")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.env is None) == (self.prefect_secret is None):
+            raise ValueError(
+                f"secret {self.param!r}: give exactly one source, 'env:' or 'prefect_secret:'"
+            )
+        return self
+
+
 class Profile(Strict):
     include: list[str] = Field(
         default=[],
@@ -151,10 +167,12 @@ class Profile(Strict):
     on_call: OnCall | None = Field(default=None, description="people, escalation, targets")
     calendar: Calendar | None = None
     jobs: list[Job] = Field(default=[], description="batch jobs and scheduled operations")
-    secrets: list[str] = Field(
+    secrets: list[str | SecretSource] = Field(
         default=[],
         description="node params whose values must never appear in a journal or report; "
-        "params named *password, *token or *secret are secret without being listed",
+        "params named *password, *token or *secret are secret without being listed; an "
+        "entry with 'env:' or 'prefect_secret:' fills the param at run time on every node "
+        "that lists it",
     )
 
     def node(self, name: str) -> Node:

@@ -127,6 +127,12 @@ def _read_yaml(path: Path, name: str, _stamp: int) -> YamlDocument:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = error.problem or error.context or "YAML syntax error"
         raise refuse(line, column, f"YAML syntax error: {what}") from None
+    except yaml.reader.ReaderError as error:
+        at = error.position
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        message = f"character U+{code:04X} is not allowed in YAML text; remove it"
+        raise refuse(line, column, message) from None
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         raise refuse(1, 1, f"YAML error: {error}") from None
     if not isinstance(tree, yaml.MappingNode):

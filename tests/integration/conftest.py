@@ -20,6 +20,7 @@ from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
 
 HTTP_PORT = 8080
+NET_ADMIN = ("NET_ADMIN",)  # every fault type is tried on these nodes
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +36,9 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironme
     spec = EnvironmentSpec(
         run_id=run_id,
         nodes=(
-            NodeSpec("n1", BASE_IMAGE, ("front",)),
-            NodeSpec("n2", BASE_IMAGE, ("front", "back")),
-            NodeSpec("n3", BASE_IMAGE, ("back",)),
+            NodeSpec("n1", BASE_IMAGE, ("front",), capabilities=NET_ADMIN),
+            NodeSpec("n2", BASE_IMAGE, ("front", "back"), capabilities=NET_ADMIN),
+            NodeSpec("n3", BASE_IMAGE, ("back",), capabilities=NET_ADMIN),
         ),
         networks=(NetworkSpec("front", False), NetworkSpec("back", True)),
         labels=owner_labels(run_id, False, run_dir),

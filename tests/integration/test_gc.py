@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +16,7 @@ from rehearsal.cli import app
 from rehearsal.envs import labels as L
 from rehearsal.envs.docker import docker_client, remove_run
 from rehearsal.envs.images import BASE_IMAGE
+from rehearsal.envs.reaper import release, start_reaper
 
 pytestmark = pytest.mark.docker
 
@@ -54,7 +57,7 @@ def _count(client: object, run_id: str) -> int:
 
 def test_gc_removes_dead_runs_only(client: object) -> None:
     _leave(client, "gc-dead", _dead_owner())
-    _leave(client, "gc-alive", L.owner_labels("gc-alive", False, __import__("pathlib").Path(".")))
+    _leave(client, "gc-alive", L.owner_labels("gc-alive", False, Path(".")))
     _leave(client, "gc-kept", _dead_owner(), keep=True)
 
     result = CliRunner().invoke(app, ["gc"])
@@ -66,3 +69,37 @@ def test_gc_removes_dead_runs_only(client: object) -> None:
     result = CliRunner().invoke(app, ["gc", "--include-kept"])
     assert _count(client, "gc-kept") == 0
     assert _count(client, "gc-alive") == 2
+
+
+def test_the_reaper_removes_a_run_whose_owner_died(client: object, tmp_path: Path) -> None:
+    owner = subprocess.Popen(["sleep", "600"])
+    labels = {
+        L.RUN: "gc-dead",
+        L.OWNER_PID: str(owner.pid),
+        L.OWNER_HOST: os.uname().nodename,
+        L.OWNER_START: L.process_start(owner.pid),
+        L.KEEP: "false",
+        L.RUN_DIR: str(tmp_path),
+    }
+    (tmp_path / "ssh").mkdir()
+    _leave(client, "gc-dead", {k: v for k, v in labels.items() if k not in (L.RUN, L.KEEP)})
+    reaper = start_reaper(labels)
+    assert reaper is not None
+    time.sleep(2)
+    assert _count(client, "gc-dead") == 2, "the reaper acted while its owner lived"
+    owner.kill()
+    owner.wait()
+    reaper.wait(timeout=60)
+    assert _count(client, "gc-dead") == 0
+    assert not (tmp_path / "ssh").exists()
+
+
+def test_a_released_reaper_leaves_at_once(tmp_path: Path) -> None:
+    labels = L.owner_labels("gc-alive", False, tmp_path)
+    reaper = start_reaper(labels)
+    assert reaper is not None
+    time.sleep(1)  # its handler is installed
+    started = time.monotonic()
+    release(reaper)
+    assert reaper.returncode == 0 and time.monotonic() - started < 10
+    assert start_reaper(L.owner_labels("gc-kept", True, tmp_path)) is None, "kept: no reaper"

@@ -74,6 +74,9 @@ class Fault(ABC):
     protocol-compliance test and the fault-latency benchmark."""
     needs: ClassVar[str | None] = None
     """What a node needs beyond the base image for ``example`` to work (None: nothing)."""
+    capabilities: ClassVar[frozenset[str]] = frozenset()
+    """Linux capabilities beyond Docker's defaults that the targets' containers need; only
+    nodes a scenario's faults can hit get them."""
 
     def __init__(
         self, spec: FaultSpec, env: Environment, placement: Placement | None = None

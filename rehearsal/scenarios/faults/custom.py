@@ -36,6 +36,9 @@ class CustomCommandSpec(FaultSpec):
 class CustomCommand(Fault):
     """Runs ``inject`` in each target; revert runs ``revert``; ``check`` tells which holds."""
 
+    # a custom fault may do what a network fault does
+    capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})
+
     kind: ClassVar[str] = "custom.command"
     Spec: ClassVar[type[FaultSpec]] = CustomCommandSpec
     example: ClassVar[dict[str, Any]] = {
@@ -88,6 +91,9 @@ class CustomPlaybookSpec(FaultSpec):
 
 class CustomPlaybook(Fault):
     """Runs the ``inject`` playbook on the targets (as host ``all``); revert runs ``revert``."""
+
+    # a custom fault may do what a network fault does
+    capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})
 
     kind: ClassVar[str] = "custom.playbook"
     Spec: ClassVar[type[FaultSpec]] = CustomPlaybookSpec

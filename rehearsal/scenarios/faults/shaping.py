@@ -52,6 +52,8 @@ def _bits(rate: str) -> int:
 class NetworkBandwidth(Fault):
     """Caps what the targets send on every interface to ``rate`` (a token bucket)."""
 
+    capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # tc, iptables
+
     kind: ClassVar[str] = "network.bandwidth"
     Spec: ClassVar[type[FaultSpec]] = NetworkBandwidthSpec
     example: ClassVar[dict[str, Any]] = {
@@ -104,6 +106,8 @@ class NetworkLatencySpec(FaultSpec):
 class NetworkLatency(Fault):
     """Adds ``delay`` ± ``jitter`` ms to what the targets send (netem), or, without netem,
     to the replies of the TCP service on ``port`` (a delaying proxy in the node)."""
+
+    capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # tc, iptables
 
     kind: ClassVar[str] = "network.latency"
     Spec: ClassVar[type[FaultSpec]] = NetworkLatencySpec
