@@ -39,7 +39,7 @@ def test_a_secret_reaches_no_file_of_the_run(tmp_path: Path) -> None:
     # It went through where it would have shown, and was masked there.
     assert "echo the token is [redacted]" in (run_dir / "journal.jsonl").read_text()
     inventory = run_dir / "ansible" / "inventory" / "hosts.json"
-    assert '"api_token": "[redacted]"' in inventory.read_text()
+    assert '"status_token": "[redacted]"' in inventory.read_text()
     assert any("artifacts" in p.parts for p in files), "Ansible's artifacts were searched"
 
 
@@ -60,4 +60,4 @@ def test_a_prefect_secret_block_is_a_secret_source(tmp_path: Path) -> None:
         with pytest.raises(RunRefused, match="Prefect Secret block 'rh-test-api-token'"):
             resolve_secrets(profile)
         Secret(value=TOKEN).save("rh-test-api-token")
-        assert resolve_secrets(profile).node("web1").params["api_token"] == TOKEN
+        assert resolve_secrets(profile).node("web1").params["status_token"] == TOKEN

@@ -20,7 +20,7 @@ DATA = Path(__file__).parents[1] / "integration" / "data" / "hardening"
 def test_an_env_secret_fills_the_param_and_is_masked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REHEARSAL_TEST_API_TOKEN", "v3ry-s3cret")
     profile = resolve_secrets(load_profile(DATA / "profile.yaml"))
-    assert profile.node("web1").params["api_token"] == "v3ry-s3cret"
+    assert profile.node("web1").params["status_token"] == "v3ry-s3cret"
     assert redactor_for(profile).text("token=v3ry-s3cret;") == "token=[redacted];"
 
 
@@ -43,8 +43,8 @@ def test_a_secret_source_names_exactly_one_place(tmp_path: Path) -> None:
 
 def test_scrubbing_masks_every_file_of_a_folder(tmp_path: Path) -> None:
     (tmp_path / "inventory").mkdir()
-    (tmp_path / "inventory" / "hosts").write_text('{"api_token": "v3ry-s3cret"}')
+    (tmp_path / "inventory" / "hosts").write_text('{"status_token": "v3ry-s3cret"}')
     (tmp_path / "binary").write_bytes(b"\xff\xfe v3ry-s3cret")
     scrub_folder(tmp_path, Redactor(["v3ry-s3cret"]))
-    assert (tmp_path / "inventory" / "hosts").read_text() == '{"api_token": "[redacted]"}'
+    assert (tmp_path / "inventory" / "hosts").read_text() == '{"status_token": "[redacted]"}'
     assert (tmp_path / "binary").read_bytes() == b"\xff\xfe [redacted]"
