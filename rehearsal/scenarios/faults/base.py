@@ -83,6 +83,15 @@ class Fault(ABC):
         self.placement = placement or Placement(tuple(spec.targets))
         self.notes: list[str] = []
         """What the journal should know about how the fault was applied."""
+        self.confirmed: set[str] = set()
+        """Targets whose inject checked its own effect in the same exec (see ``unchecked``)."""
+
+    def unchecked(self) -> list[str]:
+        """The targets ``is_injected`` must look at: those whose inject did not check its
+        effect itself. Such a check counts once, so later calls look at every node again."""
+        left = [node for node in self.targets if node not in self.confirmed]
+        self.confirmed = set()
+        return left
 
     @property
     def targets(self) -> tuple[str, ...]:
