@@ -131,3 +131,31 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(result.stdout)
     assert set(schema["$defs"]) == {"Profile", "Scenario"}
     assert "steady_state" in schema["$defs"]["Scenario"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("second", "clash"),
+    [
+        ("{type: network.latency, role: shop-app, delay: 100, port: 80}", True),
+        ("{type: network.bandwidth, target: app1, rate: 1mbit}", True),
+        ("{type: network.bandwidth, target: app2, rate: 1mbit}", False),
+    ],
+)
+def test_two_shaping_faults_on_one_node_at_once_are_refused(
+    webshop: Path, second: str, clash: bool
+) -> None:
+    scenario = webshop / "drill-app-node-loss.yaml"
+    first = "      - fault: {type: network.bandwidth, target: app1, rate: 2mbit}\n"
+    _edit(
+        scenario,
+        "      - fault: {type: container.stop, target: app1}\n",
+        f"{first}      - fault: {second}\n",
+    )
+    code, lines = _validate(scenario)
+    if not clash:
+        assert code == 0, lines
+        return
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{scenario}:20:"), lines[0]
+    assert "would meet the network.bandwidth of line 19 on app1" in lines[0]
