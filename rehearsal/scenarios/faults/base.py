@@ -72,6 +72,8 @@ class Fault(ABC):
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
+    requires: ClassVar[frozenset[str]] = frozenset()
+    """What a node must have for this fault (names of ``preflight.CHECKS``)."""
     needs: ClassVar[str | None] = None
     """What a node needs beyond the base image for ``example`` to work (None: nothing)."""
 
@@ -92,6 +94,11 @@ class Fault(ABC):
         left = [node for node in self.targets if node not in self.confirmed]
         self.confirmed = set()
         return left
+
+    @classmethod
+    def requirements(cls, spec: FaultSpec) -> frozenset[str]:
+        """What a node needs for this fault with these fields (see ``preflight``)."""
+        return cls.requires
 
     @property
     def targets(self) -> tuple[str, ...]:

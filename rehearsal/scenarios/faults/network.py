@@ -23,6 +23,8 @@ DOCKER_DNS = "127.0.0.11"
 class _Firewalled(Fault):
     """A fault that is a set of rules per target node; revert removes its chains."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"net-admin", "iptables"})
+
     hooks: ClassVar[tuple[str, ...]] = ("INPUT", "OUTPUT")
 
     @property

@@ -27,6 +27,8 @@ class ProcessKill(Fault):
     """Signals the matching processes. Revert starts ``service`` again when given; a node
     whose main process was killed (so it stopped) is started again."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps"})
+
     kind: ClassVar[str] = "process.kill"
     Spec: ClassVar[type[FaultSpec]] = ProcessKillSpec
     example: ClassVar[dict[str, Any]] = {"type": "process.kill", "target": "n1", "name": "sshd"}
@@ -78,6 +80,8 @@ class ProcessHangSpec(FaultSpec, ProcessMatch):
 class ProcessHang(Fault):
     """Freezes the matching processes (SIGSTOP); revert thaws them (SIGCONT). Connections
     stay open and time out, which is harder on clients than a clean crash."""
+
+    requires: ClassVar[frozenset[str]] = frozenset({"procps"})
 
     kind: ClassVar[str] = "process.hang"
     Spec: ClassVar[type[FaultSpec]] = ProcessHangSpec

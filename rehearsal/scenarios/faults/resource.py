@@ -66,6 +66,8 @@ class ResourceCpuSpec(FaultSpec):
 class ResourceCpu(Fault):
     """Busy loops that each keep one core busy for as long as the fault lasts."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid"})
+
     kind: ClassVar[str] = "resource.cpu"
     Spec: ClassVar[type[FaultSpec]] = ResourceCpuSpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.cpu", "target": "n1", "workers": 1}
@@ -95,6 +97,8 @@ class ResourceMemorySpec(FaultSpec):
 
 class ResourceMemory(Fault):
     """One process that allocates and touches ``megabytes`` of memory, then holds it."""
+
+    requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid", "python3"})
 
     kind: ClassVar[str] = "resource.memory"
     Spec: ClassVar[type[FaultSpec]] = ResourceMemorySpec
@@ -150,6 +154,8 @@ class ResourceDiskFill(Fault):
     The root file system of a container is often the host's disk: ``max_megabytes`` keeps
     a large disk from being filled by mistake (point ``path`` at a small volume instead).
     """
+
+    requires: ClassVar[frozenset[str]] = frozenset({"fallocate"})
 
     kind: ClassVar[str] = "resource.disk-fill"
     Spec: ClassVar[type[FaultSpec]] = ResourceDiskFillSpec

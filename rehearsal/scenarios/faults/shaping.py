@@ -103,6 +103,8 @@ def _bits(rate: str) -> int:
 class NetworkBandwidth(Fault):
     """Caps what the targets send on every interface to ``rate`` (a token bucket)."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"net-admin", "tc"})
+
     kind: ClassVar[str] = "network.bandwidth"
     Spec: ClassVar[type[FaultSpec]] = NetworkBandwidthSpec
     example: ClassVar[dict[str, Any]] = {
@@ -230,6 +232,12 @@ class NetworkLatency(Fault):
         "port": 22,
     }
     _via: dict[str, str] = {}
+
+    @classmethod
+    def requirements(cls, spec: FaultSpec) -> frozenset[str]:
+        if isinstance(spec, NetworkLatencySpec) and spec.port is None:
+            return frozenset({"net-admin", "tc", "netem"})
+        return frozenset({"net-admin", "tc", "iptables", "procps", "setsid", "python3"})
 
     @property
     def _tag(self) -> str:
