@@ -18,6 +18,7 @@ from rehearsal.errors import RunRefused
 from rehearsal.journal import Journal, read_journal
 from rehearsal.scenarios.faults import FAULTS, Placement
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
+from rehearsal.scenarios.faults.switch import fired
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def recover(client: Any, run_dir: Path, force: bool = False) -> list[Recovered]:
             spec = fault_type.Spec.model_validate(event["spec"])
             placement = Placement(tuple(event["targets"]), tuple(event.get("peers", ())))
             fault = fault_type(spec, env, placement)
+            _journal_switches(env, journal, event)
             journal.record("fault.reverting", fault=event["fault"], by="recover")
             error = revert_with_retries(fault)
             journal.record(
@@ -72,3 +74,14 @@ def recover(client: Any, run_dir: Path, force: bool = False) -> list[Recovered]:
             done.append(Recovered(event["fault"], label, error))
     env.ssh.close()
     return done
+
+
+def _journal_switches(env: DockerEnvironment, journal: Journal, event: dict[str, Any]) -> None:
+    """Record where the fault's dead man's switch reverted it, from the marks it left."""
+    key = event.get("switch")
+    if not key:
+        return
+    by_node = {node: fired(env, node).get(key) for node in event["targets"]}
+    codes = {node: code for node, code in by_node.items() if code is not None}
+    if codes:
+        journal.record("fault.switch_fired", fault=event["fault"], nodes=codes)

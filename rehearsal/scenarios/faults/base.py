@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from rehearsal.envs.base import Environment
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import Duration
+from rehearsal.scenarios.faults.switch import DEFAULT_BOUND_S, HEARTBEAT_S
 
 
 class FaultSpec(Strict):
@@ -41,6 +42,11 @@ class FaultSpec(Strict):
     until: Literal["phase", "end"] = Field(
         default="phase", description="revert when the phase ends, or at the end of the run"
     )
+    switch_after: Duration = Field(
+        default=DEFAULT_BOUND_S,
+        description="dead man's switch: the node reverts the fault by itself this long after "
+        "the orchestrator's last heartbeat, or this long past 'duration'",
+    )
 
     @model_validator(mode="after")
     def _selects_nodes(self) -> Self:
@@ -48,6 +54,11 @@ class FaultSpec(Strict):
             raise ValueError("a fault needs nodes: 'target:', 'role:', 'network:' or 'label:'")
         if self.count is not None and self.percent is not None:
             raise ValueError("give 'count:' or 'percent:', not both")
+        if self.switch_after < HEARTBEAT_S:
+            raise ValueError(
+                f"'switch_after' must be at least the heartbeat interval ({HEARTBEAT_S:g}s), "
+                "or the switch would revert a fault whose run is alive"
+            )
         return self
 
     @property
@@ -94,6 +105,11 @@ class Fault(ABC):
         left = [node for node in self.targets if node not in self.confirmed]
         self.confirmed = set()
         return left
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        """The revert as one argv the node can run alone (its dead man's switch), or None
+        for a fault the node cannot undo by itself (a stopped or removed container)."""
+        return None
 
     @classmethod
     def requirements(cls, spec: FaultSpec) -> frozenset[str]:

@@ -81,8 +81,11 @@ class Chains:
         """Replace this fault's rules in ``node`` (``rules``: a hook to rule bodies)."""
         _ok(env, node, attempt(env, node, self.apply_argv(rules)), "loading firewall rules")
 
+    def remove_argv(self, hooks: list[str]) -> list[str]:
+        return sh(APPLY, self.table, "", *self._pairs(hooks))
+
     def remove(self, env: Environment, node: str, hooks: list[str]) -> None:
-        result = attempt(env, node, sh(APPLY, self.table, "", *self._pairs(hooks)))
+        result = attempt(env, node, self.remove_argv(hooks))
         if result.exit_code != 255 or env.node_running(node):
             _ok(env, node, result, "removing firewall rules")
 

@@ -43,6 +43,9 @@ class _Firewalled(Fault):
         hooks = list(self.hooks)
         return all(on_each(self.unchecked(), lambda n: self.chains.applied(self.env, n, hooks)))
 
+    def revert_argv(self, node: str) -> list[str] | None:
+        return self.chains.remove_argv(list(self.hooks))
+
     def revert(self) -> None:
         on_each(self.targets, lambda node: self.chains.remove(self.env, node, list(self.hooks)))
 

@@ -18,6 +18,7 @@ from rehearsal.errors import FaultFailure
 STATE_DIR = "/var/lib/rehearsal"
 TIMEOUT_S = 30.0
 T = TypeVar("T")
+K = TypeVar("K")
 
 
 def sh(script: str, *args: str) -> list[str]:
@@ -54,7 +55,7 @@ def tag(*parts: object) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
-def on_each(nodes: Iterable[str], work: Callable[[str], T]) -> list[T]:
+def on_each(nodes: Iterable[K], work: Callable[[K], T]) -> list[T]:
     """``work(node)`` for every node at once (one exec each, not one after the other);
     the first error is raised once all are done, so no node is left mid-change unseen."""
     nodes = list(nodes)

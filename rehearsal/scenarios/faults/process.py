@@ -111,6 +111,10 @@ class ProcessHang(Fault):
             (states := self._states(node)) and set(states) == {"T"} for node in self.unchecked()
         )
 
+    def revert_argv(self, node: str) -> list[str] | None:
+        assert isinstance(self.spec, ProcessHangSpec)
+        return self.spec.signal_argv("SIGCONT", "running")
+
     def revert(self) -> None:
         self._signal("SIGCONT", "running")
 

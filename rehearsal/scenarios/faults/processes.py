@@ -61,6 +61,11 @@ class ProcessMatch(Strict):
         result = attempt(env, node, sh(_LIST, text, mode))
         return result.output.split()
 
+    def signal_argv(self, name: str, took: str) -> list[str]:
+        text, mode = (self.name, "-x") if self.name is not None else (self.pattern, "-f")
+        assert text is not None
+        return sh(_SIGNAL_AND_WAIT, text, mode, name.removeprefix("SIG"), took)
+
     def signal_and_wait(
         self, env: Environment, node: str, name: str, took: str
     ) -> tuple[list[str], bool] | None:
@@ -68,11 +73,7 @@ class ProcessMatch(Strict):
         ``stopped`` or ``running``), in one exec. None: nothing matched;
         else the pids and whether the signal took. A node that stopped with its main
         process gives ``([], False)``."""
-        text, mode = (self.name, "-x") if self.name is not None else (self.pattern, "-f")
-        assert text is not None
-        result = attempt(
-            env, node, sh(_SIGNAL_AND_WAIT, text, mode, name.removeprefix("SIG"), took)
-        )
+        result = attempt(env, node, self.signal_argv(name, took))
         if result.exit_code == 3:
             return None
         lines = result.output.splitlines()

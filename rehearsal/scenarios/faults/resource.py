@@ -16,7 +16,7 @@ from pydantic import Field
 from rehearsal.envs.base import Environment
 from rehearsal.errors import FaultFailure
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.node import attempt, run, spawn, tag
+from rehearsal.scenarios.faults.node import attempt, run, sh, spawn, tag
 from rehearsal.scenarios.faults.processes import ProcessMatch, alive, signal
 
 _BUSY = "while :; do :; done"
@@ -52,6 +52,17 @@ def _stressors(fault: Fault, node: str) -> list[str]:
     return pids if alive(fault.env, node, pids) else []
 
 
+_KILL_MARKED = (
+    'for p in $(pgrep -f -- "$1"); do [ "$p" = $$ ] || [ "$p" = "$PPID" ] || kill -9 "$p"; done; '
+    "true"
+)
+
+
+def stop_stressors_argv(fault: Fault) -> list[str]:
+    """Ends the fault's stressors (the watchdog that runs this is ``$PPID``, so spared)."""
+    return sh(_KILL_MARKED, _marker(fault))
+
+
 def _stop_stressors(fault: Fault) -> None:
     for node in fault.targets:
         if fault.env.node_running(node):
@@ -71,6 +82,9 @@ class ResourceCpu(Fault):
     kind: ClassVar[str] = "resource.cpu"
     Spec: ClassVar[type[FaultSpec]] = ResourceCpuSpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.cpu", "target": "n1", "workers": 1}
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return stop_stressors_argv(self)
 
     def inject(self) -> None:
         assert isinstance(self.spec, ResourceCpuSpec)
@@ -103,6 +117,9 @@ class ResourceMemory(Fault):
     kind: ClassVar[str] = "resource.memory"
     Spec: ClassVar[type[FaultSpec]] = ResourceMemorySpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.memory", "target": "n1", "megabytes": 64}
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return stop_stressors_argv(self)
 
     def inject(self) -> None:
         assert isinstance(self.spec, ResourceMemorySpec)

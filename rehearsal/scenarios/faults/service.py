@@ -67,6 +67,10 @@ class ServiceStop(Fault):
             for node in self.unchecked()
         )
 
+    def revert_argv(self, node: str) -> list[str] | None:
+        assert isinstance(self.spec, ServiceStopSpec)
+        return [f"/etc/init.d/{self.spec.service}", "start"]
+
     def revert(self) -> None:
         assert isinstance(self.spec, ServiceStopSpec)
         for node in self.targets:

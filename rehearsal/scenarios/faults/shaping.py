@@ -134,6 +134,9 @@ class NetworkBandwidth(Fault):
     def is_injected(self) -> bool:
         return self._all(self.unchecked(), "shaped")
 
+    def revert_argv(self, node: str) -> list[str] | None:
+        return sh(_UNSHAPE, self._handle, "tbf")
+
     def revert(self) -> None:
         argv = sh(_UNSHAPE, self._handle, "tbf")
         on_each(self.targets, lambda node: attempt(self.env, node, argv))
@@ -310,6 +313,9 @@ class NetworkLatency(Fault):
             return {"proxy", "listening", "hooked"} <= set(state)
 
         return all(on_each(self.unchecked(), took))
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return sh(_UNDELAY, handle(self._tag), self._marker, self._nat.name("PREROUTING"))
 
     def revert(self) -> None:
         argv = sh(_UNDELAY, handle(self._tag), self._marker, self._nat.name("PREROUTING"))
