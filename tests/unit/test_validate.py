@@ -25,6 +25,16 @@ def test_examples_are_valid() -> None:
     assert code == 0, lines
 
 
+def test_a_fault_without_dead_mans_switch_is_a_warning(webshop: Path) -> None:
+    scenario = webshop / "drill-app-node-loss.yaml"
+    code, lines = _validate(scenario)
+    assert code == 0
+    assert lines[0].startswith(f"{scenario}:19:17: warning: container.stop has no dead man's")
+    _edit(scenario, "type: container.stop, target: app1", "type: network.isolate, target: app1")
+    code, lines = _validate(scenario)
+    assert (code, lines) == (0, ["1 file(s) valid"])
+
+
 @pytest.fixture
 def webshop(tmp_path: Path) -> Path:
     for name in ("profile.yaml", "drill-app-node-loss.yaml"):
@@ -53,6 +63,12 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("target: app1", "target: app1, percent: 150", 19, "less than or equal to 100"),
         ("target: app1", "target: app1, duration: 5 minutes", 19, "cannot read '5 minutes'"),
         ("target: app1", "grace: 1s", 19, "a fault needs nodes"),
+        (
+            "target: app1",
+            "target: app1, switch_after: 2s",
+            19,
+            "'switch_after' must be at least the heartbeat interval (5s)",
+        ),
         (
             "probe: shop-http, status: failing",
             "probe: shop-htp, status: failing",

@@ -112,6 +112,11 @@ class Fault(ABC):
         return None
 
     @classmethod
+    def has_switch(cls) -> bool:
+        """Whether the node can revert this fault by itself (see ``revert_argv``)."""
+        return cls.revert_argv is not Fault.revert_argv
+
+    @classmethod
     def requirements(cls, spec: FaultSpec) -> frozenset[str]:
         """What a node needs for this fault with these fields (see ``preflight``)."""
         return cls.requires
