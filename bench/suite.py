@@ -28,6 +28,7 @@ BENCHES = (
     "cold",
     "converge",
     "faults",
+    "switch",
     "engine",
     "probes",
     "teardown",

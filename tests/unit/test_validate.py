@@ -67,7 +67,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             "target: app1",
             "target: app1, switch_after: 2s",
             19,
-            "'switch_after' must be at least the heartbeat interval (5s)",
+            "'switch_after' must be at least three heartbeat intervals (6s",
         ),
         (
             "probe: shop-http, status: failing",

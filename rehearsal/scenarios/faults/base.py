@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 from rehearsal.envs.base import Environment
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import Duration
-from rehearsal.scenarios.faults.switch import DEFAULT_BOUND_S, HEARTBEAT_S
+from rehearsal.scenarios.faults.switch import DEFAULT_BOUND_S, HEARTBEAT_S, MIN_BOUND_S
 
 
 class FaultSpec(Strict):
@@ -54,10 +54,11 @@ class FaultSpec(Strict):
             raise ValueError("a fault needs nodes: 'target:', 'role:', 'network:' or 'label:'")
         if self.count is not None and self.percent is not None:
             raise ValueError("give 'count:' or 'percent:', not both")
-        if self.switch_after < HEARTBEAT_S:
+        if self.switch_after < MIN_BOUND_S:
             raise ValueError(
-                f"'switch_after' must be at least the heartbeat interval ({HEARTBEAT_S:g}s), "
-                "or the switch would revert a fault whose run is alive"
+                f"'switch_after' must be at least three heartbeat intervals ({MIN_BOUND_S:g}s; "
+                f"rehearsal beats every {HEARTBEAT_S:g}s), or the switch could revert a fault "
+                "whose run is alive"
             )
         return self
 

@@ -50,9 +50,15 @@ class ProcessKill(Fault):
                 self.confirmed.add(node)
 
     def is_injected(self) -> bool:
-        return all(
-            self.env.node_state(node) != "running" or not alive(self.env, node, self._killed[node])
-            for node in self.unchecked()
+        return all(self._gone(node) for node in self.unchecked())
+
+    def _gone(self, node: str) -> bool:
+        """The killed processes are gone, or the node went down with them (then a check run
+        in it can fail half way, so its state is asked again after)."""
+        if self.env.node_state(node) != "running":
+            return True
+        return not alive(self.env, node, self._killed[node]) or (
+            self.env.node_state(node) != "running"
         )
 
     def revert(self) -> None:

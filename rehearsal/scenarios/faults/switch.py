@@ -20,7 +20,10 @@ from collections.abc import Hashable
 from rehearsal.envs.base import Environment
 from rehearsal.scenarios.faults.node import STATE_DIR, attempt, on_each, sh
 
-HEARTBEAT_S = 5.0
+HEARTBEAT_S = 2.0
+MIN_BOUND_S = 3 * HEARTBEAT_S
+"""A shorter bound could fire while the run lives: beats are late on a busy machine, and
+the node compares whole seconds."""
 DEFAULT_BOUND_S = 30.0
 _NAME = "rehearsal-switch"
 # $1 heartbeat file, $2 bound (s), $3 hard limit from now (s, 0: none), $4 state path
