@@ -22,6 +22,7 @@ from rehearsal.journal import Journal
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.base import Fault
 from rehearsal.scenarios.faults.lifecycle import ActiveFault, revert_with_retries
+from rehearsal.scenarios.faults.node import on_each
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,10 +54,13 @@ def self_revert_times(
         killed = time.monotonic()
         orchestrator.wait(10)
         while len(took) < len(faults) and time.monotonic() - killed < give_up_s:
-            for name, fault in faults.items():
-                if name not in took and fault.is_reverted():
+            left = [name for name in faults if name not in took]
+            for name, back in zip(
+                left, on_each(left, lambda n: faults[n].is_reverted()), strict=True
+            ):
+                if back:
                     took[name] = time.monotonic() - killed
-            time.sleep(0.2)
+            time.sleep(0.1)
     finally:
         orchestrator.kill()
         orchestrator.wait(10)

@@ -27,7 +27,7 @@ the node compares whole seconds."""
 DEFAULT_BOUND_S = 30.0
 _NAME = "rehearsal-switch"
 # $1 heartbeat file, $2 bound (s), $3 hard limit from now (s, 0: none), $4 state path
-# prefix; then the revert argv. Polls once a second; a ".cancel" file ends it quietly.
+# prefix; then the revert argv. Polls twice a second; a ".cancel" file ends it quietly.
 _WATCHDOG = """
 hb=$1 bound=$2 limit=$3 state=$4; shift 4
 deadline=0; [ "$limit" -gt 0 ] && deadline=$(( $(date +%s) + limit ))
@@ -39,7 +39,7 @@ while :; do
     "$@" >"$state.log" 2>&1; rc=$?
     echo "$now $rc" >"$state.fired"; exit 0
   fi
-  sleep 1
+  sleep 0.5
 done
 """
 # $1 state dir, $2 heartbeat file, $3 state prefix; then the watchdog argv.
@@ -76,7 +76,7 @@ def arm(
 
 
 def disarm(env: Environment, node: str, fault_tags: list[str]) -> None:
-    """Tell the watchdogs to stop (they notice within a second); a fired one keeps its mark."""
+    """Tell the watchdogs to stop (they notice within 0.5 s); a fired one keeps its mark."""
     attempt(env, node, sh(_DISARM, *[state(t) for t in fault_tags]))
 
 
