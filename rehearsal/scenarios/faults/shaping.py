@@ -177,8 +177,8 @@ if [ -n "$netem" ]; then echo netem; exit 0; fi
     + """[ -n "$found" ] || setsid -f sh -c 'exec "$@" >/dev/null 2>&1 </dev/null' sh \\
   python3 -c "$7" "$5" "$4" "$2" "$3" "$marker"
 n=0; until ss -Htln "sport = :$5" | grep -q .; do
-  n=$((n + 1)); [ $n -lt 150 ] || { echo "the delaying proxy did not start"; exit 1; }
-  sleep 0.02
+  n=$((n + 1)); [ $n -lt 600 ] || { echo "the delaying proxy did not listen within 15 s"; exit 1; }
+  sleep 0.025
 done
 unload "$9" PREROUTING
 printf "%s\\n" "$8" | iptables-restore -w --noflush || exit 1
