@@ -23,7 +23,7 @@ BOUND_S = 6
 FAMILIES: dict[str, dict[str, Any]] = {
     "network": {"type": "network.port-block", "target": "n1", "port": HTTP_PORT},
     "shaping": {"type": "network.bandwidth", "target": "n2", "rate": "1mbit"},
-    "process": {"type": "process.hang", "target": "n3", "pattern": "http[.]server"},
+    "process": {"type": "process.hang", "target": "n3", "pattern": "http.server"},
     "resource": {"type": "resource.cpu", "target": "n2", "workers": 1},
 }
 

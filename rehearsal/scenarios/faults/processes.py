@@ -18,13 +18,19 @@ Signal = Literal[
     "SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGABRT", "SIGSEGV", "SIGUSR1", "SIGUSR2"
 ]
 
-_LIST = 'for p in $(pgrep "$2" -- "$1"); do [ "$p" = $$ ] || [ "$p" = "$PPID" ] || echo "$p"; done'
+# Skips this shell, its `timeout` wrapper and the dead man's switches (whose command lines
+# hold the revert, hence the fault's pattern or marker): shell for "unless $p is ours".
+NOT_OURS = (
+    '[ "$p" = $$ ] || [ "$p" = "$PPID" ] '
+    '|| grep -q rehearsal-switch "/proc/$p/cmdline" 2>/dev/null ||'
+)
+_LIST = f'for p in $(pgrep "$2" -- "$1"); do {NOT_OURS} echo "$p"; done'
 # $1 text, $2 pgrep mode, $3 signal, $4 what it should make them: dead, stopped, running.
 # Prints the signalled pids, then "took" once none is left in another state (1 s at most);
 # exits 3 when nothing matches.
 _SIGNAL_AND_WAIT = """
 pids=
-for p in $(pgrep "$2" -- "$1"); do [ "$p" = $$ ] || [ "$p" = "$PPID" ] || pids="$pids $p"; done
+for p in $(pgrep "$2" -- "$1"); do NOT_OURS pids="$pids $p"; done
 [ -n "$pids" ] || exit 3
 kill -s "$3" $pids
 echo $pids
@@ -39,7 +45,7 @@ while [ $n -lt 50 ]; do
   [ -z "$left" ] && { echo took; exit 0; }
   sleep 0.02; n=$((n + 1))
 done
-"""
+""".replace("NOT_OURS", NOT_OURS)
 _STATES = 'for p in "$@"; do [ -r /proc/$p/stat ] && cut -d" " -f3 /proc/$p/stat; done; true'
 
 

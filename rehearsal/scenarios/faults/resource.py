@@ -17,7 +17,7 @@ from rehearsal.envs.base import Environment
 from rehearsal.errors import FaultFailure
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.node import attempt, run, sh, spawn, tag
-from rehearsal.scenarios.faults.processes import ProcessMatch, alive, signal
+from rehearsal.scenarios.faults.processes import NOT_OURS, ProcessMatch, alive, signal
 
 _BUSY = "while :; do :; done"
 _HOLD = """
@@ -52,10 +52,7 @@ def _stressors(fault: Fault, node: str) -> list[str]:
     return pids if alive(fault.env, node, pids) else []
 
 
-_KILL_MARKED = (
-    'for p in $(pgrep -f -- "$1"); do [ "$p" = $$ ] || [ "$p" = "$PPID" ] || kill -9 "$p"; done; '
-    "true"
-)
+_KILL_MARKED = f'for p in $(pgrep -f -- "$1"); do {NOT_OURS} kill -9 "$p"; done; true'
 
 
 def stop_stressors_argv(fault: Fault) -> list[str]:

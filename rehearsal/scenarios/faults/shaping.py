@@ -23,6 +23,7 @@ from rehearsal.errors import FaultFailure
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.firewall import UNLOAD, Chains
 from rehearsal.scenarios.faults.node import attempt, on_each, sh, tag
+from rehearsal.scenarios.faults.processes import NOT_OURS
 
 PROXY_PORTS = (30000, 50000)
 SHAPING = ("network.bandwidth", "network.latency")
@@ -154,10 +155,7 @@ class NetworkLatencySpec(FaultSpec):
     )
 
 
-_PROXIES = (
-    'found=; for p in $(pgrep -f -- "$marker"); do '
-    '[ "$p" = $$ ] || [ "$p" = "$PPID" ] || found="$found $p"; done\n'
-)
+_PROXIES = f'found=; for p in $(pgrep -f -- "$marker"); do {NOT_OURS} found="$found $p"; done\n'
 # $1 handle $2 delay $3 jitter $4 port ("" for none) $5 listen port $6 marker $7 proxy source
 # $8 nat rules (iptables-restore input) $9 nat chain. Prints "netem" or "proxy"; exit 4:
 # no netem and no port; exit 5: another shaping fault is there.
@@ -176,8 +174,9 @@ if [ -n "$netem" ]; then echo netem; exit 0; fi
     + _PROXIES
     + """[ -n "$found" ] || setsid -f sh -c 'exec "$@" >/dev/null 2>&1 </dev/null' sh \\
   python3 -c "$7" "$5" "$4" "$2" "$3" "$marker"
-n=0; until ss -Htln "sport = :$5" | grep -q .; do
-  n=$((n + 1)); [ $n -lt 600 ] || { echo "the delaying proxy did not listen within 15 s"; exit 1; }
+end=$(( $(date +%s) + 15 ))
+until ss -Htln "sport = :$5" | grep -q .; do
+  [ "$(date +%s)" -lt $end ] || { echo "the delaying proxy did not listen within 15 s"; exit 1; }
   sleep 0.025
 done
 unload "$9" PREROUTING
