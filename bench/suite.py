@@ -29,6 +29,7 @@ BENCHES = (
     "cold",
     "converge",
     "faults",
+    "switch",
     "engine",
     "probes",
     "teardown",

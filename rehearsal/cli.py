@@ -79,14 +79,17 @@ def _terminate_as_interrupt() -> None:
 
 @app.command()
 def validate(files: Annotated[list[Path], typer.Argument(help="profiles and scenarios")]) -> None:
-    """Check profiles and scenarios; print FILE:LINE:COL: message for each problem."""
-    from rehearsal.models.loading import validate_file
+    """Check profiles and scenarios; print FILE:LINE:COL: message for each problem (and
+    each warning, which does not fail the check)."""
+    from rehearsal.models.loading import file_warnings, validate_file
 
     problems = list(dict.fromkeys(problem for path in files for problem in validate_file(path)))
     for problem in problems:
         print(problem)  # plain, never wrapped: editors and CI parse these lines
     if problems:
         raise typer.Exit(2)
+    for warning in (warning for path in files for warning in file_warnings(path)):
+        print(warning)
     out.print(f"{len(files)} file(s) valid", highlight=False)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from rehearsal.models.loading import Plan
 from rehearsal.models.scenario import step_key
+from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.targeting import place
 from rehearsal.scenarios.steps import STEPS, FaultStep
 from rehearsal.scenarios.steps.fault import describe
@@ -30,6 +31,8 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
         for number, step in enumerate(phase.steps):
             if isinstance(step, FaultStep):
                 text = f"inject {describe(step.fault, place(step.fault, profile, run_seed))}"
+                if not FAULTS[step.fault.type].has_switch():
+                    text += "; no dead man's switch (the node cannot undo it alone)"
             else:
                 key = step_key(step)
                 assert key is not None

@@ -57,7 +57,7 @@ OPTIONAL_ONLY = {
     "environment.up", "environment.ready", "environment.kept", "environment.removed",
     "converge.finished", "fidelity.checked", "steady_state.checking", "steady_state.checked",
     "evidence.collected", "action.command", "runbook.started", "runbook.finished", "load.started",
-    "load.sample",
+    "load.sample", "fault.switch_armed", "fault.switch_fired",
 }  # fmt: skip
 ALLOWED: dict[str, tuple[str, ...]] = {
     "severity": get_args(Severity),

@@ -18,6 +18,7 @@ from rehearsal.errors import RunRefused
 from rehearsal.journal import Journal, read_journal
 from rehearsal.scenarios.faults import FAULTS, Placement
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
+from rehearsal.scenarios.faults.switch import fired
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ def recover(
             spec = fault_type.Spec.model_validate(event["spec"])
             placement = Placement(tuple(event["targets"]), tuple(event.get("peers", ())))
             fault = fault_type(spec, env, placement)
+            _journal_switches(env, journal, event)
             journal.record("fault.reverting", fault=event["fault"], by=by)
             error = revert_with_retries(fault)
             journal.record(
@@ -75,3 +77,14 @@ def recover(
             done.append(Recovered(event["fault"], label, error))
     env.ssh.close()
     return done
+
+
+def _journal_switches(env: DockerEnvironment, journal: Journal, event: dict[str, Any]) -> None:
+    """Record where the fault's dead man's switch reverted it, from the marks it left."""
+    key = event.get("switch")
+    if not key:
+        return
+    by_node = {node: fired(env, node).get(key) for node in event["targets"]}
+    codes = {node: code for node, code in by_node.items() if code is not None}
+    if codes:
+        journal.record("fault.switch_fired", fault=event["fault"], nodes=codes)

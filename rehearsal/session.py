@@ -28,6 +28,7 @@ from rehearsal.redaction import redactor_for
 from rehearsal.results import Results
 from rehearsal.scenarios.capabilities import needed_capabilities
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
+from rehearsal.scenarios.faults.preflight import preflight
 from rehearsal.scenarios.people import (
     Answerer,
     FirstThatAnswers,
@@ -168,6 +169,8 @@ class RunSession:
         self.progress("running the scenario" + (f" (attempt {attempt})" if attempts > 1 else ""))
         self.journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
         try:
+            if attempt == 1:
+                preflight(self.plan, self.mirror.env, self.seed)
             Engine(
                 self.plan.scenario,
                 self.plan.profile,

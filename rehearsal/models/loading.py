@@ -92,6 +92,27 @@ def check_answers(
     ]
 
 
+def file_warnings(path: Path) -> list[Problem]:
+    """What a valid scenario may run with but should know: faults with no dead man's switch."""
+    from rehearsal.scenarios.faults import FAULTS
+    from rehearsal.scenarios.steps.fault import FaultStep
+
+    document = read_yaml(path)
+    if "kind" not in document.data:
+        return []
+    scenario = validate_model(Scenario, document)
+    return [
+        document.problem(
+            ("phases", p, "steps", s, "fault", "type"),
+            f"warning: {step.fault.type} has no dead man's switch: if rehearsal dies while it "
+            "is on, the node stays broken until `rehearsal recover RUN_ID`",
+        )
+        for p, phase in enumerate(scenario.phases)
+        for s, step in enumerate(phase.steps)
+        if isinstance(step, FaultStep) and not FAULTS[step.fault.type].has_switch()
+    ]
+
+
 def validate_file(path: Path) -> list[Problem]:
     """Problems in one file; a scenario is checked together with the profile it names, an
     answers file on its own (``run --answers`` checks it against the scenario)."""

@@ -12,6 +12,7 @@ from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.scenario import Scenario, step_key
 from rehearsal.models.yamlfile import YamlDocument
+from rehearsal.scenarios.faults.overlap import shaping_clashes
 from rehearsal.scenarios.steps import STEPS, Names
 from rehearsal.suggest import did_you_mean
 
@@ -228,4 +229,6 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
             assert key is not None
             for where, message in STEPS[key].check(step, names):
                 problems.append(doc.problem(("phases", p, "steps", s, *where), message))
+    for loc, message in shaping_clashes(scenario, profile, doc):
+        problems.append(doc.problem(loc, message))
     return problems

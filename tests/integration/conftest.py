@@ -68,7 +68,7 @@ def serve_http(env: DockerEnvironment, node: str, port: int = HTTP_PORT) -> None
         return
     argv = ["python3", "-m", "http.server", str(port), "--directory", "/etc"]
     env.exec(node, spawn(argv), 10)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # python3 starts slowly on a machine shared by many tests
     while time.monotonic() < deadline:
         if env.exec(node, listening, 5).output.strip():
             return

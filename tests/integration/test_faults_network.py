@@ -8,7 +8,16 @@ import time
 import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
-from tests.integration.conftest import HTTP_PORT, eventually, http_get, injected, node_can_get
+from rehearsal.errors import FaultFailure
+from rehearsal.scenarios.faults.lifecycle import revert_with_retries
+from tests.integration.conftest import (
+    HTTP_PORT,
+    eventually,
+    http_get,
+    injected,
+    make,
+    node_can_get,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -89,6 +98,21 @@ def test_bandwidth_cap_slows_a_download(nodes: DockerEnvironment) -> None:
     with injected(nodes, {"type": "network.bandwidth", "target": "n1", "rate": "4mbit"}):
         assert _download_s(nodes) > 1.5  # 8 Mbit at 4 Mbit/s
     assert _download_s(nodes) < 1.0
+
+
+def test_a_second_shaping_fault_on_a_node_is_refused_and_leaves_the_first(
+    nodes: DockerEnvironment,
+) -> None:
+    with injected(nodes, {"type": "network.bandwidth", "target": "n1", "rate": "4mbit"}) as first:
+        second = make(nodes, {"type": "network.bandwidth", "target": ["n2", "n1"], "rate": "1mbit"})
+        with pytest.raises(FaultFailure, match=r"n1: eth\d+ is already shaped by another fault"):
+            second.inject()
+        # The engine reverts a fault whose inject failed: n2's cap goes, n1's stays.
+        assert revert_with_retries(second) is None
+        assert first.is_injected()
+        assert " tbf " not in nodes.exec("n2", ["tc", "qdisc", "show", "root"], 5).output
+    plain = nodes.exec("n1", ["tc", "qdisc", "show", "root"], 5).output
+    assert " tbf " not in plain, plain
 
 
 def test_latency_delays_replies_through_the_proxy_without_netem(nodes: DockerEnvironment) -> None:

@@ -5,6 +5,8 @@ and always reverted — also when the run is cancelled or interrupted with Ctrl-
 from __future__ import annotations
 
 import _thread
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -18,7 +20,9 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.models.profile import Profile
 from rehearsal.models.scenario import Scenario
 from rehearsal.scenarios.engine import Engine
-from tests.integration.conftest import HTTP_PORT, http_get, run_dir_of
+from rehearsal.scenarios.faults import FAULTS
+from tests.integration.conftest import HTTP_PORT, http_get, make, run_dir_of
+from tests.integration.test_faults_protocol import BASE_IMAGE_FAULTS
 
 pytestmark = pytest.mark.docker
 
@@ -153,6 +157,41 @@ def test_interrupted_run_restores_every_node(
     assert [e["status"] for e in events if e["event"] == "fault.reverted"] == ["reverted"] * 3
     _healthy(nodes)
     assert not nodes.exec("n2", ["pgrep", "-f", "[r]ehearsal-stress"], 5).ok
+
+
+@pytest.mark.parametrize("kind", BASE_IMAGE_FAULTS)
+def test_run_interrupted_while_each_fault_type_is_on_restores_the_node(
+    nodes: DockerEnvironment, tmp_path: Path, kind: str
+) -> None:
+    """Half the types are cancelled (as Prefect does), half interrupted (a real SIGINT)."""
+    how = "cancelled" if BASE_IMAGE_FAULTS.index(kind) % 2 else "ctrl-c"
+    example = FAULTS[kind].example
+    scenario = _scenario([{"fault": {**example, "until": "end"}}, {"wait": {"for": "1m"}}])
+    engine = Engine(scenario, PROFILE, nodes, Journal(tmp_path))
+
+    def interrupt_once_injected() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(e["event"] == "fault.injected" for e in read_journal(tmp_path)):
+                break
+            time.sleep(0.1)
+        if how == "cancelled":
+            engine.cancelled.set()
+        else:  # a real signal, which wakes the engine's waits as Ctrl-C does
+            os.kill(os.getpid(), signal.SIGINT)
+
+    interrupter = threading.Thread(target=interrupt_once_injected)
+    interrupter.start()
+    with pytest.raises(RunCancelled if how == "cancelled" else KeyboardInterrupt):
+        engine.run()
+    interrupter.join()
+    engine.journal.close()
+    events = read_journal(tmp_path)
+    # Injected without error (a one-shot check may miss a slow effect on a busy machine).
+    assert [e["error"] for e in events if e["event"] == "fault.injected"] == [None]
+    assert [e["status"] for e in events if e["event"] == "fault.reverted"] == ["reverted"]
+    assert make(nodes, example).is_reverted(), f"{kind} still shows on the node"
+    assert all(nodes.node_state(node) == "running" for node in nodes.nodes())
 
 
 def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:

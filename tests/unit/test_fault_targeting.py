@@ -93,4 +93,7 @@ def test_dry_run_resolves_targets_and_builds_nothing() -> None:
     scenario = EXAMPLES / "webshop" / "drill-app-node-loss.yaml"
     result = CliRunner().invoke(app, ["run", str(scenario), "--dry-run"])
     assert result.exit_code == 0, result.stdout
-    assert "inject container.stop on app1 (until the phase ends)" in result.stdout
+    assert (
+        "inject container.stop on app1 (until the phase ends); no dead man's switch "
+        "(the node cannot undo it alone)"
+    ) in result.stdout

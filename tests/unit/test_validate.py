@@ -25,6 +25,16 @@ def test_examples_are_valid() -> None:
     assert code == 0, lines
 
 
+def test_a_fault_without_dead_mans_switch_is_a_warning(webshop: Path) -> None:
+    scenario = webshop / "drill-app-node-loss.yaml"
+    code, lines = _validate(scenario)
+    assert code == 0
+    assert lines[0].startswith(f"{scenario}:19:17: warning: container.stop has no dead man's")
+    _edit(scenario, "type: container.stop, target: app1", "type: network.isolate, target: app1")
+    code, lines = _validate(scenario)
+    assert (code, lines) == (0, ["1 file(s) valid"])
+
+
 @pytest.fixture
 def webshop(tmp_path: Path) -> Path:
     for name in ("profile.yaml", "drill-app-node-loss.yaml"):
@@ -53,6 +63,12 @@ def _edit(path: Path, old: str, new: str) -> None:
         ("target: app1", "target: app1, percent: 150", 19, "less than or equal to 100"),
         ("target: app1", "target: app1, duration: 5 minutes", 19, "cannot read '5 minutes'"),
         ("target: app1", "grace: 1s", 19, "a fault needs nodes"),
+        (
+            "target: app1",
+            "target: app1, switch_after: 2s",
+            19,
+            "'switch_after' must be at least three heartbeat intervals (6s",
+        ),
         (
             "probe: shop-http, status: failing",
             "probe: shop-htp, status: failing",
@@ -131,3 +147,31 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(result.stdout)
     assert set(schema["$defs"]) == {"Profile", "Scenario"}
     assert "steady_state" in schema["$defs"]["Scenario"]["properties"]
+
+
+@pytest.mark.parametrize(
+    ("second", "clash"),
+    [
+        ("{type: network.latency, role: shop-app, delay: 100, port: 80}", True),
+        ("{type: network.bandwidth, target: app1, rate: 1mbit}", True),
+        ("{type: network.bandwidth, target: app2, rate: 1mbit}", False),
+    ],
+)
+def test_two_shaping_faults_on_one_node_at_once_are_refused(
+    webshop: Path, second: str, clash: bool
+) -> None:
+    scenario = webshop / "drill-app-node-loss.yaml"
+    first = "      - fault: {type: network.bandwidth, target: app1, rate: 2mbit}\n"
+    _edit(
+        scenario,
+        "      - fault: {type: container.stop, target: app1}\n",
+        f"{first}      - fault: {second}\n",
+    )
+    code, lines = _validate(scenario)
+    if not clash:
+        assert code == 0, lines
+        return
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{scenario}:20:"), lines[0]
+    assert "would meet the network.bandwidth of line 19 on app1" in lines[0]

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from rehearsal.envs.base import Environment
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import Duration
+from rehearsal.scenarios.faults.switch import DEFAULT_BOUND_S, HEARTBEAT_S, MIN_BOUND_S
 
 
 class FaultSpec(Strict):
@@ -41,6 +42,11 @@ class FaultSpec(Strict):
     until: Literal["phase", "end"] = Field(
         default="phase", description="revert when the phase ends, or at the end of the run"
     )
+    switch_after: Duration = Field(
+        default=DEFAULT_BOUND_S,
+        description="dead man's switch: the node reverts the fault by itself this long after "
+        "the orchestrator's last heartbeat, or this long past 'duration'",
+    )
 
     @model_validator(mode="after")
     def _selects_nodes(self) -> Self:
@@ -48,6 +54,12 @@ class FaultSpec(Strict):
             raise ValueError("a fault needs nodes: 'target:', 'role:', 'network:' or 'label:'")
         if self.count is not None and self.percent is not None:
             raise ValueError("give 'count:' or 'percent:', not both")
+        if self.switch_after < MIN_BOUND_S:
+            raise ValueError(
+                f"'switch_after' must be at least three heartbeat intervals ({MIN_BOUND_S:g}s; "
+                f"rehearsal beats every {HEARTBEAT_S:g}s), or the switch could revert a fault "
+                "whose run is alive"
+            )
         return self
 
     @property
@@ -72,6 +84,8 @@ class Fault(ABC):
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
+    requires: ClassVar[frozenset[str]] = frozenset()
+    """What a node must have for this fault (names of ``preflight.CHECKS``)."""
     needs: ClassVar[str | None] = None
     """What a node needs beyond the base image for ``example`` to work (None: nothing)."""
     capabilities: ClassVar[frozenset[str]] = frozenset()
@@ -86,6 +100,30 @@ class Fault(ABC):
         self.placement = placement or Placement(tuple(spec.targets))
         self.notes: list[str] = []
         """What the journal should know about how the fault was applied."""
+        self.confirmed: set[str] = set()
+        """Targets whose inject checked its own effect in the same exec (see ``unchecked``)."""
+
+    def unchecked(self) -> list[str]:
+        """The targets ``is_injected`` must look at: those whose inject did not check its
+        effect itself. Such a check counts once, so later calls look at every node again."""
+        left = [node for node in self.targets if node not in self.confirmed]
+        self.confirmed = set()
+        return left
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        """The revert as one argv the node can run alone (its dead man's switch), or None
+        for a fault the node cannot undo by itself (a stopped or removed container)."""
+        return None
+
+    @classmethod
+    def has_switch(cls) -> bool:
+        """Whether the node can revert this fault by itself (see ``revert_argv``)."""
+        return cls.revert_argv is not Fault.revert_argv
+
+    @classmethod
+    def requirements(cls, spec: FaultSpec) -> frozenset[str]:
+        """What a node needs for this fault with these fields (see ``preflight``)."""
+        return cls.requires
 
     @property
     def targets(self) -> tuple[str, ...]:

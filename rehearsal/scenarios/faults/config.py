@@ -58,6 +58,8 @@ class ConfigChangeSpec(FaultSpec):
 class ConfigChange(Fault):
     """Sets one line (a parameter) in a file, optionally its mode, and restarts a service."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"python3"})
+
     kind: ClassVar[str] = "config.change"
     Spec: ClassVar[type[FaultSpec]] = ConfigChangeSpec
     example: ClassVar[dict[str, Any]] = {
@@ -110,6 +112,8 @@ class ConfigCorruptSpec(FaultSpec):
 
 class ConfigCorrupt(Fault):
     """Damages a file: random bytes (repeatable with ``seed``), cut in half, or emptied."""
+
+    requires: ClassVar[frozenset[str]] = frozenset({"python3"})
 
     kind: ClassVar[str] = "config.corrupt"
     Spec: ClassVar[type[FaultSpec]] = ConfigCorruptSpec

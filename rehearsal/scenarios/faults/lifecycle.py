@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 
 from rehearsal.journal import Journal
+from rehearsal.scenarios.faults import switch
 from rehearsal.scenarios.faults.base import Fault
+from rehearsal.scenarios.faults.node import on_each, tag
 
 REVERT_ATTEMPTS = 3
 BACKOFF_S = 0.5
@@ -32,6 +34,9 @@ class ActiveFault:
         self.stop = threading.Event()
         self._lock = threading.Lock()
         self._state = "pending"
+        self.switch = tag("switch", fault_id, time.time_ns())
+        """Names this injection's dead man's switch in the nodes (journaled, for recover)."""
+        self._armed: list[str] = []
 
     @property
     def label(self) -> str:
@@ -54,8 +59,10 @@ class ActiveFault:
                 spec=spec.model_dump(mode="json"),
                 until=spec.until,
                 duration_s=spec.duration,
+                switch=self.switch,
             )
             try:
+                self._arm()
                 self.fault.inject()
                 verified = self.fault.is_injected()
             except Exception as error:
@@ -64,6 +71,36 @@ class ActiveFault:
             self._record_injected(verified, None)
             self._state = "injected"
             return verified
+
+    def _arm(self) -> None:
+        """Start the dead man's switch in every target whose node can revert it alone."""
+        spec, fault = self.fault.spec, self.fault
+        argvs = {node: fault.revert_argv(node) for node in fault.targets}
+        nodes = [node for node, argv in argvs.items() if argv is not None]
+        limit = spec.duration + spec.switch_after if spec.duration is not None else None
+        armed = on_each(
+            nodes,
+            lambda node: switch.arm(
+                fault.env, node, self.switch, spec.switch_after, limit, argvs[node] or []
+            ),
+        )
+        self._armed = [node for node, ok in zip(nodes, armed, strict=True) if ok]
+        for node in self._armed:
+            switch.HEARTBEAT.hold(fault.env, node)
+        self.journal.record(
+            "fault.switch_armed",
+            fault=self.id,
+            nodes=self._armed,
+            bound_s=spec.switch_after,
+            without=[node for node in fault.targets if node not in self._armed],
+        )
+
+    def _disarm(self) -> None:
+        env = self.fault.env
+        on_each(self._armed, lambda node: switch.disarm(env, node, [self.switch]))
+        for node in self._armed:
+            switch.HEARTBEAT.release(env, node)
+        self._armed = []
 
     def _record_injected(self, verified: bool, error: str | None) -> None:
         self.journal.record(
@@ -117,6 +154,7 @@ class ActiveFault:
                 return
             self._state = "reverted"
             self.journal.record("fault.reverting", fault=self.id)
+            self._disarm()
             error = revert_with_retries(self.fault)
             self.journal.record(
                 "fault.reverted",

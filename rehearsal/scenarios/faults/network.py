@@ -15,7 +15,7 @@ from pydantic import Field
 from rehearsal.models.base import Name, Strict
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.firewall import Chains
-from rehearsal.scenarios.faults.node import tag
+from rehearsal.scenarios.faults.node import on_each, tag
 
 DOCKER_DNS = "127.0.0.11"
 
@@ -24,6 +24,7 @@ class _Firewalled(Fault):
     """A fault that is a set of rules per target node; revert removes its chains."""
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # iptables
+    requires: ClassVar[frozenset[str]] = frozenset({"net-admin", "iptables"})
 
     hooks: ClassVar[tuple[str, ...]] = ("INPUT", "OUTPUT")
 
@@ -35,19 +36,23 @@ class _Firewalled(Fault):
         raise NotImplementedError
 
     def inject(self) -> None:
-        for node in self.targets:
-            self.chains.apply(self.env, node, self.rules(node))
+        rules = {node: self.rules(node) for node in self.targets}
+        on_each(self.targets, lambda node: self.chains.apply(self.env, node, rules[node]))
+        self.confirmed = set(self.targets)
 
     def is_injected(self) -> bool:
-        return all(self.chains.applied(self.env, node, list(self.hooks)) for node in self.targets)
+        hooks = list(self.hooks)
+        return all(on_each(self.unchecked(), lambda n: self.chains.applied(self.env, n, hooks)))
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return self.chains.remove_argv(list(self.hooks))
 
     def revert(self) -> None:
-        for node in self.targets:
-            if self.env.node_running(node):
-                self.chains.remove(self.env, node, list(self.hooks))
+        on_each(self.targets, lambda node: self.chains.remove(self.env, node, list(self.hooks)))
 
     def is_reverted(self) -> bool:
-        return all(self.chains.gone(self.env, node, list(self.hooks)) for node in self.targets)
+        hooks = list(self.hooks)
+        return all(on_each(self.targets, lambda n: self.chains.gone(self.env, n, hooks)))
 
 
 class Peers(Strict):

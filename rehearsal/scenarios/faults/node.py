@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from rehearsal.envs.base import CommandResult, Environment
 from rehearsal.errors import FaultFailure
 
 STATE_DIR = "/var/lib/rehearsal"
 TIMEOUT_S = 30.0
+T = TypeVar("T")
+K = TypeVar("K")
 
 
 def sh(script: str, *args: str) -> list[str]:
@@ -48,3 +53,14 @@ def tag(*parts: object) -> str:
     """A short, stable name for one fault's state in a node (chains, backups, markers)."""
     text = json.dumps([str(part) for part in parts])
     return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
+def on_each(nodes: Iterable[K], work: Callable[[K], T]) -> list[T]:
+    """``work(node)`` for every node at once (one exec each, not one after the other);
+    the first error is raised once all are done, so no node is left mid-change unseen."""
+    nodes = list(nodes)
+    if len(nodes) <= 1:
+        return [work(node) for node in nodes]
+    with ThreadPoolExecutor(max_workers=min(len(nodes), 8)) as pool:
+        futures = [pool.submit(work, node) for node in nodes]
+    return [future.result() for future in futures]

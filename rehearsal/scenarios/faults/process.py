@@ -10,7 +10,8 @@ from pydantic import Field
 from rehearsal.errors import FaultFailure
 from rehearsal.models.base import Name
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.processes import ProcessMatch, Signal, alive, signal
+from rehearsal.scenarios.faults.node import on_each
+from rehearsal.scenarios.faults.processes import ProcessMatch, Signal, alive
 from rehearsal.scenarios.faults.service import service_ok, service_run
 
 
@@ -26,25 +27,38 @@ class ProcessKill(Fault):
     """Signals the matching processes. Revert starts ``service`` again when given; a node
     whose main process was killed (so it stopped) is started again."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps"})
+
     kind: ClassVar[str] = "process.kill"
     Spec: ClassVar[type[FaultSpec]] = ProcessKillSpec
     example: ClassVar[dict[str, Any]] = {"type": "process.kill", "target": "n1", "name": "sshd"}
     _killed: dict[str, list[str]] = {}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ProcessKillSpec)
-        self._killed = {node: self.spec.pids(self.env, node) for node in self.targets}
-        for node, pids in self._killed.items():
-            if not pids:
-                raise FaultFailure(
-                    f"{node}: no process matches {self.spec.name or self.spec.pattern!r}"
-                )
-            signal(self.env, node, pids, self.spec.signal)
+        spec = self.spec
+        assert isinstance(spec, ProcessKillSpec)
+        self._killed = {}
+        self.confirmed = set()
+        outcomes = on_each(
+            self.targets, lambda node: spec.signal_and_wait(self.env, node, spec.signal, "dead")
+        )
+        for node, outcome in zip(self.targets, outcomes, strict=True):
+            if outcome is None:
+                raise FaultFailure(f"{node}: no process matches {spec.name or spec.pattern!r}")
+            self._killed[node], took = outcome
+            if took:
+                self.confirmed.add(node)
 
     def is_injected(self) -> bool:
-        return all(
-            not self.env.node_running(node) or not alive(self.env, node, pids)
-            for node, pids in self._killed.items()
+        return all(self._gone(node) for node in self.unchecked())
+
+    def _gone(self, node: str) -> bool:
+        """The killed processes are gone, or the node went down with them (then a check run
+        in it can fail half way, so its state is asked again after)."""
+        if self.env.node_state(node) != "running":
+            return True
+        return not alive(self.env, node, self._killed[node]) or (
+            self.env.node_state(node) != "running"
         )
 
     def revert(self) -> None:
@@ -73,32 +87,42 @@ class ProcessHang(Fault):
     """Freezes the matching processes (SIGSTOP); revert thaws them (SIGCONT). Connections
     stay open and time out, which is harder on clients than a clean crash."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps"})
+
     kind: ClassVar[str] = "process.hang"
     Spec: ClassVar[type[FaultSpec]] = ProcessHangSpec
     example: ClassVar[dict[str, Any]] = {"type": "process.hang", "target": "n1", "name": "sshd"}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ProcessHangSpec)
-        for node in self.targets:
-            pids = self.spec.pids(self.env, node)
-            if not pids:
-                raise FaultFailure(
-                    f"{node}: no process matches {self.spec.name or self.spec.pattern!r}"
-                )
-            signal(self.env, node, pids, "SIGSTOP")
+        self.confirmed = set(self.targets) if self._signal("SIGSTOP", "stopped") else set()
+
+    def _signal(self, name: str, took: str) -> bool:
+        """Signal every target's matches; True when the signal took on all of them."""
+        spec = self.spec
+        assert isinstance(spec, ProcessHangSpec)
+        outcomes = on_each(
+            self.targets, lambda node: spec.signal_and_wait(self.env, node, name, took)
+        )
+        for node, outcome in zip(self.targets, outcomes, strict=True):
+            if outcome is None and name == "SIGSTOP":
+                raise FaultFailure(f"{node}: no process matches {spec.name or spec.pattern!r}")
+        return all(outcome is None or outcome[1] for outcome in outcomes)
 
     def _states(self, node: str) -> list[str]:
         assert isinstance(self.spec, ProcessHangSpec)
         return alive(self.env, node, self.spec.pids(self.env, node))
 
     def is_injected(self) -> bool:
-        return all((states := self._states(node)) and set(states) == {"T"} for node in self.targets)
+        return all(
+            (states := self._states(node)) and set(states) == {"T"} for node in self.unchecked()
+        )
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        assert isinstance(self.spec, ProcessHangSpec)
+        return self.spec.signal_argv("SIGCONT", "running")
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ProcessHangSpec)
-        for node in self.targets:
-            if self.env.node_running(node):
-                signal(self.env, node, self.spec.pids(self.env, node), "SIGCONT")
+        self._signal("SIGCONT", "running")
 
     def is_reverted(self) -> bool:
-        return all("T" not in self._states(node) for node in self.targets)
+        return all(on_each(self.targets, lambda node: "T" not in self._states(node)))

@@ -18,7 +18,34 @@ Signal = Literal[
     "SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGABRT", "SIGSEGV", "SIGUSR1", "SIGUSR2"
 ]
 
-_LIST = 'for p in $(pgrep "$2" -- "$1"); do [ "$p" = $$ ] || [ "$p" = "$PPID" ] || echo "$p"; done'
+# Skips this shell, its `timeout` wrapper and the dead man's switches (whose command lines
+# hold the revert, hence the fault's pattern or marker): shell for "unless $p is ours".
+NOT_OURS = (
+    '[ "$p" = $$ ] || [ "$p" = "$PPID" ] '
+    '|| grep -q rehearsal-switch "/proc/$p/cmdline" 2>/dev/null ||'
+)
+_LIST = f'for p in $(pgrep "$2" -- "$1"); do {NOT_OURS} echo "$p"; done'
+# $1 text, $2 pgrep mode, $3 signal, $4 what it should make them: dead, stopped, running.
+# Prints the signalled pids, then "took" once none is left in another state (1 s at most);
+# exits 3 when nothing matches.
+_SIGNAL_AND_WAIT = """
+pids=
+for p in $(pgrep "$2" -- "$1"); do NOT_OURS pids="$pids $p"; done
+[ -n "$pids" ] || exit 3
+kill -s "$3" $pids
+echo $pids
+n=0
+while [ $n -lt 50 ]; do
+  left=
+  for p in $pids; do
+    [ -r /proc/$p/stat ] || continue
+    s=$(cut -d' ' -f3 /proc/$p/stat)
+    case "$4:$s" in dead:Z | dead:X | stopped:T | running:[!T]) ;; *) left=1 ;; esac
+  done
+  [ -z "$left" ] && { echo took; exit 0; }
+  sleep 0.02; n=$((n + 1))
+done
+""".replace("NOT_OURS", NOT_OURS)
 _STATES = 'for p in "$@"; do [ -r /proc/$p/stat ] && cut -d" " -f3 /proc/$p/stat; done; true'
 
 
@@ -39,6 +66,25 @@ class ProcessMatch(Strict):
         assert text is not None
         result = attempt(env, node, sh(_LIST, text, mode))
         return result.output.split()
+
+    def signal_argv(self, name: str, took: str) -> list[str]:
+        text, mode = (self.name, "-x") if self.name is not None else (self.pattern, "-f")
+        assert text is not None
+        return sh(_SIGNAL_AND_WAIT, text, mode, name.removeprefix("SIG"), took)
+
+    def signal_and_wait(
+        self, env: Environment, node: str, name: str, took: str
+    ) -> tuple[list[str], bool] | None:
+        """Signal the matching processes and wait until each is ``took`` (``dead``,
+        ``stopped`` or ``running``), in one exec. None: nothing matched;
+        else the pids and whether the signal took. A node that stopped with its main
+        process gives ``([], False)``."""
+        result = attempt(env, node, self.signal_argv(name, took))
+        if result.exit_code == 3:
+            return None
+        lines = result.output.splitlines()
+        pids = lines[0].split() if lines and lines[0].replace(" ", "").isdigit() else []
+        return pids, result.ok and lines[-1:] == ["took"]
 
 
 def alive(env: Environment, node: str, pids: list[str]) -> list[str]:

@@ -16,8 +16,8 @@ from pydantic import Field
 from rehearsal.envs.base import Environment
 from rehearsal.errors import FaultFailure
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.node import attempt, run, spawn, tag
-from rehearsal.scenarios.faults.processes import ProcessMatch, alive, signal
+from rehearsal.scenarios.faults.node import attempt, run, sh, spawn, tag
+from rehearsal.scenarios.faults.processes import NOT_OURS, ProcessMatch, alive, signal
 
 _BUSY = "while :; do :; done"
 _HOLD = """
@@ -52,6 +52,14 @@ def _stressors(fault: Fault, node: str) -> list[str]:
     return pids if alive(fault.env, node, pids) else []
 
 
+_KILL_MARKED = f'for p in $(pgrep -f -- "$1"); do {NOT_OURS} kill -9 "$p"; done; true'
+
+
+def stop_stressors_argv(fault: Fault) -> list[str]:
+    """Ends the fault's stressors (the watchdog that runs this is ``$PPID``, so spared)."""
+    return sh(_KILL_MARKED, _marker(fault))
+
+
 def _stop_stressors(fault: Fault) -> None:
     for node in fault.targets:
         if fault.env.node_running(node):
@@ -66,9 +74,14 @@ class ResourceCpuSpec(FaultSpec):
 class ResourceCpu(Fault):
     """Busy loops that each keep one core busy for as long as the fault lasts."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid"})
+
     kind: ClassVar[str] = "resource.cpu"
     Spec: ClassVar[type[FaultSpec]] = ResourceCpuSpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.cpu", "target": "n1", "workers": 1}
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return stop_stressors_argv(self)
 
     def inject(self) -> None:
         assert isinstance(self.spec, ResourceCpuSpec)
@@ -96,9 +109,14 @@ class ResourceMemorySpec(FaultSpec):
 class ResourceMemory(Fault):
     """One process that allocates and touches ``megabytes`` of memory, then holds it."""
 
+    requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid", "python3"})
+
     kind: ClassVar[str] = "resource.memory"
     Spec: ClassVar[type[FaultSpec]] = ResourceMemorySpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.memory", "target": "n1", "megabytes": 64}
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return stop_stressors_argv(self)
 
     def inject(self) -> None:
         assert isinstance(self.spec, ResourceMemorySpec)
@@ -150,6 +168,8 @@ class ResourceDiskFill(Fault):
     The root file system of a container is often the host's disk: ``max_megabytes`` keeps
     a large disk from being filled by mistake (point ``path`` at a small volume instead).
     """
+
+    requires: ClassVar[frozenset[str]] = frozenset({"fallocate"})
 
     kind: ClassVar[str] = "resource.disk-fill"
     Spec: ClassVar[type[FaultSpec]] = ResourceDiskFillSpec

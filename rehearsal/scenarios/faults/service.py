@@ -14,10 +14,13 @@ from rehearsal.errors import FaultFailure
 from rehearsal.models.base import Name
 from rehearsal.scenarios.faults import files
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.node import attempt, run, sh
+from rehearsal.scenarios.faults.node import attempt, on_each, run, sh
 
 SERVICE_TIMEOUT_S = 60.0
 BAD_LINE = "rehearsal-broke-this-file {"
+# Stop, then check: exits 0 once the service is down, 1 with the init script's words if not.
+_STOP = 'out=$("/etc/init.d/$1" stop 2>&1); "/etc/init.d/$1" status >/dev/null 2>&1 || exit 0; \
+echo "$out"; exit 1'
 _BREAK = 'case "$2" in move-aside) rm -f -- "$1" ;; *) printf "%s\\n" "$3" >> "$1" ;; esac'
 
 
@@ -43,18 +46,30 @@ class ServiceStop(Fault):
     example: ClassVar[dict[str, Any]] = {"type": "service.stop", "target": "n1", "service": "ssh"}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ServiceStopSpec)
-        for node in self.targets:
-            result = service_run(self.env, node, self.spec.service, "stop")
-            if not result.ok and self.env.node_running(node):
-                raise FaultFailure(f"{node}: {self.spec.service} stop failed: {result.output}")
+        service = self.spec.service if isinstance(self.spec, ServiceStopSpec) else ""
+        stops = on_each(
+            self.targets,
+            lambda node: attempt(self.env, node, sh(_STOP, service), SERVICE_TIMEOUT_S),
+        )
+        self.confirmed = set()
+        for node, result in zip(self.targets, stops, strict=True):
+            if result.ok:
+                self.confirmed.add(node)
+            elif result.exit_code == 1 and self.env.node_running(node):
+                # Other codes: the exec died with the node (ssh is many nodes' main process).
+                raise FaultFailure(f"{node}: {service} stop failed: {result.output}")
 
     def is_injected(self) -> bool:
         assert isinstance(self.spec, ServiceStopSpec)
         return all(
-            not self.env.node_running(node) or not service_ok(self.env, node, self.spec.service)
-            for node in self.targets
+            self.env.node_state(node) != "running"
+            or not service_ok(self.env, node, self.spec.service)
+            for node in self.unchecked()
         )
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        assert isinstance(self.spec, ServiceStopSpec)
+        return [f"/etc/init.d/{self.spec.service}", "start"]
 
     def revert(self) -> None:
         assert isinstance(self.spec, ServiceStopSpec)

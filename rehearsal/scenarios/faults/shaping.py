@@ -4,6 +4,11 @@ Latency uses tc netem when the node's kernel has it. Where it does not (as on th
 machines this is built on), the fault delays one TCP service instead: its port is
 redirected to a small delaying proxy started in the node (``node_scripts/delay_proxy.py``).
 The journal notes which way was taken.
+
+Each fault's root qdisc carries a handle of its own, so revert removes only its own. One
+node takes one shaping fault at a time: a second finds the first's qdisc and is refused
+before it changes anything (``validate`` refuses scenarios where two surely overlap).
+Each inject, check and revert is one exec per node, the nodes in parallel.
 """
 
 from __future__ import annotations
@@ -13,28 +18,75 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from rehearsal.envs.base import Environment
+from rehearsal.envs.base import CommandResult
 from rehearsal.errors import FaultFailure
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.firewall import Chains
-from rehearsal.scenarios.faults.node import attempt, run, spawn, tag
-from rehearsal.scenarios.faults.processes import ProcessMatch, alive, signal
+from rehearsal.scenarios.faults.firewall import UNLOAD, Chains
+from rehearsal.scenarios.faults.node import attempt, on_each, sh, tag
+from rehearsal.scenarios.faults.processes import NOT_OURS
 
 PROXY_PORTS = (30000, 50000)
-_INTERFACES = 'for i in /sys/class/net/*; do n=${i##*/}; [ "$n" = lo ] || echo "$n"; done'
+SHAPING = ("network.bandwidth", "network.latency")
+_EACH = 'for i in /sys/class/net/*; do d=${i##*/}; [ "$d" = lo ] && continue\n'
+# $1 is the fault's qdisc handle; refuses (exit 5) a root qdisc some other fault put there.
+_GUARD = """  root=$(tc qdisc show dev "$d" root)
+  case "$root" in
+    "qdisc $kind $1: "*) ;;
+    "qdisc tbf "* | "qdisc netem "* | "qdisc htb "*)
+      echo "$d is already shaped by another fault ($root)"; exit 5 ;;
+  esac
+"""
+# $1 handle, $2 rate, $3 burst.
+_CAP = (
+    "kind=tbf\n"
+    + _EACH
+    + _GUARD
+    + """  tc qdisc replace dev "$d" root handle "$1:" tbf rate "$2" burst "$3" latency 500ms \\
+    || exit 1
+  tc qdisc show dev "$d" root | grep -q "^qdisc tbf $1: " || exit 1
+done
+"""
+)
+# $1 handle, $2 kind (tbf, netem): prints "shaped" per interface that has it, else "plain".
+_SHOW = (
+    _EACH
+    + """  case "$(tc qdisc show dev "$d" root)" in
+    "qdisc $2 $1: "*) echo shaped ;;
+    *) echo plain ;;
+  esac
+done
+"""
+)
+# $1 handle, $2 kind: removes the root qdisc where it is this fault's.
+_UNSHAPE = (
+    _EACH
+    + """  case "$(tc qdisc show dev "$d" root)" in
+    "qdisc $2 $1: "*) tc qdisc del dev "$d" root || exit 1 ;;
+  esac
+done
+"""
+)
 
 
-def interfaces(env: Environment, node: str) -> list[str]:
-    return run(env, node, ["sh", "-c", _INTERFACES]).split()
+def handle(fault_tag: str) -> str:
+    """A qdisc handle (hex major) of one fault's own, clear of the kernel's 8000: range."""
+    return f"{0x1000 + int(fault_tag, 16) % 0x6000:x}"
 
 
-def qdiscs(env: Environment, node: str, interface: str) -> str:
-    return attempt(env, node, ["tc", "qdisc", "show", "dev", interface, "root"]).output
+def _shaped(result: CommandResult, wanted: str) -> bool:
+    words = result.output.split()
+    return result.ok and bool(words) and set(words) == {wanted}
 
 
-def clear_root(env: Environment, node: str) -> None:
-    for interface in interfaces(env, node):
-        attempt(env, node, ["tc", "qdisc", "del", "dev", interface, "root"])
+def _refused(node: str, result: CommandResult, kind: str) -> None:
+    if result.exit_code == 5:
+        raise FaultFailure(
+            f"{node}: {result.output.strip()}; one node takes one shaping fault at a time, so "
+            f"this {kind} was not injected: revert the other first (another phase, or a "
+            "'duration:' on it)"
+        )
+    if not result.ok:
+        raise FaultFailure(f"{node}: {kind} failed ({result.exit_code}): {result.output[-500:]}")
 
 
 class NetworkBandwidthSpec(FaultSpec):
@@ -53,6 +105,7 @@ class NetworkBandwidth(Fault):
     """Caps what the targets send on every interface to ``rate`` (a token bucket)."""
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # tc, iptables
+    requires: ClassVar[frozenset[str]] = frozenset({"net-admin", "tc"})
 
     kind: ClassVar[str] = "network.bandwidth"
     Spec: ClassVar[type[FaultSpec]] = NetworkBandwidthSpec
@@ -62,36 +115,36 @@ class NetworkBandwidth(Fault):
         "rate": "1mbit",
     }
 
+    @property
+    def _handle(self) -> str:
+        return handle(tag(self.kind, self.spec.model_dump_json()))
+
     def inject(self) -> None:
         assert isinstance(self.spec, NetworkBandwidthSpec)
-        burst = max(1600, _bits(self.spec.rate) // 8 // 50)
-        for node in self.targets:
-            for interface in interfaces(self.env, node):
-                argv = ["tc", "qdisc", "replace", "dev", interface, "root", "tbf"]
-                run(
-                    self.env,
-                    node,
-                    [*argv, "rate", self.spec.rate, "burst", str(burst), "latency", "500ms"],
-                )
+        burst = str(max(1600, _bits(self.spec.rate) // 8 // 50))
+        argv = sh(_CAP, self._handle, self.spec.rate, burst)
+        results = on_each(self.targets, lambda node: attempt(self.env, node, argv))
+        for node, result in zip(self.targets, results, strict=True):
+            _refused(node, result, self.kind)
+        self.confirmed = set(self.targets)
+
+    def _all(self, nodes: list[str], wanted: str) -> bool:
+        argv = sh(_SHOW, self._handle, "tbf")
+        results = on_each(nodes, lambda node: attempt(self.env, node, argv))
+        return all(_shaped(result, wanted) for result in results)
 
     def is_injected(self) -> bool:
-        return all(
-            " tbf " in qdiscs(self.env, node, interface)
-            for node in self.targets
-            for interface in interfaces(self.env, node)
-        )
+        return self._all(self.unchecked(), "shaped")
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return sh(_UNSHAPE, self._handle, "tbf")
 
     def revert(self) -> None:
-        for node in self.targets:
-            if self.env.node_running(node):
-                clear_root(self.env, node)
+        argv = sh(_UNSHAPE, self._handle, "tbf")
+        on_each(self.targets, lambda node: attempt(self.env, node, argv))
 
     def is_reverted(self) -> bool:
-        return not any(
-            " tbf " in qdiscs(self.env, node, interface)
-            for node in self.targets
-            for interface in interfaces(self.env, node)
-        )
+        return self._all(list(self.targets), "plain")
 
 
 class NetworkLatencySpec(FaultSpec):
@@ -101,6 +154,71 @@ class NetworkLatencySpec(FaultSpec):
     port: int | None = Field(
         default=None, ge=1, le=65535, description="the TCP service to delay when netem is absent"
     )
+
+
+_PROXIES = f'found=; for p in $(pgrep -f -- "$marker"); do {NOT_OURS} found="$found $p"; done\n'
+# $1 handle $2 delay $3 jitter $4 port ("" for none) $5 listen port $6 marker $7 proxy source
+# $8 nat rules (iptables-restore input) $9 nat chain. Prints "netem" or "proxy"; exit 4:
+# no netem and no port; exit 5: another shaping fault is there.
+_DELAY = (
+    UNLOAD
+    + "marker=$6 table=nat kind=netem\nnetem=yes\n"
+    + _EACH
+    + _GUARD
+    + """  if [ "$3" = 0 ]; then jitter=; else jitter="$3ms"; fi
+  tc qdisc replace dev "$d" root handle "$1:" netem delay "$2ms" $jitter 2>/dev/null \
+    || { netem=; break; }
+done
+if [ -n "$netem" ]; then echo netem; exit 0; fi
+[ -n "$4" ] || exit 4
+"""
+    + _PROXIES
+    + """[ -n "$found" ] || setsid -f sh -c 'exec "$@" >/dev/null 2>&1 </dev/null' sh \\
+  python3 -c "$7" "$5" "$4" "$2" "$3" "$marker"
+end=$(( $(date +%s) + 15 ))
+until ss -Htln "sport = :$5" | grep -q .; do
+  [ "$(date +%s)" -lt $end ] || { echo "the delaying proxy did not listen within 15 s"; exit 1; }
+  sleep 0.025
+done
+unload "$9" PREROUTING
+printf "%s\\n" "$8" | iptables-restore -w --noflush || exit 1
+iptables -w -t nat -C PREROUTING -j "$9" || exit 1
+echo proxy
+"""
+)
+# $1 handle $2 marker $3 nat chain $4 listen port: prints netem, proxy or nothing per part.
+_DELAY_STATE = (
+    "marker=$2\n"
+    + _PROXIES
+    + """[ -n "$found" ] && echo proxy
+ss -Htln "sport = :$4" | grep -q . && echo listening
+iptables -w -t nat -S "$3" >/dev/null 2>&1 && echo chain
+iptables -w -t nat -C PREROUTING -j "$3" 2>/dev/null && echo hooked
+"""
+    + _EACH
+    + """  case "$(tc qdisc show dev "$d" root)" in
+    "qdisc netem $1: "*) echo netem ;;
+    *) echo plain ;;
+  esac
+done
+"""
+)
+# $1 handle $2 marker $3 nat chain
+_UNDELAY = (
+    UNLOAD
+    + "marker=$2 table=nat\n"
+    + _PROXIES
+    + """unload "$3" PREROUTING
+[ -z "$found" ] || kill -9 $found
+"""
+    + _EACH
+    + """  case "$(tc qdisc show dev "$d" root)" in
+    "qdisc netem $1: "*) tc qdisc del dev "$d" root ;;
+  esac
+done
+true
+"""
+)
 
 
 class NetworkLatency(Fault):
@@ -120,6 +238,12 @@ class NetworkLatency(Fault):
     }
     _via: dict[str, str] = {}
 
+    @classmethod
+    def requirements(cls, spec: FaultSpec) -> frozenset[str]:
+        if isinstance(spec, NetworkLatencySpec) and spec.port is None:
+            return frozenset({"net-admin", "tc", "netem"})
+        return frozenset({"net-admin", "tc", "iptables", "procps", "setsid", "python3"})
+
     @property
     def _tag(self) -> str:
         return tag(self.kind, self.spec.model_dump_json())
@@ -133,76 +257,74 @@ class NetworkLatency(Fault):
         low, high = PROXY_PORTS
         return low + int(self._tag, 16) % (high - low)
 
+    @property
+    def _nat(self) -> Chains:
+        return Chains(self._tag, "nat")
+
     def inject(self) -> None:
-        self._via = {}
-        for node in self.targets:
-            self._via[node] = "netem" if self._netem(node) else self._proxy(node)
-
-    def _netem(self, node: str) -> bool:
-        assert isinstance(self.spec, NetworkLatencySpec)
-        delay = [f"{self.spec.delay}ms", *([f"{self.spec.jitter}ms"] if self.spec.jitter else [])]
-        for interface in interfaces(self.env, node):
-            argv = ["tc", "qdisc", "replace", "dev", interface, "root", "netem", "delay", *delay]
-            if not attempt(self.env, node, argv).ok:
-                return False
-        self.notes.append(f"{node}: tc netem delay on every interface")
-        return True
-
-    def _proxy(self, node: str) -> str:
         spec = self.spec
         assert isinstance(spec, NetworkLatencySpec)
-        if spec.port is None:
-            raise FaultFailure(
-                f"{node}: this kernel has no tc netem; give 'port:' to delay one TCP service "
-                "through a delaying proxy instead"
-            )
         script = resources.files("rehearsal.scenarios.faults") / "node_scripts" / "delay_proxy.py"
-        argv = [str(self._listen_port), str(spec.port), str(spec.delay), str(spec.jitter)]
-        if not self._proxies(node):
-            run(self.env, node, spawn(["python3", "-c", script.read_text(), *argv, self._marker]))
-        redirect = f"-p tcp --dport {spec.port} -j REDIRECT --to-ports {self._listen_port}"
-        Chains(self._tag, "nat").apply(self.env, node, {"PREROUTING": [redirect]})
-        self.notes.append(
-            f"{node}: no tc netem in this kernel; replies of TCP port {spec.port} are delayed "
-            f"by a proxy in the node (port {self._listen_port})"
+        port = str(spec.port or "")
+        redirect = f"-p tcp --dport {port} -j REDIRECT --to-ports {self._listen_port}"
+        argv = sh(
+            _DELAY,
+            handle(self._tag),
+            str(spec.delay),
+            str(spec.jitter),
+            port,
+            str(self._listen_port),
+            self._marker,
+            script.read_text(),
+            self._nat.restore_input({"PREROUTING": [redirect]}),
+            self._nat.name("PREROUTING"),
         )
-        return "proxy"
+        results = on_each(self.targets, lambda node: attempt(self.env, node, argv))
+        self._via = {}
+        for node, result in zip(self.targets, results, strict=True):
+            if result.exit_code == 4:
+                raise FaultFailure(
+                    f"{node}: this kernel has no tc netem; give 'port:' to delay one TCP "
+                    "service through a delaying proxy instead"
+                )
+            _refused(node, result, self.kind)
+            self._via[node] = result.output.split()[-1]
+            self.notes.append(
+                f"{node}: tc netem delay on every interface"
+                if self._via[node] == "netem"
+                else f"{node}: no tc netem in this kernel; replies of TCP port {port} are "
+                f"delayed by a proxy in the node (port {self._listen_port})"
+            )
+        self.confirmed = set(self.targets)
 
-    def _proxies(self, node: str) -> list[str]:
-        pids = ProcessMatch(pattern=self._marker).pids(self.env, node)
-        return pids if alive(self.env, node, pids) else []
-
-    def _listening(self, node: str) -> bool:
-        sockets = attempt(self.env, node, ["ss", "-Htln", f"sport = :{self._listen_port}"])
-        return bool(sockets.output.strip())
+    def _state(self, node: str) -> list[str]:
+        argv = sh(
+            _DELAY_STATE,
+            handle(self._tag),
+            self._marker,
+            self._nat.name("PREROUTING"),
+            str(self._listen_port),
+        )
+        return attempt(self.env, node, argv).output.split()
 
     def is_injected(self) -> bool:
-        for node in self.targets:
+        def took(node: str) -> bool:
+            state = self._state(node)
             if self._via.get(node) == "netem":
-                if not all(
-                    " netem " in qdiscs(self.env, node, i) for i in interfaces(self.env, node)
-                ):
-                    return False
-            elif not (
-                self._listening(node)
-                and Chains(self._tag, "nat").applied(self.env, node, ["PREROUTING"])
-            ):
-                return False
-        return True
+                return "plain" not in state and "netem" in state
+            return {"proxy", "listening", "hooked"} <= set(state)
+
+        return all(on_each(self.unchecked(), took))
+
+    def revert_argv(self, node: str) -> list[str] | None:
+        return sh(_UNDELAY, handle(self._tag), self._marker, self._nat.name("PREROUTING"))
 
     def revert(self) -> None:
-        for node in self.targets:
-            if not self.env.node_running(node):
-                continue
-            Chains(self._tag, "nat").remove(self.env, node, ["PREROUTING"])
-            signal(self.env, node, self._proxies(node), "SIGKILL")
-            if any(" netem " in qdiscs(self.env, node, i) for i in interfaces(self.env, node)):
-                clear_root(self.env, node)
+        argv = sh(_UNDELAY, handle(self._tag), self._marker, self._nat.name("PREROUTING"))
+        on_each(self.targets, lambda node: attempt(self.env, node, argv))
 
     def is_reverted(self) -> bool:
-        return all(
-            not self._proxies(node)
-            and Chains(self._tag, "nat").gone(self.env, node, ["PREROUTING"])
-            and not any(" netem " in qdiscs(self.env, node, i) for i in interfaces(self.env, node))
-            for node in self.targets
-        )
+        def clean(node: str) -> bool:
+            return not {"proxy", "chain", "hooked", "netem"} & set(self._state(node))
+
+        return all(on_each(self.targets, clean))
