@@ -1,5 +1,5 @@
 """A real Prefect server on loopback (SQLite under a temporary PREFECT_HOME) for a test
-module, with this process pointed at it while it runs."""
+module, with this process (its environment and Prefect's settings) pointed at it."""
 
 from __future__ import annotations
 
@@ -60,9 +60,14 @@ def prefect_server(home: Path) -> Iterator[dict[str, str]]:
     )
     saved = {key: os.environ.get(key) for key in ("PREFECT_API_URL", "PREFECT_HOME")}
     os.environ.update({key: env[key] for key in saved})
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     try:
         wait_for(lambda: _healthy(port), 120, "the Prefect server")
-        yield env
+        # Prefect reads the environment once, when first imported: a second server in the
+        # same test session must be set on its settings, not only in os.environ.
+        with temporary_settings({PREFECT_API_URL: api}):
+            yield env
     finally:
         server.terminate()
         server.wait(timeout=60)
