@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rehearsal.journal import Journal
 from rehearsal.models.alerts import Monitor
 from rehearsal.models.escalation import OnCall, Tier
-from rehearsal.scenarios.people import Answer, Answerer, Question
+from rehearsal.scenarios.people import Answer, Answerer, Question, answered
 
 TICK_S = 0.1
 
@@ -138,15 +138,7 @@ class Escalation:
         if answer is None:
             self._unanswered(asked, "no answer", waited)
             return "no answer"
-        self.journal.record(
-            "question.answered",
-            id=question.id,
-            phase=question.phase,
-            person=question.person,
-            outcome=answer.outcome,
-            notes=answer.notes,
-            waited_s=waited,
-        )
+        self.journal.record("question.answered", **answered(question, answer, waited))
         if answer.outcome != "done":
             self.journal.record(
                 "escalation.declined", alert=alert, tier=tier, person=question.person

@@ -137,6 +137,18 @@ class FirstThatAnswers:
         return None
 
 
+def answered(question: Question, answer: Answer, waited_s: float) -> dict[str, object]:
+    """The fields of a ``question.answered`` event, the same wherever a person answers."""
+    return {
+        "id": question.id,
+        "phase": question.phase,
+        "person": question.person,
+        "outcome": answer.outcome,
+        "notes": answer.notes,
+        "waited_s": waited_s,
+    }
+
+
 def load_answers(path: Path) -> AnswersFile:
     from rehearsal.models.loading import validate_model
     from rehearsal.models.yamlfile import read_yaml

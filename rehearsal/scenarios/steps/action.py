@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration, format_duration
-from rehearsal.scenarios.people import Question
+from rehearsal.scenarios.people import Question, answered
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.suggest import did_you_mean
 
@@ -138,15 +138,7 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             "the step is clear enough to act on.",
         )
         return StepOutcome("skipped", "not performed (no answer)", question.timeout_s)
-    context.journal.record(
-        "question.answered",
-        id=question.id,
-        phase=question.phase,
-        person=question.person,
-        outcome=answer.outcome,
-        notes=answer.notes,
-        waited_s=waited,
-    )
+    context.journal.record("question.answered", **answered(question, answer, waited))
     if answer.finding is not None:
         found = answer.finding
         context.finding(
