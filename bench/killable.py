@@ -1,9 +1,11 @@
 """An orchestrator to kill: injects faults on an environment that is up, then sleeps.
 
-Run as ``python3 -m bench.killable RUN_DIR RUN_ID SPECS_JSON``; prints ``injected`` once
-every fault took. ``self_revert_times`` starts it, SIGKILLs it (so none of its reverts ever
-run) and times how long each fault takes to vanish from its node: the dead man's switch
-test asserts on those times and the ``switch`` benchmark reports them.
+Run as ``python3 -m bench.killable RUN_DIR RUN_ID SPECS_JSON [LAB_JSON]``; prints
+``injected`` once every fault took. With LAB_JSON (node, address, key_file, known_hosts)
+the faults go to a lab host over SSH instead of the run's containers.
+``self_revert_times`` starts it, SIGKILLs it (so none of its reverts ever run) and times
+how long each fault takes to vanish from its node: the dead man's switch tests assert on
+those times and the ``switch`` benchmark reports them.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rehearsal.envs.base import Environment
 from rehearsal.envs.docker import DockerEnvironment, docker_client
 from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.journal import Journal
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.base import Fault
@@ -27,21 +31,26 @@ from rehearsal.scenarios.faults.node import on_each
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _fault(env: DockerEnvironment, raw: dict[str, Any]) -> Fault:
+def _fault(env: Environment, raw: dict[str, Any]) -> Fault:
     kind = FAULTS[str(raw["type"])]
     return kind(kind.Spec.model_validate(raw), env)
 
 
 def self_revert_times(
-    env: DockerEnvironment, run_dir: Path, specs: dict[str, dict[str, Any]], give_up_s: float
+    env: Environment,
+    run_dir: Path,
+    specs: dict[str, dict[str, Any]],
+    give_up_s: float,
+    lab: dict[str, str] | None = None,
 ) -> dict[str, float]:
     """Seconds from SIGKILL to each fault (by name) gone from its node; missing: never.
     The faults are reverted from here afterwards, whatever happened."""
     faults = {name: _fault(env, spec) for name, spec in specs.items()}
     argv = [sys.executable, "-m", "bench.killable", str(run_dir), env.run_id]
-    orchestrator = subprocess.Popen(
-        [*argv, json.dumps(list(specs.values()))], stdout=subprocess.PIPE, text=True, cwd=ROOT
-    )
+    argv.append(json.dumps(list(specs.values())))
+    if lab is not None:
+        argv.append(json.dumps(lab))
+    orchestrator = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     took: dict[str, float] = {}
     try:
         assert orchestrator.stdout is not None
@@ -79,10 +88,21 @@ def _not_on(faults: dict[str, Fault], wait_s: float = 10.0) -> list[str]:
     return off
 
 
-def main(run_dir: Path, run_id: str, specs: list[dict[str, Any]]) -> None:
-    env = DockerEnvironment.attach(
-        docker_client(), run_id, KeyPair(run_dir / "ssh" / "id_ed25519", "")
-    )
+def lab_environment(run_id: str, lab: dict[str, str]) -> LabHostEnvironment:
+    host = LabHost(lab["node"], lab["address"])
+    access = LabAccess(key_file=Path(lab["key_file"]), known_hosts=Path(lab["known_hosts"]))
+    return LabHostEnvironment(run_id, [host], access)
+
+
+def main(
+    run_dir: Path, run_id: str, specs: list[dict[str, Any]], lab: dict[str, str] | None
+) -> None:
+    env: Environment
+    if lab is None:
+        key = KeyPair(run_dir / "ssh" / "id_ed25519", "")
+        env = DockerEnvironment.attach(docker_client(), run_id, key)
+    else:
+        env = lab_environment(run_id, lab)
     journal = Journal(run_dir)
     journal.record("run.started", run_id=run_id)
     for number, raw in enumerate(specs):
@@ -93,4 +113,5 @@ def main(run_dir: Path, run_id: str, specs: list[dict[str, Any]]) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]))
+    lab = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
+    main(Path(sys.argv[1]), sys.argv[2], json.loads(sys.argv[3]), lab)

@@ -1,9 +1,11 @@
 """The SSH lab-host backend against a real sshd: a base-image container stands in for a lab
 host. Host keys are checked strictly by default, accept-new records a new host and refuses a
-changed key, and lifecycle operations are refused with a clear message."""
+changed key, lifecycle operations are refused with a clear message, and faults left on by a
+killed orchestrator are undone by the lab host's own dead man's switches."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,8 @@ from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
 from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.errors import EnvironmentFailure
+from rehearsal.journal import read_journal
+from rehearsal.scenarios.faults.switch import fired
 
 pytestmark = pytest.mark.docker
 
@@ -30,7 +34,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerEnviro
     run_id = f"labhost-test-{secrets.token_hex(3)}"
     spec = EnvironmentSpec(
         run_id,
-        (NodeSpec("lab1", BASE_IMAGE, ("lab",)),),
+        (NodeSpec("lab1", BASE_IMAGE, ("lab",), capabilities=("NET_ADMIN",)),),
         (NetworkSpec("lab", False),),
         owner_labels(run_id, False, run_dir),
     )
@@ -104,3 +108,43 @@ def test_lab_hosts_are_not_stopped_and_satisfy_the_backend_protocol(
     assert backend.run_id == "lab-run"
     assert backend.gateways("lab1") == [env.gateways("lab1")[0]]
     backend.close()
+
+
+SWITCH_BOUND_S = 6
+
+
+def test_faults_left_on_a_lab_host_by_a_killed_orchestrator_revert_themselves(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    """No container to throw away here: the switches are the lab host's only way back."""
+    from bench.killable import self_revert_times
+
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    access = {
+        "node": "lab1",
+        "address": env.address("lab1"),
+        "key_file": str(env.private_key()),
+        "known_hosts": str(known),
+    }
+    backend = _lab(env, known, "strict")
+    backend.exec("lab1", ["setsid", "-f", "sleep", "4242"], 10)
+    bound = {"target": "lab1", "switch_after": f"{SWITCH_BOUND_S}s"}
+    specs = {
+        "network": {"type": "network.port-block", "port": 8080, **bound},
+        "shaping": {"type": "network.bandwidth", "rate": "5mbit", **bound},
+        "process": {"type": "process.hang", "pattern": "sleep 4242", **bound},
+        "resource": {"type": "resource.cpu", "workers": 1, **bound},
+    }
+    try:
+        took = self_revert_times(backend, tmp_path, specs, SWITCH_BOUND_S + 10, lab=access)
+        assert set(took) == set(specs), f"not reverted by their switch: {set(specs) - set(took)}"
+        assert max(took.values()) < SWITCH_BOUND_S + 2, took
+        assert not backend.exec("lab1", ["pgrep", "-f", "[r]ehearsal-switch"], 5).ok
+        assert sorted(fired(backend, "lab1").values()) == [0] * len(specs)
+        injected = [e for e in read_journal(tmp_path) if e["event"] == "fault.injected"]
+        assert [e["verified"] for e in injected] == [True] * len(specs), json.dumps(injected)
+    finally:
+        backend.exec("lab1", ["pkill", "-f", "sleep 4242"], 10)
+        backend.close()
