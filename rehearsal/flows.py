@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from uuid import UUID
@@ -125,7 +124,8 @@ def _run(
         plan.scenario.attempts if launch.attempts is None else launch.attempts,
         len(plan.scenario.phases),
     )
-    watch = CancellationWatch(session.cancelled, on_cancel=partial(_journal_stop, session))
+    session.why_cancelled = _StopNote(session)
+    watch = CancellationWatch(session.cancelled, on_cancel=session.why_cancelled)
     flow_run_id = str(watch.flow_run_id) if watch.flow_run_id else None
     with registered(launch.run_id, session.run_dir, launch.keep, flow_run_id), watch:
         results = execute(session, tracker.wrap(_as_task))
@@ -144,11 +144,23 @@ def _run(
     return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
 
 
-def _journal_stop(session: RunSession) -> None:
-    """A cancel that comes from an emergency stop says so, with who and why, in the journal."""
-    stop = current_stop()
-    if stop is not None:
-        session.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+class _StopNote:
+    """A cancel that comes from an emergency stop says so, with who and why, in the journal,
+    once: whether the run saw its flow run cancelled or its process was told to stop."""
+
+    def __init__(self, session: RunSession) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._noted = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._noted:
+                return
+            self._noted = True
+        stop = current_stop()
+        if stop is not None:
+            self.session.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
 
 
 class CancellationWatch:

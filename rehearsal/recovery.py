@@ -18,7 +18,7 @@ from rehearsal.errors import RunRefused
 from rehearsal.journal import Journal, read_journal
 from rehearsal.scenarios.faults import FAULTS, Placement
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
-from rehearsal.scenarios.faults.switch import fired
+from rehearsal.scenarios.faults.switch import disarm, fired
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,8 @@ def recover(
 
 
 def _journal_switches(env: DockerEnvironment, journal: Journal, event: dict[str, Any]) -> None:
-    """Record where the fault's dead man's switch reverted it, from the marks it left."""
+    """Record where the fault's dead man's switch reverted it, from the marks it left, and
+    stand down the switches that have not fired."""
     key = event.get("switch")
     if not key:
         return
@@ -88,3 +89,6 @@ def _journal_switches(env: DockerEnvironment, journal: Journal, event: dict[str,
     codes = {node: code for node, code in by_node.items() if code is not None}
     if codes:
         journal.record("fault.switch_fired", fault=event["fault"], nodes=codes)
+    for node in event["targets"]:
+        if node not in codes:
+            disarm(env, node, [key])  # reverted from here: the watchdog must not act later

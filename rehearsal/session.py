@@ -29,6 +29,7 @@ from rehearsal.results import Results
 from rehearsal.scenarios.capabilities import needed_capabilities
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
 from rehearsal.scenarios.faults.preflight import preflight
+from rehearsal.scenarios.faults.switch import HEARTBEAT
 from rehearsal.scenarios.people import (
     Answerer,
     FirstThatAnswers,
@@ -76,6 +77,8 @@ class RunSession:
         self.journal = Journal(self.run_dir, redactor_for(plan.profile) or None)
         self.stack = ExitStack()
         self.cancelled = threading.Event()
+        self.why_cancelled: Callable[[], None] = lambda: None
+        """Journals who cancelled the run, when the caller can tell (an emergency stop)."""
         chosen = options.seed if options.seed is not None else plan.scenario.seed
         self.seed: int = chosen if chosen is not None else secrets.randbelow(2**31)
         self.attempts = options.attempts or plan.scenario.attempts
@@ -192,6 +195,8 @@ class RunSession:
         try:
             return write_results(self.run_dir)
         finally:
+            if self.mirror.env is not None:
+                HEARTBEAT.forget(self.mirror.env)  # a fault whose revert failed beats no more
             # Only now: a run killed while writing its reports still has its helpers ended.
             self.mirror.release()
 
@@ -250,4 +255,6 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
         outcome, error = "cancelled", f"{how}; faults reverted, torn down"
     if session.lost is not None:
         outcome, error = "error", f"the test environment broke: {session.lost}"
+    elif outcome == "cancelled":
+        session.why_cancelled()
     return session.finish(outcome, error)

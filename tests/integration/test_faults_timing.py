@@ -200,6 +200,7 @@ def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
     from rehearsal.recovery import recover
     from rehearsal.scenarios.faults import FAULTS
     from rehearsal.scenarios.faults.lifecycle import ActiveFault
+    from rehearsal.scenarios.faults.switch import HEARTBEAT
 
     run_dir = run_dir_of(nodes)
     specs = [
@@ -214,12 +215,16 @@ def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
             fault = kind(kind.Spec.model_validate(raw), nodes)
             ActiveFault(f"F{number + 1}", fault, journal, "p1", lambda *_: None).inject()
     assert nodes.node_state("n3") == "paused"
+    HEARTBEAT.forget(nodes)  # the run is dead: nothing renews its switches any more
 
     recovered = recover(docker.from_env(), run_dir, force=True)
-    assert [(item.fault, item.error) for item in recovered] == [
-        ("F1", None),
-        ("F2", None),
+    assert [(item.fault, item.error) for item in recovered] == [  # last injected, first undone
         ("F3", None),
+        ("F2", None),
+        ("F1", None),
     ]
     _healthy(nodes)
     assert not recover(docker.from_env(), run_dir, force=True), "nothing left the second time"
+    time.sleep(1)  # a disarmed watchdog notices within 0.5 s
+    for node in ("n1", "n2"):
+        assert not nodes.exec(node, ["pgrep", "-f", "[r]ehearsal-switch"], 5).ok, node

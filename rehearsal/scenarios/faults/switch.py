@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Hashable
+from contextlib import suppress
 
 from rehearsal.envs.base import Environment
 from rehearsal.scenarios.faults.node import STATE_DIR, attempt, on_each, sh
@@ -118,6 +119,12 @@ class Heartbeat:
             else:
                 self._held[key] = (env_, count - 1)
 
+    def forget(self, env: Environment) -> None:
+        """Stop beating for every node of ``env``: its run is over, whatever its faults say."""
+        with self._lock:
+            for key in [key for key in self._held if key[0] == id(env)]:
+                del self._held[key]
+
     def _beat(self) -> None:
         while True:
             self._wake.wait(self.interval_s)
@@ -126,9 +133,15 @@ class Heartbeat:
                 if not held:
                     self._thread = None
                     return
-            on_each(
-                held, lambda pair: attempt(pair[0], pair[1], ["touch", heartbeat_file(pair[0])])
-            )
+            on_each(held, _touch)
+
+
+def _touch(pair: tuple[Environment, str]) -> None:
+    """One beat; a node that is gone or an engine that hiccups must not stop the beats of
+    every other node (their switches would fire in a live run)."""
+    env, node = pair
+    with suppress(Exception):
+        attempt(env, node, ["touch", heartbeat_file(env)])
 
 
 HEARTBEAT = Heartbeat()
