@@ -343,7 +343,10 @@ class DockerEnvironment:
             if error.status_code != 409 and "is not running" not in str(error.explanation):
                 raise
             return CommandResult(255, f"{node} cannot run commands: {error.explanation}", 0.0)
-        code = api.exec_inspect(exec_id)["ExitCode"]
+        try:
+            code = api.exec_inspect(exec_id)["ExitCode"]
+        except docker.errors.NotFound:  # the node stopped under the command, taking it along
+            code = None
         return CommandResult(
             int(code if code is not None else 255),
             output.decode(errors="replace")[-OUTPUT_LIMIT:],
