@@ -83,6 +83,8 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None, children: dic
         _end(children)
     if run_dir is not None:
         shutil.rmtree(run_dir / "ssh", ignore_errors=True)
+        if not done:
+            _drop_ansible_inputs(run_dir / "ansible")
     from rehearsal.envs.docker import docker_client, remove_run
 
     client = docker_client()
@@ -95,6 +97,16 @@ def watch(run_id: str, pid: int, start: str, run_dir: Path | None, children: dic
         if quiet < (1 if done else 2):
             time.sleep(POLL_S)
     return removed
+
+
+def _drop_ansible_inputs(workdir: Path) -> None:
+    """The owner masks secrets in Ansible's files once Ansible is done; killed during a
+    converge it never did, so the inventory, the environment and each artifact's recorded
+    command (which holds the whole environment) go. Ansible's output stays, for the post-mortem."""
+    for folder in ("inventory", "env"):
+        shutil.rmtree(workdir / folder, ignore_errors=True)
+    for command in workdir.glob("artifacts/*/command"):
+        command.unlink(missing_ok=True)
 
 
 def _children(pid: int) -> dict[int, str]:

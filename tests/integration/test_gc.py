@@ -82,6 +82,15 @@ def test_the_reaper_removes_a_run_whose_owner_died(client: object, tmp_path: Pat
         L.RUN_DIR: str(tmp_path),
     }
     (tmp_path / "ssh").mkdir()
+    ansible = tmp_path / "ansible"
+    for name in (
+        "inventory/hosts.json",
+        "env/envvars",
+        "artifacts/a1/command",
+        "artifacts/a1/stdout",
+    ):
+        (ansible / name).parent.mkdir(parents=True, exist_ok=True)
+        (ansible / name).write_text("killed mid-converge: nothing masked these")
     _leave(client, "gc-dead", {k: v for k, v in labels.items() if k not in (L.RUN, L.KEEP)})
     reaper = start_reaper(labels)
     assert reaper is not None
@@ -92,6 +101,8 @@ def test_the_reaper_removes_a_run_whose_owner_died(client: object, tmp_path: Pat
     reaper.wait(timeout=60)
     assert _count(client, "gc-dead") == 0
     assert not (tmp_path / "ssh").exists()
+    left = sorted(str(p.relative_to(ansible)) for p in ansible.rglob("*") if p.is_file())
+    assert left == ["artifacts/a1/stdout"], "Ansible's inputs may hold secrets; its output stays"
 
 
 def test_a_released_reaper_leaves_at_once(tmp_path: Path) -> None:
