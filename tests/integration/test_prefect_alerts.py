@@ -3,7 +3,6 @@ a pause form addressed to the tier 1 person; resuming it is their acknowledgemen
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,19 +17,13 @@ from rehearsal.scenarios.engine import Engine
 from rehearsal.session import people_fields
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
-from tests.integration.test_prefect_people import _wait_for_paused
+from tests.integration.test_prefect_people import answer_in_the_ui
 
 pytestmark = pytest.mark.prefect
 
 
 def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Path) -> None:
     from prefect import flow
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState
-    from prefect.client.schemas.filters import FlowRunFilterStateType as StateType
-    from prefect.client.schemas.objects import StateType as Type
-    from prefect.flow_runs import resume_flow_run
-    from prefect.testing.utilities import prefect_test_harness
 
     from rehearsal.ui_answers import PrefectPause
 
@@ -64,21 +57,7 @@ def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Pa
             ).run()
             journal.record("run.finished", outcome="completed", error=None)
 
-    failures: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            drill()
-        except BaseException as error:  # the test thread reports it
-            failures.append(error)
-
-    with prefect_test_harness(server_startup_timeout=60):
-        thread = threading.Thread(target=run)
-        thread.start()
-        paused = _wait_for_paused(get_client, FlowRunFilter, FlowRunFilterState, StateType, Type)
-        resume_flow_run(paused, run_input={"outcome": "done", "notes": "on it"})
-        thread.join(timeout=120)
-    assert not failures, failures
+    answer_in_the_ui(drill, {"outcome": "done", "notes": "on it"})
     results = derive_results(read_journal(tmp_path))
     [alert] = results.alerts
     [delivery] = alert.deliveries

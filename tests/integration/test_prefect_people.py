@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +38,6 @@ phases:
 
 def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> None:
     from prefect import flow
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState
-    from prefect.client.schemas.filters import FlowRunFilterStateType as StateType
-    from prefect.client.schemas.objects import StateType as Type
-    from prefect.flow_runs import resume_flow_run
-    from prefect.testing.utilities import prefect_test_harness
 
     from rehearsal.ui_answers import PrefectPause
 
@@ -66,6 +61,36 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
             ).run()
             journal.record("run.finished", outcome="completed", error=None)
 
+    answer_in_the_ui(
+        drill,
+        {
+            "outcome": "done",
+            "notes": "DBA called, ticket 77",
+            "finding_title": "The DBA's number in the runbook is outdated",
+            "finding_severity": "medium",
+            "finding_category": "documentation",
+        },
+    )
+    results = derive_results(read_journal(tmp_path / "run"))
+    by_id = {q.id: q for q in results.questions}
+    assert by_id["call-dba"].outcome == "done"
+    assert by_id["call-dba"].notes == "DBA called, ticket 77"
+    assert by_id["dashboard"].outcome == "no answer"
+    titles = {f.title: f for f in results.findings}
+    assert titles["The DBA's number in the runbook is outdated"].category == "documentation"
+    assert [s.status for s in results.phases[0].steps] == ["passed", "skipped"]
+
+
+def answer_in_the_ui(drill: Callable[[], None], run_input: dict[str, Any]) -> None:
+    """Run the ``drill`` flow under a Prefect test server and answer its pause as the UI
+    form does; whatever the drill raised fails the test."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState
+    from prefect.client.schemas.filters import FlowRunFilterStateType as StateType
+    from prefect.client.schemas.objects import StateType as Type
+    from prefect.flow_runs import resume_flow_run
+    from prefect.testing.utilities import prefect_test_harness
+
     failures: list[BaseException] = []
 
     def run() -> None:
@@ -78,26 +103,9 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
         thread = threading.Thread(target=run)
         thread.start()
         paused = _wait_for_paused(get_client, FlowRunFilter, FlowRunFilterState, StateType, Type)
-        resume_flow_run(
-            paused,
-            run_input={
-                "outcome": "done",
-                "notes": "DBA called, ticket 77",
-                "finding_title": "The DBA's number in the runbook is outdated",
-                "finding_severity": "medium",
-                "finding_category": "documentation",
-            },
-        )
+        resume_flow_run(paused, run_input=run_input)
         thread.join(timeout=120)
     assert not failures, failures
-    results = derive_results(read_journal(tmp_path / "run"))
-    by_id = {q.id: q for q in results.questions}
-    assert by_id["call-dba"].outcome == "done"
-    assert by_id["call-dba"].notes == "DBA called, ticket 77"
-    assert by_id["dashboard"].outcome == "no answer"
-    titles = {f.title: f for f in results.findings}
-    assert titles["The DBA's number in the runbook is outdated"].category == "documentation"
-    assert [s.status for s in results.phases[0].steps] == ["passed", "skipped"]
 
 
 def _wait_for_paused(
