@@ -24,6 +24,12 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
         f"steady state: {', '.join(scenario.steady_state)}",
         f"random picks use seed {run_seed} (a run without --seed or seed: draws and records one)",
     ]
+    lines += [
+        f"node {node.name} is lab host {node.lab_host.user}@{node.lab_host.address}:"
+        f"{node.lab_host.port} (converged over SSH, not removed afterwards)"
+        for node in profile.nodes
+        if node.lab_host is not None
+    ]
     for index, phase in enumerate(scenario.phases):
         lines.append(
             f"phase {index + 1}: {phase.name} (operator {phase.operator}, analyst {phase.analyst})"

@@ -26,12 +26,14 @@ from rehearsal.envs.docker import (
 from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
+from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
+from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
-from rehearsal.models.profile import Profile
+from rehearsal.models.profile import Node, Profile
 from rehearsal.redaction import redactor_for, scrub_folder
 
 Progress = Callable[[str], None]
@@ -62,21 +64,26 @@ class Mirror:
         self.lost = lost
         """Told when the mirror breaks under us (a node removed from outside, engine gone)."""
         self.labels = L.owner_labels(run_id, keep, run_dir)
-        self.env: DockerEnvironment | None = None
+        self.env: MixedEnvironment | None = None
+        self.containers = [node for node in profile.nodes if node.lab_host is None]
+        self.lab_hosts = [node for node in profile.nodes if node.lab_host is not None]
         self.client: Any = None
         self.keys: KeyPair | None = None
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
     def prepare_images(self) -> None:
+        self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        if not self.containers:
+            self.journal.record("images.ready", base=None, nodes={})
+            return
         self.client = docker_client()
         self.guard()
         base = ensure_base_image(self.client, self.progress)
-        self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
         catalog = roles(playbooks_dir() / "roles")
         wanted = {
             node.name: RoleImage(node.role, catalog[node.role].version(node.version))
-            for node in self.profile.nodes
+            for node in self.containers
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
         tags = ensure_role_images(
@@ -92,7 +99,32 @@ class Mirror:
 
     def environment_up(self) -> None:
         assert self.keys is not None
-        spec = EnvironmentSpec(
+        lab = self._lab_hosts()
+        containers = None
+        if self.containers:
+            containers = DockerEnvironment(self.client, self._spec(lab), self.keys)
+        order = [node.name for node in self.profile.nodes]
+        self.env = MixedEnvironment(self.run_id, containers, lab, order)
+        self.stack.callback(self.teardown)
+        if containers is not None:
+            containers.up(self.progress)
+        if lab is not None:
+            self.progress(f"reaching {len(self.lab_hosts)} lab host(s) over SSH")
+            lab.reach()
+        if self.lost is not None:
+            self.env.watch(self.lost)
+        self.journal.record(
+            "environment.up",
+            nodes=self.env.addresses(),
+            prefix=self.env.prefix,
+            lab_hosts=[self._lab_host_record(node) for node in self.lab_hosts],
+            owner=self.labels,
+        )
+
+    def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
+        """The containers; each resolves the lab hosts' node names, as the customer's do."""
+        names = tuple((node, lab.address(node)) for node in lab.nodes()) if lab else ()
+        return EnvironmentSpec(
             run_id=self.run_id,
             nodes=tuple(
                 NodeSpec(
@@ -102,25 +134,38 @@ class Mirror:
                     n.resources.cpus,
                     n.resources.memory,
                     capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
+                    extra_hosts=names,
                 )
-                for n in self.profile.nodes
+                for n in self.containers
             ),
             networks=tuple(
                 NetworkSpec(n.name, n.internal, n.subnet) for n in self.profile.networks
             ),
             labels=self.labels,
         )
-        self.env = DockerEnvironment(self.client, spec, self.keys)
-        self.stack.callback(self.teardown)
-        self.env.up(self.progress)
-        if self.lost is not None:
-            self.env.watch(self.lost)
-        self.journal.record("environment.up", nodes=self.env.addresses(), prefix=self.env.prefix)
+
+    def _lab_hosts(self) -> LabHostEnvironment | None:
+        if not self.lab_hosts:
+            return None
+        return lab_environment(self.run_id, self.lab_hosts)
+
+    @staticmethod
+    def _lab_host_record(node: Node) -> dict[str, Any]:
+        """Where the node lives, for ``recover`` and ``env check`` (no secret: a key's path)."""
+        assert node.lab_host is not None
+        return {"node": node.name, "networks": node.networks, **node.lab_host.model_dump()}
 
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
         hosts = [
-            HostVars(n.name, self.env.address(n.name), n.role, n.version or "", n.params)
+            HostVars(
+                n.name,
+                self.env.address(n.name),
+                n.role,
+                n.version or "",
+                n.params,
+                self.env.login(n.name),
+            )
             for n in self.profile.nodes
         ]
         self.progress("configuring nodes with Ansible")
@@ -137,12 +182,17 @@ class Mirror:
             changed=report.changed,
             ok=report.ok,
         )
+        backends = ["docker"] if self.containers else []
+        backends += [f"{len(self.lab_hosts)} lab host(s) over SSH"] if self.lab_hosts else []
         facts = {
-            "backend": "docker",
+            "backend": " + ".join(backends),
             "nodes": str(len(hosts)),
             "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
+        facts.update(
+            {f"node {n.name}": f"lab host {self.env.address(n.name)}" for n in self.lab_hosts}
+        )
         self.journal.record("environment.ready", facts=facts)
         self.check_fidelity()
 
@@ -175,11 +225,55 @@ class Mirror:
         if env is None:
             return
         if self.keep and final:
-            env.ssh.close()
+            env.close()
             self.journal.record("environment.kept", prefix=env.prefix)
             return
         self.progress("tearing the environment down")
         env.down()
         if final:
             shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
-        self.journal.record("environment.removed")
+        # lab hosts are not ours to remove: they stay as converged, their faults reverted
+        self.journal.record("environment.removed", lab_hosts_left=[n.name for n in self.lab_hosts])
+
+
+def lab_environment(run_id: str, nodes: list[Node] | list[dict[str, Any]]) -> LabHostEnvironment:
+    """The profile's lab-host nodes (or the journal's record of them) as one backend."""
+    hosts = []
+    for node in nodes:
+        record = node if isinstance(node, dict) else Mirror._lab_host_record(node)
+        access = LabAccess(
+            key_file=Path(record["key_file"]) if record.get("key_file") else None,
+            known_hosts=Path(record["known_hosts"]).expanduser(),
+            host_keys=record["host_keys"],
+        )
+        hosts.append(
+            LabHost(
+                record["node"],
+                record["address"],
+                record["user"],
+                record["port"],
+                tuple(record["networks"]),
+                access,
+            )
+        )
+    return LabHostEnvironment(run_id, hosts, LabAccess())
+
+
+def attach(
+    client: Any, run_id: str, run_dir: Path, events: list[dict[str, Any]]
+) -> MixedEnvironment:
+    """The environment of a run that is already up (``recover``, ``env check``): its
+    containers on this engine and the lab hosts its journal says it used."""
+    up = next((e for e in events if e["event"] == "environment.up"), {})
+    records = up.get("lab_hosts") or []
+    lab = lab_environment(run_id, records) if records else None
+    keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
+    containers = DockerEnvironment.attach(client, run_id, keys)
+    order = list(up.get("nodes") or [*containers.nodes(), *(lab.nodes() if lab else [])])
+    present = set(containers.nodes()) | set(lab.nodes() if lab else [])
+    return MixedEnvironment(
+        run_id,
+        containers if containers.nodes() else None,
+        lab,
+        [node for node in order if node in present],
+    )

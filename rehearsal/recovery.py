@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs import labels as L
-from rehearsal.envs.docker import DockerEnvironment
-from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.errors import RunRefused
 from rehearsal.journal import Journal, read_journal
+from rehearsal.mirror import attach
 from rehearsal.scenarios.faults import FAULTS, Placement
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.switch import disarm, fired
@@ -46,16 +46,17 @@ def recover(
     events = read_journal(run_dir)
     started = next((e for e in events if e["event"] == "run.started"), None)
     run_id = started["run_id"] if started else run_dir.name
-    containers = client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"})
-    if not containers:
+    env = attach(client, run_id, run_dir, events)
+    if not env.nodes():
         raise RunRefused(f"run {run_id} has no nodes left on this Docker engine; nothing to do")
-    owner = containers[0].labels
+    containers = client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"})
+    up = next((e for e in events if e["event"] == "environment.up"), {})
+    owner = containers[0].labels if containers else up.get("owner", {})
     if not force and L.owner_alive(owner) and owner.get(L.KEEP) != "true":
         raise RunRefused(
             f"run {run_id} is still going (pid {owner.get(L.OWNER_PID)}); "
             "stop it first (it reverts its own faults as it ends), or pass --force"
         )
-    env = DockerEnvironment.attach(client, run_id, KeyPair(run_dir / "ssh" / "id_ed25519", ""))
     done: list[Recovered] = []
     with Journal(run_dir) as journal:
         for event in reversed(still_injected(events)):  # last injected, first undone
@@ -75,11 +76,11 @@ def recover(
             )
             label = f"{event['type']} on {', '.join(event['targets'])}"
             done.append(Recovered(event["fault"], label, error))
-    env.ssh.close()
+    env.close()
     return done
 
 
-def _journal_switches(env: DockerEnvironment, journal: Journal, event: dict[str, Any]) -> None:
+def _journal_switches(env: MixedEnvironment, journal: Journal, event: dict[str, Any]) -> None:
     """Record where the fault's dead man's switch reverted it, from the marks it left, and
     stand down the switches that have not fired."""
     key = event.get("switch")

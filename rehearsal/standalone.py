@@ -7,13 +7,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from rehearsal.envs import labels as L
-from rehearsal.envs.docker import DockerEnvironment
 from rehearsal.envs.fidelity import Fact, check_fidelity
-from rehearsal.envs.keys import KeyPair
 from rehearsal.errors import RunRefused
 from rehearsal.journal import Journal, read_journal
-from rehearsal.mirror import Mirror, Progress
+from rehearsal.mirror import Mirror, Progress, attach
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.profile import Profile
 from rehearsal.redaction import redactor_for
@@ -49,7 +46,7 @@ def bring_up(
         journal.record("environment.probes", failing=failing)
         if failing:
             progress(f"still failing after {READY_TIMEOUT_S:g} s: {', '.join(failing)}")
-        mirror.env.ssh.close()
+        mirror.env.close()
         return run_id, mirror.env.addresses()
 
 
@@ -80,14 +77,14 @@ def check_kept(client: Any, run_dir: Path) -> list[Fact]:
     if asked is None or "profile" not in asked:
         raise RunRefused(f"{run_dir}: the journal does not say which profile the mirror is of")
     run_id = asked.get("run_id") or run_dir.name
-    if not client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"}):
+    env = attach(client, run_id, run_dir, events)
+    if not env.nodes():
         raise RunRefused(f"run {run_id} has no nodes on this Docker engine; see `rehearsal env ls`")
     profile = load_profile(Path(asked["profile"]))
-    env = DockerEnvironment.attach(client, run_id, KeyPair(run_dir / "ssh" / "id_ed25519", ""))
     try:
         facts = check_fidelity(env, profile, playbooks_dir() / "roles")
     finally:
-        env.ssh.close()
+        env.close()
     with Journal(run_dir) as journal:
         journal.record(
             "fidelity.checked",

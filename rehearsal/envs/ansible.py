@@ -10,6 +10,38 @@ from typing import Any
 
 from rehearsal.errors import ConvergeFailure
 
+KEEP_OPEN = "-o ControlMaster=auto -o ControlPersist=120s"
+NO_HOST_KEYS = "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no"
+
+
+@dataclass(frozen=True)
+class SshLogin:
+    """How Ansible logs in to a machine that is not one of the run's containers."""
+
+    user: str
+    port: int
+    key_file: Path | None
+    """None: the SSH agent."""
+    known_hosts: Path
+    host_keys: str
+    """strict, accept-new or off, as ``ssh -o StrictHostKeyChecking`` says yes/accept-new/no."""
+
+    def variables(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"ansible_user": self.user, "ansible_port": self.port}
+        if self.key_file is not None:
+            found["ansible_ssh_private_key_file"] = str(self.key_file)
+        if self.user != "root":
+            found |= {"ansible_become": True, "ansible_become_method": "sudo"}
+        if self.host_keys != "off":
+            checking = "yes" if self.host_keys == "strict" else "accept-new"
+            found |= {
+                "ansible_host_key_checking": True,
+                "ansible_ssh_args": KEEP_OPEN,
+                "ansible_ssh_common_args": f"-o StrictHostKeyChecking={checking} "
+                f"-o UserKnownHostsFile={self.known_hosts}",
+            }
+        return found
+
 
 @dataclass(frozen=True)
 class HostVars:
@@ -18,6 +50,8 @@ class HostVars:
     role: str
     version: str
     params: dict[str, Any]
+    login: SshLogin | None = None
+    """None: a container of the run, logged in to as root with the run's key."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +63,14 @@ class ConvergeReport:
 
 
 def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
+    run_login = {"ansible_user": "root", "ansible_ssh_private_key_file": str(private_key)}
     return {
         "all": {
             "hosts": {
                 host.node: {
                     **host.params,
                     "ansible_host": host.address,
-                    "ansible_user": "root",
-                    "ansible_ssh_private_key_file": str(private_key),
+                    **(host.login.variables() if host.login else run_login),
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "rehearsal_node": host.node,
                     "rehearsal_role": host.role,
@@ -60,8 +94,7 @@ def settings(playbook: Path, hosts: int) -> dict[str, str]:
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_FORKS": str(max(5, hosts)),
         "ANSIBLE_SSH_CONTROL_PATH_DIR": str(Path("/tmp") / f"rh-cp-{os.getpid()}"),
-        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=120s "
-        "-o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no",
+        "ANSIBLE_SSH_ARGS": f"{KEEP_OPEN} {NO_HOST_KEYS}",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",

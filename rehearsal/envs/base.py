@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rehearsal.envs.ansible import SshLogin
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class NodeLimits:
     networks: tuple[str, ...]
     cpus: float | None
     memory_bytes: int | None
+    measured: bool = False
+    """The machine's own size (a lab host), not a cap rehearsal set: memory is what the
+    kernel reports, a little under the RAM fitted."""
 
 
 class Environment(Protocol):
@@ -74,6 +80,10 @@ class Environment(Protocol):
 
     def private_key(self) -> Path:
         """The run's SSH key, for Ansible."""
+        ...
+
+    def login(self, node: str) -> SshLogin | None:
+        """How Ansible logs in to ``node`` when not as root with the run's key (a lab host)."""
         ...
 
     def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:

@@ -45,6 +45,8 @@ class NodeSpec:
     memory: str | None = None
     capabilities: tuple[str, ...] = ()
     """Added to Docker's default set (which is unprivileged); only what a fault needs."""
+    extra_hosts: tuple[tuple[str, str], ...] = ()
+    """Names of nodes that are not containers (lab hosts), with their addresses."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class DockerEnvironment:
             network=first,
             networking_config={first: endpoint},
             cap_add=sorted(node.capabilities),
+            extra_hosts=dict(node.extra_hosts),
             security_opt=["no-new-privileges"],
             **extra,
         )
@@ -327,6 +330,10 @@ class DockerEnvironment:
 
     def private_key(self) -> Path:
         return self.keys.private_path
+
+    def login(self, node: str) -> None:
+        """Ansible logs in to the run's containers as root with the run's key."""
+        return None
 
     def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:
         """``docker exec`` under coreutils' ``timeout``, so a stuck command cannot hang us."""

@@ -36,7 +36,7 @@ class Inspectable(Protocol):
 @dataclass(frozen=True)
 class Fact:
     node: str
-    aspect: str  # package, param, network, resources
+    aspect: str  # package, param, network, resources, os
     name: str
     expected: str
     actual: str
@@ -73,6 +73,8 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         matches = result.ok and same_value(expected, actual)
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
     limits = env.limits(node.name)
+    if limits.measured:
+        return facts + _machine(env, node, limits)
     wanted_networks = ", ".join(sorted(node.networks))
     actual_networks = ", ".join(sorted(limits.networks))
     facts.append(
@@ -107,6 +109,32 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
                 node.resources.memory or "unlimited",
                 _text(limits.memory_bytes),
                 memory == limits.memory_bytes,
+            )
+        )
+    return facts
+
+
+def _machine(env: Inspectable, node: Node, limits: NodeLimits) -> list[Fact]:
+    """A lab host is checked for what the profile says of the machine: its OS release and,
+    where stated, its cores and memory (the kernel keeps a little of the RAM fitted, so
+    memory matches within 10 %). Its networks are the lab's, not visible from inside."""
+    result = env.exec(node.name, ["sh", "-c", ". /etc/os-release; echo $ID-$VERSION_ID"], 10)
+    release = result.output.strip() if result.ok else f"unreadable ({result.output[:80]})"
+    facts = [Fact(node.name, "os", "release", node.os, release, release == node.os)]
+    if node.resources.cpus is not None:
+        cpus = node.resources.cpus
+        facts.append(
+            Fact(
+                node.name, "resources", "cpus", _text(cpus), _text(limits.cpus), cpus == limits.cpus
+            )
+        )
+    memory = size_bytes(node.resources.memory) if node.resources.memory else None
+    if memory is not None:
+        actual = limits.memory_bytes
+        close = actual is not None and 0.9 * memory <= actual <= 1.05 * memory
+        facts.append(
+            Fact(
+                node.name, "resources", "memory", node.resources.memory or "", _text(actual), close
             )
         )
     return facts

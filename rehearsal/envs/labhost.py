@@ -21,20 +21,12 @@ from typing import Literal
 
 import paramiko
 
+from rehearsal.envs.ansible import SshLogin
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.ssh import run_on
 from rehearsal.errors import EnvironmentFailure
 
 HostKeyPolicy = Literal["strict", "accept-new", "off"]
-
-
-@dataclass(frozen=True)
-class LabHost:
-    node: str
-    address: str
-    user: str = "root"
-    port: int = 22
-    networks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +37,17 @@ class LabAccess:
     known_hosts: Path = Path.home() / ".ssh" / "known_hosts"
     host_keys: HostKeyPolicy = "strict"
     connect_timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class LabHost:
+    node: str
+    address: str
+    user: str = "root"
+    port: int = 22
+    networks: tuple[str, ...] = ()
+    access: LabAccess | None = None
+    """How to log in to this host; None: the environment's default."""
 
 
 class _AcceptNew(paramiko.MissingHostKeyPolicy):
@@ -91,7 +94,20 @@ class LabHostEnvironment:
         return [str(transport.sock.getsockname()[0])]  # type: ignore[union-attr]
 
     def limits(self, node: str) -> NodeLimits:
-        return NodeLimits(self.hosts[node].networks, None, None)
+        """The machine's own size (cores, memory), as the profile's resources describe it."""
+        result = self.exec(node, ["sh", "-c", "nproc; grep MemTotal /proc/meminfo"], 10)
+        lines = result.output.split() if result.ok else []
+        cpus = float(lines[0]) if lines and lines[0].isdigit() else None
+        memory = int(lines[2]) * 1024 if len(lines) > 2 and lines[2].isdigit() else None
+        return NodeLimits(self.hosts[node].networks, cpus, memory, measured=True)
+
+    def access_of(self, node: str) -> LabAccess:
+        return self.hosts[node].access or self.access
+
+    def login(self, node: str) -> SshLogin:
+        """How Ansible logs in: the same user, key or agent, and host-key policy."""
+        host, access = self.hosts[node], self.access_of(node)
+        return SshLogin(host.user, host.port, access.key_file, access.known_hosts, access.host_keys)
 
     def private_key(self) -> Path:
         if self.access.key_file is None:
@@ -110,7 +126,10 @@ class LabHostEnvironment:
             return run_on(self._client(node), command, timeout_s, time.monotonic())
 
     def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:
-        """No container to exec into: the same argv, quoted, over SSH."""
+        """No container to exec into: the same argv, quoted, over SSH; as root, through a
+        sudo that asks no password when the login is another user (faults need root)."""
+        if self.hosts[node].user != "root":
+            argv = ["sudo", "-n", "--", *argv]
         return self.run_command(node, shlex.join(argv), timeout_s)
 
     def _unsupported(self, what: str, node: str) -> EnvironmentFailure:
@@ -140,10 +159,18 @@ class LabHostEnvironment:
     def recreate_node(self, node: str) -> None:
         raise self._unsupported("recreate", node)
 
+    def reach(self) -> None:
+        """Log in to every host now: a wrong address, key or host key fails the build, not
+        the first fault."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(8, len(self.hosts))) as pool:
+            list(pool.map(self._client, self.hosts))
+
     def node_running(self, node: str) -> bool:
         try:
             return self.run_command(node, "true", 10).ok
-        except (paramiko.SSHException, OSError, EOFError):
+        except (paramiko.SSHException, OSError, EOFError, EnvironmentFailure):
             return False
 
     def node_state(self, node: str) -> str:
@@ -160,46 +187,52 @@ class LabHostEnvironment:
             if client is not None and transport is not None and transport.is_active():
                 return client
             client = paramiko.SSHClient()
-            self._check_host_keys(client)
+            access = self.access_of(node)
+            self._check_host_keys(client, access)
             try:
                 client.connect(
                     host.address,
                     port=host.port,
                     username=host.user,
-                    key_filename=str(self.access.key_file) if self.access.key_file else None,
-                    allow_agent=self.access.key_file is None,
+                    key_filename=str(access.key_file) if access.key_file else None,
+                    allow_agent=access.key_file is None,
                     look_for_keys=False,
-                    timeout=self.access.connect_timeout_s,
-                    banner_timeout=self.access.connect_timeout_s,
-                    auth_timeout=self.access.connect_timeout_s,
+                    timeout=access.connect_timeout_s,
+                    banner_timeout=access.connect_timeout_s,
+                    auth_timeout=access.connect_timeout_s,
                 )
             except paramiko.BadHostKeyException:
                 raise EnvironmentFailure(
                     f"{node} ({host.address}): its host key is not the one in "
-                    f"{self.access.known_hosts}; if the host was reinstalled, remove its old "
+                    f"{access.known_hosts}; if the host was reinstalled, remove its old "
                     "line from known_hosts"
                 ) from None
             except paramiko.SSHException as error:
                 if "not found in known_hosts" in str(error):
                     raise EnvironmentFailure(
-                        f"{node} ({host.address}) is not in {self.access.known_hosts}; add its "
+                        f"{node} ({host.address}) is not in {access.known_hosts}; add its "
                         f"key (ssh-keyscan -p {host.port} {host.address} >> known_hosts) or "
                         "use host_keys: accept-new"
                     ) from None
                 raise EnvironmentFailure(f"{node} ({host.address}): SSH: {error}") from None
+            except OSError as error:
+                raise EnvironmentFailure(
+                    f"{node}: cannot reach lab host {host.address} port {host.port} "
+                    f"({error.strerror or error}); check the address and that sshd runs"
+                ) from None
             self._clients[node] = client
             return client
 
-    def _check_host_keys(self, client: paramiko.SSHClient) -> None:
-        policy = self.access.host_keys
+    def _check_host_keys(self, client: paramiko.SSHClient, access: LabAccess) -> None:
+        policy = access.host_keys
         if policy == "off":
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             return
-        if self.access.known_hosts.is_file():
-            client.load_host_keys(str(self.access.known_hosts))
+        if access.known_hosts.is_file():
+            client.load_host_keys(str(access.known_hosts))
         if policy == "accept-new":
             client.set_missing_host_key_policy(
-                _AcceptNew(self.access.known_hosts, self._known_hosts_lock)
+                _AcceptNew(access.known_hosts, self._known_hosts_lock)
             )
         else:
             client.set_missing_host_key_policy(paramiko.RejectPolicy())

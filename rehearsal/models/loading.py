@@ -41,7 +41,34 @@ def load_profile(path: Path) -> Profile:
     problems = check_profile(profile, document, playbooks_dir() / "roles")
     if problems:
         raise InvalidInput(problems)
-    return profile
+    return _lab_paths_from(profile, path.parent)
+
+
+def _lab_paths_from(profile: Profile, folder: Path) -> Profile:
+    """Lab hosts' key and known_hosts files, absolute: the run does not start where the
+    profile is."""
+
+    def absolute(name: str) -> str:
+        return str((folder / Path(name).expanduser()).resolve())
+
+    nodes = [
+        node.model_copy(
+            update={
+                "lab_host": node.lab_host.model_copy(
+                    update={
+                        "key_file": absolute(node.lab_host.key_file)
+                        if node.lab_host.key_file
+                        else None,
+                        "known_hosts": absolute(node.lab_host.known_hosts),
+                    }
+                )
+            }
+        )
+        if node.lab_host is not None
+        else node
+        for node in profile.nodes
+    ]
+    return profile.model_copy(update={"nodes": nodes})
 
 
 def load_plan(

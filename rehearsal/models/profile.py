@@ -55,6 +55,28 @@ class Resources(Strict):
     )
 
 
+class LabHostSpec(Strict):
+    """An existing machine the node lives on, reached over SSH, instead of a container.
+
+    Login is by key file or, without one, the SSH agent: never a password. The host key is
+    checked against ``known_hosts``: ``strict`` (the default: a lab host is a known machine),
+    ``accept-new`` (record a host seen for the first time, refuse a changed key) or ``off``.
+    """
+
+    address: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]*$")
+    port: int = Field(default=22, ge=1, le=65535)
+    user: str = Field(
+        default="root",
+        pattern=r"^[a-z_][a-z0-9_-]*$",
+        description="who logs in; not root: Ansible and faults use sudo without a password",
+    )
+    key_file: str | None = Field(
+        default=None, description="private key; relative to the profile's folder; else the agent"
+    )
+    known_hosts: str = Field(default="~/.ssh/known_hosts")
+    host_keys: Literal["strict", "accept-new", "off"] = "strict"
+
+
 class Node(Strict):
     name: Name
     role: Name = Field(description="an Ansible role in playbooks/roles")
@@ -66,6 +88,9 @@ class Node(Strict):
     networks: list[Name] = Field(min_length=1)
     params: dict[str, Any] = Field(default_factory=dict, description="the parameter design")
     labels: dict[str, str] = Field(default_factory=dict, description="for selecting nodes")
+    lab_host: LabHostSpec | None = Field(
+        default=None, description="place the node on an existing machine reached over SSH"
+    )
 
 
 class Network(Strict):

@@ -56,6 +56,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     f"and there are {len(profile.nodes)}; use a larger one (a /24)",
                 )
             )
+    problems += _shared_lab_hosts(profile, doc)
     catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog, roles_dir)
@@ -108,6 +109,27 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     )
                 )
     return problems + check_people(profile, doc)
+
+
+def _shared_lab_hosts(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """Two nodes on one lab host would converge two roles over each other."""
+    seen: dict[tuple[str, int], str] = {}
+    found = []
+    for index, node in enumerate(profile.nodes):
+        host = node.lab_host
+        if host is None:
+            continue
+        where = (host.address.lower(), host.port)
+        if where in seen:
+            found.append(
+                doc.problem(
+                    ("nodes", index, "lab_host", "address"),
+                    f"lab host {host.address}:{host.port} is already node {seen[where]!r}; "
+                    "a lab host carries one node: give this node its own host or a container",
+                )
+            )
+        seen.setdefault(where, node.name)
+    return found
 
 
 def _check_services(profile: Profile, doc: YamlDocument) -> list[Problem]:

@@ -91,6 +91,8 @@ class Fault(ABC):
     capabilities: ClassVar[frozenset[str]] = frozenset()
     """Linux capabilities beyond Docker's defaults that the targets' containers need; only
     nodes a scenario's faults can hit get them."""
+    containers_only: ClassVar[bool] = False
+    """It stops, pauses or rebuilds the node's container: a lab host is not ours to do that to."""
 
     def __init__(
         self, spec: FaultSpec, env: Environment, placement: Placement | None = None

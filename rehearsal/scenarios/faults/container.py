@@ -17,6 +17,8 @@ Signal = Literal["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT"]
 class _NodeBack(Fault):
     """Revert shared by the node faults: start whatever is not running, unpause the rest."""
 
+    containers_only: ClassVar[bool] = True
+
     def revert(self) -> None:
         for node in self.targets:
             state = self.env.node_state(node)

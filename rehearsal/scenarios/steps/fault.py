@@ -19,7 +19,7 @@ from rehearsal.models.base import Strict
 from rehearsal.models.durations import format_duration
 from rehearsal.scenarios.faults import FAULTS, FaultSpec, Placement
 from rehearsal.scenarios.faults.lifecycle import ActiveFault
-from rehearsal.scenarios.faults.targeting import place, problems
+from rehearsal.scenarios.faults.targeting import matching, node_facts, place, problems
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.suggest import did_you_mean
 
@@ -81,9 +81,19 @@ class FaultKind(StepKind):
     def check(self, step: FaultStep, names: Names) -> list[tuple[Loc, str]]:
         if names.profile is None:
             return []
-        return [
-            (("fault", *where), message) for where, message in problems(step.fault, names.profile)
-        ]
+        found = problems(step.fault, names.profile)
+        if not found and FAULTS[step.fault.type].containers_only:
+            found = [
+                (
+                    ("type",),
+                    f"{step.fault.type} cannot act on {node}: it is a lab host reached over SSH, "
+                    "not a container; use a fault that acts inside the node (process.*, "
+                    "service.*, network.*, resource.*) or leave it out of the targets",
+                )
+                for node in matching(step.fault, node_facts(names.profile))
+                if names.profile.node(node).lab_host is not None
+            ]
+        return [(("fault", *where), message) for where, message in found]
 
     def run(self, step: FaultStep, phase: PhaseInfo, context: StepContext) -> StepOutcome:
         spec = step.fault
