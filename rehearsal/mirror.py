@@ -267,13 +267,10 @@ def attach(
     up = next((e for e in events if e["event"] == "environment.up"), {})
     records = up.get("lab_hosts") or []
     lab = lab_environment(run_id, records) if records else None
-    keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
-    containers = DockerEnvironment.attach(client, run_id, keys)
-    order = list(up.get("nodes") or [*containers.nodes(), *(lab.nodes() if lab else [])])
-    present = set(containers.nodes()) | set(lab.nodes() if lab else [])
-    return MixedEnvironment(
-        run_id,
-        containers if containers.nodes() else None,
-        lab,
-        [node for node in order if node in present],
-    )
+    containers = None
+    if client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"}, sparse=True):
+        keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
+        containers = DockerEnvironment.attach(client, run_id, keys)
+    found = [*(containers.nodes() if containers else []), *(lab.nodes() if lab else [])]
+    order = [node for node in up.get("nodes") or found if node in found]
+    return MixedEnvironment(run_id, containers, lab, order)
