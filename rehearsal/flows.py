@@ -86,6 +86,8 @@ class Launch:
     notes: str = ""
     locale: str = "en"
     force: bool = False
+    lab_host: str | None = None
+    """A shared lab host named at launch, held like the profile's own lab hosts."""
 
 
 def _run(
@@ -127,7 +129,13 @@ def _run(
     session.why_cancelled = _StopNote(session)
     watch = CancellationWatch(session.cancelled, on_cancel=session.why_cancelled)
     flow_run_id = str(watch.flow_run_id) if watch.flow_run_id else None
-    with registered(launch.run_id, session.run_dir, launch.keep, flow_run_id), watch:
+    held = plan.profile.lab_hosts()
+    slots = sorted({*held, *([launch.lab_host] if launch.lab_host else [])})
+    with (
+        registered(launch.run_id, session.run_dir, launch.keep, flow_run_id, held),
+        lab_host_slots(slots, say),
+        watch,
+    ):
         results = execute(session, tracker.wrap(_as_task))
     if watch.seen:
         watch.mark_cancelled()
@@ -297,11 +305,9 @@ def rehearsal_launch(
         attempts=attempts,
         notes=notes,
         force=force,
+        lab_host=lab_host,
     )
-    if lab_host is None:
-        return _run(launch)
-    with lab_host_slot(lab_host):
-        return _run(launch)
+    return _run(launch)
 
 
 def lab_host_limit(lab_host: str) -> str:
@@ -310,20 +316,28 @@ def lab_host_limit(lab_host: str) -> str:
 
 
 @contextmanager
-def lab_host_slot(lab_host: str) -> Iterator[None]:
-    """Hold the lab host's one slot for the whole run; created on first use, so a new lab
-    host needs no set-up on the server."""
+def lab_host_slots(lab_hosts: list[str], say: Callable[[str], None]) -> Iterator[None]:
+    """Hold each lab host's one slot for the whole run, all at once (so two runs wanting the
+    same two hosts cannot each hold one); created on first use, so a new lab host needs no
+    set-up on the server. A run on this machine holding one refused us already (live runs);
+    this waits for runs elsewhere."""
+    if not lab_hosts:
+        yield
+        return
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.concurrency.sync import concurrency
     from prefect.exceptions import ObjectAlreadyExists
 
-    name = lab_host_limit(lab_host)
+    names = [lab_host_limit(host) for host in lab_hosts]
     with get_client(sync_client=True) as client:
-        with suppress(ObjectAlreadyExists):
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-    get_run_logger().info("Waiting for lab host %s to be free of other runs.", lab_host)
-    with concurrency(name, occupy=1, strict=True):
+        for name in names:
+            with suppress(ObjectAlreadyExists):
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=1)
+                )
+    say(f"taking lab host(s) {', '.join(lab_hosts)} (waits while a run elsewhere holds one)")
+    with concurrency(names, occupy=1, strict=True):
         yield
 
 

@@ -43,6 +43,8 @@ class LiveRun:
     """The kernel's start time of ``pid``: with it, a reused pid is not mistaken for the run."""
     host: str
     flow_run_id: str | None = None
+    lab_hosts: tuple[str, ...] = ()
+    """The lab hosts (address:port) the run converges and breaks: no other run may meanwhile."""
 
     def alive(self) -> bool:
         return self.host == socket.gethostname() and process_start(self.pid) == self.start != ""
@@ -53,15 +55,40 @@ def _runs_dir() -> Path:
 
 
 @contextmanager
-def registered(run_id: str, run_dir: Path, keep: bool, flow_run_id: str | None) -> Iterator[None]:
-    """List the run as live while the block runs (the emergency stop finds it here)."""
+def registered(
+    run_id: str,
+    run_dir: Path,
+    keep: bool,
+    flow_run_id: str | None,
+    lab_hosts: list[str] | None = None,
+) -> Iterator[None]:
+    """List the run as live while the block runs (the emergency stop finds it here); refused
+    while another live run holds one of its lab hosts."""
+    import fcntl
+
     pid = os.getpid()
     entry = LiveRun(
-        run_id, str(run_dir), keep, pid, process_start(pid), socket.gethostname(), flow_run_id
+        run_id,
+        str(run_dir),
+        keep,
+        pid,
+        process_start(pid),
+        socket.gethostname(),
+        flow_run_id,
+        tuple(lab_hosts or ()),
     )
     path = _runs_dir() / f"{run_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(entry)))
+    with (state_dir() / "runs.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two runs starting at once: one sees the other
+        for other in live_runs():
+            shared = sorted(set(other.lab_hosts) & set(entry.lab_hosts))
+            if shared and other.run_id != run_id:
+                raise RunRefused(
+                    f"lab host {', '.join(shared)} is in use by run {other.run_id} (pid "
+                    f"{other.pid}); wait for it to end, or `rehearsal stop {other.run_id}`"
+                )
+        path.write_text(json.dumps(asdict(entry)))
     try:
         yield
     finally:

@@ -203,5 +203,13 @@ class Profile(Strict):
     def node(self, name: str) -> Node:
         return next(node for node in self.nodes if node.name == name)
 
+    def lab_hosts(self) -> list[str]:
+        """``address:port`` of each lab host the profile's nodes live on: one run at a time."""
+        return [
+            f"{node.lab_host.address}:{node.lab_host.port}"
+            for node in self.nodes
+            if node.lab_host is not None
+        ]
+
     def probe(self, name: str) -> ProbeSpec:
         return next(probe for probe in self.probes if probe.name == name)

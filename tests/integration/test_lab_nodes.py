@@ -173,6 +173,55 @@ def test_a_drill_breaks_and_mends_a_node_on_a_lab_host(
     assert f"node cache is lab host root@{env.address('labbox')}:22" in dry.stdout, dry.stdout
 
 
+def test_a_second_run_on_the_same_lab_host_is_refused_while_the_first_holds_it(
+    lab_host: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    import time
+
+    from rehearsal.live_runs import live_runs
+
+    env, known = lab_host
+    _write(tmp_path, env, known)
+    hold = SCENARIO[: SCENARIO.index("      - fault:")] + (
+        '      - action: {say: "Hold the lab host", on: cache, timeout: 5m,\n'
+        '          run: "while [ ! -e /tmp/release-hold ]; do sleep 0.2; done"}\n'
+    )
+    (tmp_path / "hold.yaml").write_text(hold)
+    state = {**os.environ, "REHEARSAL_STATE_DIR": str(tmp_path / "state")}
+    os.environ["REHEARSAL_STATE_DIR"] = state["REHEARSAL_STATE_DIR"]
+    argv = [sys.executable, "-m", "rehearsal", "run"]
+    first = subprocess.Popen(
+        [*argv, str(tmp_path / "hold.yaml"), "--out", str(tmp_path / "a"), "--people", "none"],
+        cwd=ROOT,
+        env=state,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not live_runs() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert live_runs(), "the first run never registered"
+        second = subprocess.run(
+            [*argv, str(tmp_path / "scenario.yaml"), "--out", str(tmp_path / "b")],
+            cwd=ROOT,
+            env=state,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"lab host {env.address('labbox')}:22 is in use by run" in second.stderr
+        assert not (tmp_path / "b").exists() or not any((tmp_path / "b").rglob("journal.jsonl"))
+        env.exec("labbox", ["touch", "/tmp/release-hold"], 10)
+        assert first.wait(600) == 0
+    finally:
+        del os.environ["REHEARSAL_STATE_DIR"]
+        env.exec("labbox", ["rm", "-f", "/tmp/release-hold"], 10)
+        first.kill()
+        first.wait(30)
+
+
 def test_a_lab_host_whose_key_is_not_known_fails_the_build_clearly(
     lab_host: tuple[DockerEnvironment, str], tmp_path: Path
 ) -> None:
