@@ -126,8 +126,8 @@ def _finding(finding_id: str, run: JobResult) -> Finding:
         severity="high",
         category=category,
         title=title,
-        detail=f"Started {how} {where}, `{run.command}` on {run.node} {result}. {under} "
-        f"Output: {run.output.strip()[-500:] or '(none)'}",
+        detail=f"Job {run.name} was started {how} {where}: `{run.command}` on {run.node} "
+        f"{result}. {under} Output: {run.output.strip()[-500:] or '(none)'}",
         phase=run.phase,
         recommendation=fix,
     )

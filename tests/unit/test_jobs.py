@@ -57,9 +57,10 @@ def limited(command: str, limit: str) -> str:
     return shlex.join(["timeout", "-k", "5", limit, "sh", "-c", command])
 
 
-def _files(tmp_path: Path, body: str, profile_extra: str = "") -> Path:
+def _files(tmp_path: Path, body: str) -> Path:
     profile = (EXAMPLES / "webshop" / "profile.yaml").read_text()
-    (tmp_path / "profile.yaml").write_text(profile + JOBS + profile_extra)
+    start, end = profile.index("\njobs:\n"), profile.index("\n# Alerts")
+    (tmp_path / "profile.yaml").write_text(profile[: start + 1] + JOBS + profile[end:])
     scenario = tmp_path / "s.yaml"
     scenario.write_text(HEAD + body)
     return scenario
