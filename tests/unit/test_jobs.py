@@ -59,8 +59,7 @@ def limited(command: str, limit: str) -> str:
 
 def _files(tmp_path: Path, body: str) -> Path:
     profile = (EXAMPLES / "webshop" / "profile.yaml").read_text()
-    start, end = profile.index("\njobs:\n"), profile.index("\n# Alerts")
-    (tmp_path / "profile.yaml").write_text(profile[: start + 1] + JOBS + profile[end:])
+    (tmp_path / "profile.yaml").write_text(profile + JOBS)
     scenario = tmp_path / "s.yaml"
     scenario.write_text(HEAD + body)
     return scenario
