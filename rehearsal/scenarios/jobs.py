@@ -83,6 +83,30 @@ def run_job(
     return JobOutcome(status, code, took)
 
 
+def clock_start(timing: JobTiming, zone: ZoneInfo, now: datetime) -> datetime:
+    """What the run's clock reads when it starts: ``timing.clock`` (today, when only a time
+    of day is given), else the real time, in the customer's time zone."""
+    clock = timing.clock
+    local = now.astimezone(zone)
+    if clock is None:
+        return local
+    if isinstance(clock, datetime):
+        return clock if clock.tzinfo else clock.replace(tzinfo=zone)
+    return datetime.combine(local.date(), clock, zone)
+
+
+def coming_due(
+    jobs: list[Job], start: datetime, end: datetime
+) -> Iterator[tuple[datetime, str, Job]]:
+    """Every time a job comes due from ``start`` up to ``end``, in order, across all jobs."""
+
+    def times_of(job: Job) -> Iterator[tuple[datetime, str, Job]]:
+        for at in times_between(job.schedule, start, end):
+            yield at, job.name, job
+
+    return heapq.merge(*map(times_of, jobs), key=lambda due: (due[0], due[1]))
+
+
 class JobScheduler:
     """Starts each job whose schedule comes round while the run lasts, in the background.
 
@@ -112,17 +136,8 @@ class JobScheduler:
         self._running: dict[str, threading.Thread] = {}
         self._thread = threading.Thread(target=self._drive, name="job-scheduler", daemon=True)
 
-    def clock_start(self, now: datetime) -> datetime:
-        clock = self.timing.clock
-        local = now.astimezone(self.zone)
-        if clock is None:
-            return local
-        if isinstance(clock, datetime):
-            return clock if clock.tzinfo else clock.replace(tzinfo=self.zone)
-        return datetime.combine(local.date(), clock, self.zone)
-
     def __enter__(self) -> JobScheduler:
-        self.start = self.clock_start(datetime.now(UTC))
+        self.start = clock_start(self.timing, self.zone, datetime.now(UTC))
         self._started = time.monotonic()
         self.journal.record(
             "jobs.scheduled",
@@ -149,16 +164,8 @@ class JobScheduler:
         for thread in list(self._running.values()):
             thread.join()
 
-    def _due(self) -> Iterator[tuple[datetime, str, Job]]:
-        """Every (time, job) coming due, in order, across all jobs."""
-        return heapq.merge(*map(self._times_of, self.jobs), key=lambda due: (due[0], due[1]))
-
-    def _times_of(self, job: Job) -> Iterator[tuple[datetime, str, Job]]:
-        for at in times_between(job.schedule, self.start, self.start + HORIZON):
-            yield at, job.name, job
-
     def _drive(self) -> None:
-        for at, name, job in self._due():
+        for at, name, job in coming_due(self.jobs, self.start, self.start + HORIZON):
             real_s = (at - self.start).total_seconds() / self.timing.speed
             if self._stop.wait(max(0.0, self._started + real_s - time.monotonic())):
                 return

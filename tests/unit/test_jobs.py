@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from rehearsal.cli import app
 from rehearsal.derive import derive_results
+from rehearsal.dryrun import dry_run
 from rehearsal.envs.base import CommandResult
 from rehearsal.journal import Journal, read_journal
 from rehearsal.journal_check import check_journal
@@ -350,3 +351,34 @@ def test_a_journal_with_a_bad_job_status_keeps_the_rest(tmp_path: Path) -> None:
     assert "1 job.finished (missing or invalid: status) event(s) were left out." in checked.problems
     [job] = derive_results(checked.events).jobs
     assert job.status == "running"
+
+
+def test_the_nightly_export_example_comes_due_while_its_database_is_down() -> None:
+    scenario = EXAMPLES / "webshop" / "drill-nightly-export.yaml"
+    code, lines = _validate(scenario)
+    assert code == 0, lines
+    plan = load_plan(scenario)
+    [job] = plan.profile.jobs
+    clock = plan.scenario.jobs.clock
+    assert plan.scenario.jobs.run == "as_scheduled" and clock is not None
+    seoul = ZoneInfo("Asia/Seoul")
+    start = datetime.combine(datetime(2026, 11, 29).date(), clock, seoul)  # type: ignore[arg-type]
+    [due] = times_between(job.schedule, start, start + timedelta(minutes=1))
+    fault = plan.scenario.phases[1].steps[0]
+    assert 0 < (due - start).total_seconds() < fault.fault.duration  # type: ignore[attr-defined]
+
+
+def test_a_dry_run_says_when_jobs_come_due(tmp_path: Path) -> None:
+    body = """\
+jobs: {run: as_scheduled, clock: "01:29:30", speed: 60}
+phases:
+  - {name: p, operator: Kim, analyst: Sato, steps: [{job: nightly-backup}]}
+"""
+    lines = dry_run(load_plan(_files(tmp_path, body)))
+    assert "  1. job nightly-backup" in lines
+    due = lines[lines.index(next(line for line in lines if "running 60x" in line)) + 1 :]
+    assert due[:2] == [
+        "  nightly-backup on db1 at 01:30 (+0.5 s)",
+        "  order-export on app1 at 01:31 (+1.5 s)",
+    ]
+    assert len(due) == 6 and due[2] == "  nightly-backup on db1 at 01:30 (+1440.5 s)"
