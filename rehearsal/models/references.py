@@ -11,7 +11,6 @@ from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.scenario import Scenario, step_key
-from rehearsal.models.schedules import schedule_problem
 from rehearsal.models.yamlfile import YamlDocument
 from rehearsal.scenarios.faults.overlap import shaping_clashes
 from rehearsal.scenarios.steps import STEPS, Names
@@ -240,6 +239,8 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
 def _check_schedules(profile: Profile, doc: YamlDocument) -> list[Problem]:
     """Jobs run as scheduled need a schedule the clock can read; jobs without 'run:' are
     documentation only and stay out of it."""
+    from rehearsal.models.schedules import schedule_problem  # only scenarios that use it
+
     runnable = [job for job in profile.jobs if job.run is not None]
     if not runnable:
         return [

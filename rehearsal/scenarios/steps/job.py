@@ -11,7 +11,6 @@ from typing import ClassVar
 
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import format_duration
-from rehearsal.scenarios.jobs import run_job
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.suggest import did_you_mean
 
@@ -53,6 +52,8 @@ class JobKind(StepKind):
         return []
 
     def run(self, step: JobRef, phase: PhaseInfo, context: StepContext) -> StepOutcome:
+        from rehearsal.scenarios.jobs import run_job  # here: `validate` never runs a job
+
         job = next(job for job in context.profile.jobs if job.name == step.job)
         outcome = run_job(job, context.env, context.journal, phase.name, "step")
         took = format_duration(outcome.duration_s)
