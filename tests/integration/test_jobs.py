@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,6 @@ def test_a_nightly_job_passes_on_a_healthy_node_and_fails_under_a_fault(tmp_path
     report = (run_dir / "report.md").read_text()
     assert "## Batch jobs" in report and "F1 service.stop on web1" in report
     assert "Batch jobs" in (run_dir / "report.html").read_text()
+    junit = ET.parse(run_dir / "junit.xml").getroot()
+    [suite] = [suite for suite in junit if suite.get("name") == "batch jobs"]
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from rehearsal.journal_check import check_journal
 from rehearsal.models.loading import Plan, load_plan
 from rehearsal.models.schedules import schedule_problem, times_between
 from rehearsal.redaction import MASK, redactor_for
+from rehearsal.report.junit import write_junit
 from rehearsal.scenarios.engine import Engine
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
@@ -143,6 +145,13 @@ phases:
     assert "exited 7" in finding.detail and "F1 container.stop on app1" in finding.detail
     assert "Failed to connect" in finding.detail
     assert results.status == "failed"
+
+    junit = ET.parse(write_junit(results, tmp_path / "junit.xml")).getroot()
+    [suite] = [suite for suite in junit if suite.get("name") == "batch jobs"]
+    [case] = suite
+    assert case.get("name") == "order-export on app1 (step, lose the app node)"
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message") == "exited 7"
 
 
 def test_a_job_over_its_limit_is_timed_out_and_a_finding(tmp_path: Path) -> None:
