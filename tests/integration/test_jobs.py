@@ -1,5 +1,5 @@
-"""A customer's batch job run on a real node: once on a healthy mirror, once while the
-service it needs is stopped by a fault."""
+"""A customer's batch jobs run on a real node: once on a healthy mirror, once while the
+service the job needs is stopped by a fault, and one that overruns its limit and is stopped."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ pytestmark = pytest.mark.docker
 SCENARIO = Path(__file__).parent / "data" / "jobs" / "scenario.yaml"
 
 
-def test_a_nightly_job_passes_on_a_healthy_node_and_fails_under_a_fault(tmp_path: Path) -> None:
+def test_jobs_pass_on_a_healthy_node_fail_under_a_fault_and_stop_at_their_limit(
+    tmp_path: Path,
+) -> None:
     process = subprocess.run(
         [sys.executable, "-m", "rehearsal", "run", str(SCENARIO), "--out", str(tmp_path)],
         cwd=ROOT,
@@ -34,25 +36,34 @@ def test_a_nightly_job_passes_on_a_healthy_node_and_fails_under_a_fault(tmp_path
     assert [(e["job"], e["node"], e["phase"]) for e in started] == [
         ("nightly-snapshot", "web1", "a normal night"),
         ("nightly-snapshot", "web1", "nginx is down"),
+        ("log-archive", "web1", "a job overruns its limit"),
     ]
-    healthy, broken = finished
+    healthy, broken, slow = finished
     assert (healthy["status"], healthy["exit_code"]) == ("passed", 0)
     assert "saved" in healthy["output"] and "bytes" in healthy["output"]
     assert (broken["status"], broken["exit_code"]) == ("failed", 7)  # curl: cannot connect
     assert "Failed to connect" in broken["output"] or "Connection refused" in broken["output"]
+    assert (slow["status"], slow["exit_code"]) == ("timed out", 124)
+    assert 2 <= slow["duration_s"] < 10
 
     results = json.loads((run_dir / "results.json").read_text())
     assert [(j["status"], j["faults_active"]) for j in results["jobs"]] == [
         ("passed", []),
         ("failed", ["F1 service.stop on web1"]),
+        ("timed out", []),
     ]
-    [finding] = [f for f in results["findings"] if f["id"].startswith("J")]
-    assert finding["title"] == "Batch job nightly-snapshot failed on web1"
-    assert finding["phase"] == "nginx is down" and finding["severity"] == "high"
-    assert "exited 7" in finding["detail"] and "F1 service.stop on web1" in finding["detail"]
-    [phase_one, phase_two] = results["phases"]
-    assert phase_one["steps"][0]["status"] == "passed"
-    assert phase_two["steps"][1]["status"] == "failed"
+    failed, overran = [f for f in results["findings"] if f["id"].startswith("J")]
+    assert failed["title"] == "Batch job nightly-snapshot failed on web1"
+    assert failed["phase"] == "nginx is down" and failed["severity"] == "high"
+    assert "exited 7" in failed["detail"] and "F1 service.stop on web1" in failed["detail"]
+    assert overran["title"] == "Batch job log-archive did not finish in time on web1"
+    assert "No fault was active" in overran["detail"]
+    phases = results["phases"]
+    assert [[s["status"] for s in phase["steps"]] for phase in phases] == [
+        ["passed"],
+        ["passed", "failed"],
+        ["failed", "passed"],  # the job overran; the node no longer runs it
+    ]
     assert [f["revert_status"] for f in results["faults"]] == ["reverted"]
 
     report = (run_dir / "report.md").read_text()
@@ -60,4 +71,4 @@ def test_a_nightly_job_passes_on_a_healthy_node_and_fails_under_a_fault(tmp_path
     assert "Batch jobs" in (run_dir / "report.html").read_text()
     junit = ET.parse(run_dir / "junit.xml").getroot()
     [suite] = [suite for suite in junit if suite.get("name") == "batch jobs"]
-    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+    assert (suite.get("tests"), suite.get("failures")) == ("3", "2")
