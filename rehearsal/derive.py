@@ -8,6 +8,7 @@ from typing import Any
 from rehearsal import derive_activity as activity
 from rehearsal import derive_response as response
 from rehearsal.derive_findings import apply_lifecycle, fidelity_findings
+from rehearsal.derive_jobs import job_findings, jobs
 from rehearsal.models.durations import format_duration
 from rehearsal.results import (
     Criterion,
@@ -48,10 +49,12 @@ def derive_results(events: list[Event]) -> Results:
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     people_findings = response.response_findings(started, events, fired, per_phase, probes)
     fidelity = _fidelity(events)
+    ran = jobs(events, faults)
     findings = apply_lifecycle(
         _findings(events)
         + _metric_findings(metrics)
         + people_findings
+        + job_findings(ran)
         + fidelity_findings(fidelity),
         events,
     )
@@ -83,6 +86,7 @@ def derive_results(events: list[Event]) -> Results:
         services=services,
         probes=probes,
         loads=activity.loads(events),
+        jobs=ran,
         questions=asked,
         waiting_for_people_s=round(sum(q.waited_s or 0.0 for q in asked), 3),
         alerts=fired,

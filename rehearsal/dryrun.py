@@ -5,12 +5,19 @@ Nothing is built and Docker is not asked anything: this reads the plan only.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from itertools import islice
+from zoneinfo import ZoneInfo
+
 from rehearsal.models.loading import Plan
 from rehearsal.models.scenario import step_key
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.targeting import place
+from rehearsal.scenarios.jobs import clock_start, coming_due
 from rehearsal.scenarios.steps import STEPS, FaultStep
 from rehearsal.scenarios.steps.fault import describe
+
+LISTED = 10  # jobs coming due, at most, in a dry run
 
 
 def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
@@ -44,4 +51,27 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
                 assert key is not None
                 text = STEPS[key].label(step)
             lines.append(f"  {number + 1}. {text}")
+    return lines + _scheduled_jobs(plan)
+
+
+def _scheduled_jobs(plan: Plan, horizon: timedelta = timedelta(hours=1)) -> list[str]:
+    """When jobs would come due by themselves, counted from the first phase."""
+    timing = plan.scenario.jobs
+    if timing.run != "as_scheduled":
+        return []
+    calendar = plan.profile.calendar
+    zone = calendar.zone if calendar else ZoneInfo("UTC")
+    start = clock_start(timing, zone, datetime.now(UTC))
+    runnable = [job for job in plan.profile.jobs if job.run is not None]
+    due = list(islice(coming_due(runnable, start, start + horizon * timing.speed), LISTED))
+    lines = [
+        f"jobs as scheduled: the run's clock reads {start:%Y-%m-%d %H:%M:%S} {zone} when "
+        f"phase 1 starts, running {timing.speed:g}x; due in the run's first "
+        f"{int(horizon.total_seconds() // 60)} min:" + ("" if due else " none")
+    ]
+    for at, name, job in due:
+        after = (at - start).total_seconds() / timing.speed
+        lines.append(f"  {name} on {job.on} at {at:%H:%M} (+{after:g} s)")
+    if len(due) == LISTED:
+        lines.append(f"  (the first {LISTED} shown)")
     return lines

@@ -36,6 +36,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "finding.edited": ("id",),
     "question.asked": ("id", "kind", "phase", "person", "instruction"),
     "load.finished": ("name", "phase", "requests", "errors", "error_rate"),
+    "job.started": ("job", "node"),
+    "job.skipped": ("job", "node"),
+    "job.finished": ("job", "status"),
     "attempt.started": ("attempt",),
     "symptom.checked": ("phase", "present"),
     "alert.fired": ("alert", "monitor", "probe", "severity"),
@@ -57,13 +60,15 @@ OPTIONAL_ONLY = {
     "environment.up", "environment.ready", "environment.kept", "environment.removed",
     "converge.finished", "fidelity.checked", "steady_state.checking", "steady_state.checked",
     "evidence.collected", "action.command", "runbook.started", "runbook.finished", "load.started",
-    "load.sample", "fault.switch_armed", "fault.switch_fired",
+    "load.sample", "fault.switch_armed", "fault.switch_fired", "jobs.scheduled",
 }  # fmt: skip
 ALLOWED: dict[str, tuple[str, ...]] = {
     "severity": get_args(Severity),
     "category": get_args(Category),
 }
 STATUS_OF = {"phase.finished", "step.finished", "runbook.step.finished"}
+JOB_STATUSES = ("passed", "failed", "timed out")
+JOB_TRIGGERS = ("step", "schedule")
 RUN_DEFAULTS = {
     "kind": "rehearsal",
     "title": "untitled run",
@@ -149,6 +154,10 @@ def _bad_values(event: Event) -> list[str]:
     bad = [key for key, allowed in ALLOWED.items() if key in event and event[key] not in allowed]
     if event["event"] in STATUS_OF and event["status"] not in get_args(StepStatus):
         bad.append("status")
+    if event["event"] == "job.finished" and event["status"] not in JOB_STATUSES:
+        bad.append("status")
+    if event["event"] == "job.started" and event.get("trigger", "step") not in JOB_TRIGGERS:
+        bad.append("trigger")
     if event["event"] == "finding.edited":
         changes = event.get("changes")
         allowed = {**ALLOWED, "status": get_args(FindingStatus)}

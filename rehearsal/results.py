@@ -103,6 +103,28 @@ class LoadResult(Record):
     error_rate: float
 
 
+class JobResult(Record):
+    """One run of a profile job: started by a ``job:`` step or by its schedule."""
+
+    name: str
+    node: str
+    phase: str | None
+    trigger: Literal["step", "schedule"]
+    scheduled_for: datetime | None
+    """The customer-clock time its schedule named (scheduled runs only)."""
+    command: str | None
+    status: Literal["passed", "failed", "timed out", "skipped", "running"]
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    timeout_s: float | None
+    exit_code: int | None
+    output: str
+    faults_active: list[str] = []
+    """Faults in force while it ran, as 'F1 service.stop on web1'."""
+    attempt: int = 1
+
+
 class QuestionResult(Record):
     """A manual step or an observation: who was asked, what they said, how long it took."""
 
@@ -193,6 +215,7 @@ class Results(Record):
     services: list[ServiceImpact]
     probes: list[ProbeHistory]
     loads: list[LoadResult] = []
+    jobs: list[JobResult] = []
     questions: list[QuestionResult] = []
     waiting_for_people_s: float = 0.0
     seed: int | None = None

@@ -253,4 +253,31 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
                 problems.append(doc.problem(("phases", p, "steps", s, *where), message))
     for loc, message in shaping_clashes(scenario, profile, doc):
         problems.append(doc.problem(loc, message))
+    if scenario.jobs.run == "as_scheduled":
+        problems += _check_schedules(profile, doc)
     return problems
+
+
+def _check_schedules(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """Jobs run as scheduled need a schedule the clock can read; jobs without 'run:' are
+    documentation only and stay out of it."""
+    from rehearsal.models.schedules import schedule_problem  # only scenarios that use it
+
+    runnable = [job for job in profile.jobs if job.run is not None]
+    if not runnable:
+        return [
+            doc.problem(
+                ("jobs",),
+                "'jobs: as_scheduled' but no job in the profile has a 'run:' command; give "
+                "the jobs to rehearse 'run:' (and 'on:') under 'jobs:' in the profile",
+            )
+        ]
+    return [
+        doc.problem(
+            ("jobs",),
+            f"job {job.name!r} cannot run as scheduled: {problem} (fix its "
+            "'schedule:' in the profile)",
+        )
+        for job in runnable
+        if (problem := schedule_problem(job.schedule)) is not None
+    ]

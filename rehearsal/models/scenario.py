@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import operator
+from datetime import datetime, time
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import Discriminator, Field, Tag, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
@@ -91,6 +92,28 @@ class RecoverWithin(Strict):
     )
 
 
+class JobTiming(Strict):
+    """Whether profile jobs also run by themselves: ``as_scheduled`` runs each job whose
+    schedule falls inside the run, on a clock set to ``clock`` when the first phase starts."""
+
+    run: Literal["as_scheduled", "when_asked"] = Field(
+        default="when_asked",
+        description="as_scheduled: jobs run when their schedule comes round during the run; "
+        "when_asked: only at 'job:' steps",
+    )
+    clock: datetime | time | None = Field(
+        default=None,
+        description="the customer's local time (calendar time zone, else UTC) when the first "
+        "phase starts, e.g. '01:29:30' or '2026-11-29T01:29:30'; default: the real time",
+    )
+    speed: float = Field(
+        default=1.0,
+        ge=1,
+        le=3600,
+        description="customer seconds a real second: 60 plays an hour of the night in a minute",
+    )
+
+
 class Scenario(Strict):
     kind: Literal["rehearsal", "reproduction"]
     title: Text | None = Field(default=None, max_length=300)
@@ -107,6 +130,16 @@ class Scenario(Strict):
     )
     attempts: int = Field(default=1, ge=1, le=50, description="reproductions: how many tries")
     seed: int | None = Field(default=None, description="makes random choices repeatable")
+    jobs: JobTiming = Field(
+        default=JobTiming(),
+        description="'as_scheduled' (or a mapping with run, clock, speed) to run the profile's "
+        "jobs when their schedule comes round",
+    )
+
+    @field_validator("jobs", mode="before")
+    @classmethod
+    def _jobs_shorthand(cls, value: Any) -> Any:
+        return {"run": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _reproduction_has_symptom(self) -> Self:

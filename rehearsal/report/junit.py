@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from rehearsal.results import Criterion, PhaseResult, Results, StepResult
+from rehearsal.models.durations import format_duration
+from rehearsal.results import Criterion, JobResult, PhaseResult, Results, StepResult
 
 # A step still "running" when the run ended never finished: CI should see it as an error.
 _OUTCOME_TAG = {"failed": "failure", "error": "error", "running": "error", "skipped": "skipped"}
@@ -13,6 +14,8 @@ _OUTCOME_TAG = {"failed": "failure", "error": "error", "running": "error", "skip
 
 def write_junit(results: Results, path: Path) -> Path:
     suites = [_phase_suite(results.run_id, phase) for phase in results.phases]
+    if results.jobs:
+        suites.append(_jobs_suite(results.run_id, results.jobs))
     if results.criteria:
         suites.append(_criteria_suite(results.run_id, results.criteria))
     if results.error:
@@ -50,6 +53,33 @@ def _step_case(classname: str, step: StepResult) -> ET.Element:
             for sub in step.runbook_steps
         )
     return case
+
+
+def _jobs_suite(run_id: str, jobs: list[JobResult]) -> ET.Element:
+    """Each run of a batch job: one that failed, timed out or overran its schedule fails."""
+    suite = ET.Element("testsuite", {"name": "batch jobs"})
+    for job in jobs:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": f"rehearsal.{run_id}.jobs",
+                "name": f"{job.name} on {job.node} ({job.trigger}, {job.phase or 'no phase'})",
+                "time": f"{job.duration_s or 0.0:.3f}",
+            },
+        )
+        message = {
+            "failed": f"exited {job.exit_code}",
+            "timed out": f"stopped at its limit of {format_duration(job.timeout_s or 0.0)}",
+            "skipped": "came due while its previous run was still going",
+            "running": "had not finished when the run ended",
+        }.get(job.status)
+        if message is not None:
+            tag = "error" if job.status == "running" else "failure"
+            ET.SubElement(case, tag, {"message": message}).text = job.output
+        ET.SubElement(case, "system-out").text = f"$ {job.command or ''}\n{job.output}"
+    _count_cases(suite)
+    return suite
 
 
 def _criteria_suite(run_id: str, criteria: list[Criterion]) -> ET.Element:

@@ -65,9 +65,31 @@ def render_markdown(results: Results, w: Wording) -> str:
                 for f in results.faults
             ),
         )
+    lines += _jobs(results)
     lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results)
     lines += _fidelity(results)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _jobs(results: Results) -> list[str]:
+    if not results.jobs:
+        return []
+    rows = (
+        (
+            j.name,
+            j.node,
+            j.phase or "—",
+            "schedule" if j.trigger == "schedule" else "step",
+            summary.offset(j.started_at, results.started_at),
+            j.status,
+            "—" if j.exit_code is None else str(j.exit_code),
+            _seconds(j.duration_s),
+            "; ".join(j.faults_active) or "none",
+        )
+        for j in results.jobs
+    )
+    headers = ("job", "node", "phase", "started by", "started", "status", "exit", "took", "faults")
+    return ["## Batch jobs", "", *table(headers, rows)]
 
 
 def _reproduction(results: Results) -> list[str]:

@@ -58,6 +58,7 @@ def render_timeline(results: Results) -> str:
     y = _phases(rows, results, axis, y)
     y = _faults(rows, results, axis, y, open_fill)
     y = _runbook(rows, results, axis, y)
+    y = _jobs(rows, results, axis, y)
     y = _probes(rows, results.probes, axis, y, down_fill)
     _ticks(grid, axis, y)
     _marks(root, results, axis, y)
@@ -161,6 +162,23 @@ def _runbook(parent: ET.Element, results: Results, axis: Axis, y: float) -> floa
         _row_label(parent, y, label)
         tip = f"{label}: {sub.status}, {took}{budget}"
         _bar(parent, axis, y, (sub.started_at, end), svg.STATUS_FILL[sub.status], tip, css="step")
+        y += ROW_H
+    return y
+
+
+def _jobs(parent: ET.Element, results: Results, axis: Axis, y: float) -> float:
+    if not results.jobs:
+        return y
+    y = _header(parent, y, "Batch jobs")
+    for job in results.jobs:
+        label = f"{job.name} on {job.node}"
+        end = job.finished_at or (job.started_at if job.status == "skipped" else axis.end)
+        took = format_duration((end - job.started_at).total_seconds())
+        under = f" under {'; '.join(job.faults_active)}" if job.faults_active else ""
+        tip = f"{label}: {job.status}, {took}{under}"
+        fill = svg.STATUS_FILL.get(job.status, svg.DOWN)
+        _row_label(parent, y, label)
+        _bar(parent, axis, y, (job.started_at, end), fill, tip, job.status, "job")
         y += ROW_H
     return y
 

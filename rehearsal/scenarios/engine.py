@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from random import Random
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunCancelled, RunStopped, SteadyStateNotReached
@@ -25,6 +26,7 @@ from rehearsal.models.profile import Profile
 from rehearsal.models.scenario import Phase, Scenario, step_key
 from rehearsal.scenarios.alerts import MonitorWatch
 from rehearsal.scenarios.guard import StopGuard
+from rehearsal.scenarios.jobs import JobScheduler
 from rehearsal.scenarios.people import Answerer, NobodyAnswers
 from rehearsal.scenarios.probes import PROBES, Probe
 from rehearsal.scenarios.sampler import ProbeSampler
@@ -87,6 +89,7 @@ class Engine:
                 StopGuard(
                     self.scenario.stop_when, services, sampler, self.journal, self.cancelled
                 ) as guard,
+                self._scheduled_jobs(),
             ):
                 self._guard = guard
                 context = StepContext(
@@ -116,6 +119,22 @@ class Engine:
                         raise
                     raise RunStopped(guard.reason) from None
             self._steady_state("after")
+
+    def _scheduled_jobs(self) -> AbstractContextManager[object]:
+        """Jobs that run by themselves; entered after the fault stack, so a job still
+        running when the phases end finishes before faults are reverted."""
+        if self.scenario.jobs.run != "as_scheduled":
+            return nullcontext()
+        calendar = self.profile.calendar
+        return JobScheduler(
+            self.profile.jobs,
+            self.scenario.jobs,
+            calendar.zone if calendar else ZoneInfo("UTC"),
+            self.env,
+            self.journal,
+            lambda: self._phase_name,
+            self.cancelled,
+        )
 
     def _next_fault(self) -> str:
         self._faults += 1

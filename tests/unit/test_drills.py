@@ -21,6 +21,7 @@ def test_scenarios_are_found_for_the_launch_form() -> None:
     assert scenario_files(EXAMPLES) == [
         "webshop/drill-app-node-loss.yaml",
         "webshop/drill-db-failover.yaml",
+        "webshop/drill-nightly-export.yaml",
         "webshop/drill-on-call.yaml",
         "webshop/repro-pool-exhaustion.yaml",
     ]

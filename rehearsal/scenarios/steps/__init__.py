@@ -13,6 +13,7 @@ from rehearsal.scenarios.steps.base import (
 from rehearsal.scenarios.steps.check import CheckKind, CheckStep
 from rehearsal.scenarios.steps.evidence import EvidenceKind, EvidenceStep
 from rehearsal.scenarios.steps.fault import FaultKind, FaultStep
+from rehearsal.scenarios.steps.job import JobKind, JobRef
 from rehearsal.scenarios.steps.load import LoadKind, LoadStep
 from rehearsal.scenarios.steps.observe import ObserveKind, ObserveStep
 from rehearsal.scenarios.steps.runbook import RunbookKind, RunbookRef
@@ -29,6 +30,7 @@ STEPS: dict[str, StepKind] = {
         ObserveKind(),
         EvidenceKind(),
         LoadKind(),
+        JobKind(),
     )
 }
 
@@ -38,6 +40,7 @@ __all__ = [
     "CheckStep",
     "EvidenceStep",
     "FaultStep",
+    "JobRef",
     "LoadStep",
     "Names",
     "ObserveStep",
