@@ -32,7 +32,13 @@ from prefect.artifacts import (
 from prefect.cache_policies import NO_CACHE
 
 from rehearsal.lab_window import check_lab_window
-from rehearsal.live_runs import current_stop, raise_stop, refuse_if_stopped, registered
+from rehearsal.live_runs import (
+    current_stop,
+    raise_stop,
+    refuse_if_held,
+    refuse_if_stopped,
+    registered,
+)
 from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.session import RunOptions, RunSession, execute, new_run_id
@@ -107,6 +113,7 @@ def _run(
     plan = load_plan(
         Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
     )
+    refuse_if_held(plan.profile.lab_hosts())  # before the run has a folder
     if not window_checked:
         forced = check_lab_window(plan.profile, datetime.now(UTC), launch.force)
         if forced:

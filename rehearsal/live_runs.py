@@ -81,18 +81,23 @@ def registered(
     path.parent.mkdir(parents=True, exist_ok=True)
     with (state_dir() / "runs.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two runs starting at once: one sees the other
-        for other in live_runs():
-            shared = sorted(set(other.lab_hosts) & set(entry.lab_hosts))
-            if shared and other.run_id != run_id:
-                raise RunRefused(
-                    f"lab host {', '.join(shared)} is in use by run {other.run_id} (pid "
-                    f"{other.pid}); wait for it to end, or `rehearsal stop {other.run_id}`"
-                )
+        refuse_if_held(entry.lab_hosts, run_id)
         path.write_text(json.dumps(asdict(entry)))
     try:
         yield
     finally:
         path.unlink(missing_ok=True)
+
+
+def refuse_if_held(lab_hosts: tuple[str, ...] | list[str], run_id: str = "") -> None:
+    """Refuse a run while another live run on this machine holds one of its lab hosts."""
+    for other in live_runs() if lab_hosts else []:
+        shared = sorted(set(other.lab_hosts) & set(lab_hosts))
+        if shared and other.run_id != run_id:
+            raise RunRefused(
+                f"lab host {', '.join(shared)} is in use by run {other.run_id} (pid "
+                f"{other.pid}); wait for it to end, or `rehearsal stop {other.run_id}`"
+            )
 
 
 def live_runs() -> list[LiveRun]:

@@ -33,6 +33,7 @@ from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.journal import Journal
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
+from rehearsal.models.node_files import render_all
 from rehearsal.models.profile import Node, Profile
 from rehearsal.redaction import redactor_for, scrub_folder
 
@@ -163,7 +164,7 @@ class Mirror:
                 self.env.address(n.name),
                 n.role,
                 n.version or "",
-                n.params,
+                {**n.params, "rehearsal_files": [f.as_vars() for f in render_all(n)]},
                 self.env.login(n.name),
             )
             for n in self.profile.nodes

@@ -155,13 +155,18 @@ def _run(playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
 def _failures(runner: Any) -> str:
     lines: list[str] = []
     for event in runner.events:
-        if event.get("event") not in ("runner_on_failed", "runner_on_unreachable"):
+        kind = event.get("event")
+        if kind not in ("runner_on_failed", "runner_on_unreachable", "runner_item_on_failed"):
             continue
         data = event.get("event_data", {})
         if data.get("ignore_errors"):
             continue
         result = data.get("res", {})
+        if kind == "runner_on_failed" and result.get("results"):
+            continue  # a loop's summary: its failed items were told one by one
         message = result.get("msg") or result.get("stderr") or result.get("stdout") or ""
+        if result.get("stderr") and result.get("msg") == "non-zero return code":
+            message = result["stderr"]
         lines.append(f"{data.get('host')}: task '{data.get('task')}': {str(message)[-1500:]}")
     if not lines:
         lines.append(runner.stdout.read()[-3000:] if hasattr(runner.stdout, "read") else "")

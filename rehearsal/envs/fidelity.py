@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.models.catalog import RoleInfo, roles
+from rehearsal.models.node_files import TemplateProblem, render
 from rehearsal.models.profile import Node, Profile
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
@@ -36,7 +37,7 @@ class Inspectable(Protocol):
 @dataclass(frozen=True)
 class Fact:
     node: str
-    aspect: str  # package, param, network, resources, os
+    aspect: str  # package, param, file, network, resources, os
     name: str
     expected: str
     actual: str
@@ -72,6 +73,7 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         expected = str(node.params[param])
         matches = result.ok and same_value(expected, actual)
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
+    facts += _files(env, node)
     limits = env.limits(node.name)
     if limits.measured:
         return facts + _machine(env, node, limits)
@@ -110,6 +112,24 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
                 _text(limits.memory_bytes),
                 memory == limits.memory_bytes,
             )
+        )
+    return facts
+
+
+def _files(env: Inspectable, node: Node) -> list[Fact]:
+    """Each file of the parameter design holds what its template renders to (by SHA-256);
+    a file the profile's params cannot render now (a secret not given here) is left out."""
+    facts = []
+    for file in node.files:
+        try:
+            wanted = render(node, file)
+        except TemplateProblem:
+            continue
+        result = env.exec(node.name, ["sha256sum", file.dest], 10)
+        actual = result.output.split()[0] if result.ok and result.output else "missing"
+        matches = actual == wanted.sha256
+        facts.append(
+            Fact(node.name, "file", file.dest, f"sha256 {wanted.sha256[:12]}", actual[:12], matches)
         )
     return facts
 

@@ -37,11 +37,33 @@ def playbooks_dir() -> Path:
 
 def load_profile(path: Path) -> Profile:
     document = with_includes(read_yaml(path))
-    profile = validate_model(Profile, document)
+    profile = _templates_from(validate_model(Profile, document), document)
     problems = check_profile(profile, document, playbooks_dir() / "roles")
     if problems:
         raise InvalidInput(problems)
     return _lab_paths_from(profile, path.parent)
+
+
+def _templates_from(profile: Profile, document: YamlDocument) -> Profile:
+    """Node file templates, absolute: each relative to the file (fragment) that names it."""
+    nodes = []
+    for n, node in enumerate(profile.nodes):
+        files = [
+            file.model_copy(
+                update={
+                    "template": str(
+                        (document.origin(("nodes", n, "files", f, "template")).parent)
+                        .joinpath(Path(file.template).expanduser())
+                        .resolve()
+                    )
+                }
+            )
+            if file.template is not None
+            else file
+            for f, file in enumerate(node.files)
+        ]
+        nodes.append(node.model_copy(update={"files": files}) if node.files else node)
+    return profile.model_copy(update={"nodes": nodes})
 
 
 def _lab_paths_from(profile: Profile, folder: Path) -> Profile:

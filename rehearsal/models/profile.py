@@ -55,6 +55,37 @@ class Resources(Strict):
     )
 
 
+class NodeFile(Strict):
+    """A file of the customer's parameter design, written after the role has run.
+
+    ``template`` is a Jinja2 file (relative to the profile file that names it) rendered with
+    the node's params, the file's ``vars`` and ``node`` (its name); ``content`` is the text
+    itself, written as it is. A file that
+    changes can reload or restart the service it belongs to.
+    """
+
+    dest: str = Field(pattern=r"^/[^\x00]*$", max_length=4096, description="absolute path")
+    template: str | None = Field(default=None, description="a Jinja2 template file")
+    content: Text | None = Field(default=None, description="the file's text")
+    vars: dict[str, Any] = Field(
+        default_factory=dict, description="names the template uses besides the node's params"
+    )
+    mode: str = Field(default="0644", pattern=r"^0?[0-7]{3}$")
+    owner: str = Field(default="root", pattern=r"^[a-z_][a-z0-9_-]*$")
+    group: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_-]*$")
+    then: str | None = Field(
+        default=None,
+        pattern=r"^(reload|restart) [a-z0-9][a-z0-9@._-]*$",
+        description="'reload SERVICE' or 'restart SERVICE' when the file changed",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.template is None) == (self.content is None):
+            raise ValueError("a file has either 'template:' or 'content:', not both or neither")
+        return self
+
+
 class LabHostSpec(Strict):
     """An existing machine the node lives on, reached over SSH, instead of a container.
 
@@ -90,6 +121,9 @@ class Node(Strict):
     labels: dict[str, str] = Field(default_factory=dict, description="for selecting nodes")
     lab_host: LabHostSpec | None = Field(
         default=None, description="place the node on an existing machine reached over SSH"
+    )
+    files: list[NodeFile] = Field(
+        default=[], description="configuration files from the parameter design"
     )
 
 

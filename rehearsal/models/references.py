@@ -57,6 +57,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                 )
             )
     problems += _shared_lab_hosts(profile, doc)
+    problems += _node_files(profile, doc)
     catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog, roles_dir)
@@ -109,6 +110,30 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
                     )
                 )
     return problems + check_people(profile, doc)
+
+
+def _node_files(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """Each template renders for its node (every name it uses is a param), each path once."""
+    from rehearsal.models.node_files import TemplateProblem, render
+
+    found = []
+    for n, node in enumerate(profile.nodes):
+        seen: set[str] = set()
+        for f, file in enumerate(node.files):
+            if file.dest in seen:
+                found.append(
+                    doc.problem(
+                        ("nodes", n, "files", f, "dest"),
+                        f"{file.dest} is already written by an earlier file of node "
+                        f"{node.name!r}; keep one",
+                    )
+                )
+            seen.add(file.dest)
+            try:
+                render(node, file)
+            except TemplateProblem as problem:
+                found.append(doc.problem(("nodes", n, "files", f, "template"), str(problem)))
+    return found
 
 
 def _shared_lab_hosts(profile: Profile, doc: YamlDocument) -> list[Problem]:

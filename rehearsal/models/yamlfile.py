@@ -68,6 +68,10 @@ class YamlDocument:
         name = mark.name if mark.name and not mark.name.startswith("<") else str(self.path)
         return name, mark.line + 1, mark.column + 1
 
+    def origin(self, loc: tuple[str | int, ...]) -> Path:
+        """The file a value came from (an included fragment's, or this one)."""
+        return Path(self._locate(loc)[0])
+
     def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
         name, line, column = self._locate(loc)
         return Problem(name, line, column, message)

@@ -85,14 +85,46 @@ def test_a_second_converge_changes_nothing(built: Mirror) -> None:
     from rehearsal.models.loading import playbooks_dir
 
     assert built.env is not None and built.keys is not None
+    from rehearsal.models.node_files import render_all
+
     hosts = [
-        HostVars(n.name, built.env.address(n.name), n.role, n.version or "", n.params)
+        HostVars(
+            n.name,
+            built.env.address(n.name),
+            n.role,
+            n.version or "",
+            {**n.params, "rehearsal_files": [f.as_vars() for f in render_all(n)]},
+        )
         for n in built.profile.nodes
     ]
     report = run_playbook(
         playbooks_dir() / "converge.yml", hosts, built.keys.private_path, built.run_dir / "again"
     )
     assert sum(report.changed.values()) == 0, report.changed
+
+
+def test_files_of_the_parameter_design_are_written_and_their_service_reloaded(
+    built: Mirror,
+) -> None:
+    extra = _sh(built, "web1", "cat /etc/nginx/conf.d/rehearsal-extra.conf")
+    assert extra.splitlines()[:2] == [
+        "# written by rehearsal for web1 (worker_connections 256)",
+        "add_header X-Rehearsal-Node web1 always;",
+    ]
+    # nginx was running before the file came: the headers show only if it was reloaded
+    headers = _sh(built, "web1", "curl -sS -I http://127.0.0.1/")
+    assert "X-Rehearsal-Node: web1" in headers and "X-Rehearsal-Keepalive: 7" in headers
+    assert (
+        _sh(built, "web1", "cat /etc/rehearsal/notes.txt")
+        == "kept as written: {{ not_a_template }}"
+    )
+    assert _sh(built, "web1", "stat -c %a /etc/rehearsal/notes.txt") == "600"
+    [converged] = [e for e in read_journal(built.run_dir) if e["event"] == "fidelity.checked"][:1]
+    files = [f for f in converged["facts"] if f["aspect"] == "file"]
+    assert [(f["name"], f["matches"]) for f in files] == [
+        ("/etc/nginx/conf.d/rehearsal-extra.conf", True),
+        ("/etc/rehearsal/notes.txt", True),
+    ]
 
 
 def test_a_log_probe_fails_once_for_new_matching_lines(built: Mirror) -> None:
