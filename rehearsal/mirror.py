@@ -28,6 +28,7 @@ from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import KeyPair, generate_key_pair
 from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.routes import Route, engine_route
 from rehearsal.journal import Journal
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
@@ -65,11 +66,14 @@ class Mirror:
         self.env: DockerEnvironment | None = None
         self.client: Any = None
         self.keys: KeyPair | None = None
+        self.route: Route = engine_route()
+        """How nodes are reached: directly, or through a remote engine's host."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
     def prepare_images(self) -> None:
         self.client = docker_client()
+        self.stack.callback(self.route.close)
         self.guard()
         base = ensure_base_image(self.client, self.progress)
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
@@ -86,6 +90,7 @@ class Mirror:
             self.keys,
             self.labels,
             self.run_dir / "ansible-images",
+            self.route,
         )
         self._images = {node: tags[image] for node, image in wanted.items()}
         self.journal.record("images.ready", base=base, nodes=self._images)
@@ -110,7 +115,7 @@ class Mirror:
             ),
             labels=self.labels,
         )
-        self.env = DockerEnvironment(self.client, spec, self.keys)
+        self.env = DockerEnvironment(self.client, spec, self.keys, self.route)
         self.stack.callback(self.teardown)
         self.env.up(self.progress)
         if self.lost is not None:
@@ -119,10 +124,10 @@ class Mirror:
 
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
-        hosts = [
-            HostVars(n.name, self.env.address(n.name), n.role, n.version or "", n.params)
-            for n in self.profile.nodes
-        ]
+        hosts = []
+        for n in self.profile.nodes:
+            address, port = self.env.endpoint(n.name, 22)
+            hosts.append(HostVars(n.name, address, n.role, n.version or "", n.params, port))
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
             playbooks_dir() / "converge.yml",
@@ -139,6 +144,7 @@ class Mirror:
         )
         facts = {
             "backend": "docker",
+            "engine": self.route.engine,
             "nodes": str(len(hosts)),
             "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
         }
@@ -175,7 +181,7 @@ class Mirror:
         if env is None:
             return
         if self.keep and final:
-            env.ssh.close()
+            env.disconnect()
             self.journal.record("environment.kept", prefix=env.prefix)
             return
         self.progress("tearing the environment down")

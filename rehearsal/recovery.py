@@ -75,7 +75,7 @@ def recover(
             )
             label = f"{event['type']} on {', '.join(event['targets'])}"
             done.append(Recovered(event["fault"], label, error))
-    env.ssh.close()
+    env.disconnect()
     return done
 
 

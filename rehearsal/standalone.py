@@ -49,7 +49,7 @@ def bring_up(
         journal.record("environment.probes", failing=failing)
         if failing:
             progress(f"still failing after {READY_TIMEOUT_S:g} s: {', '.join(failing)}")
-        mirror.env.ssh.close()
+        mirror.env.disconnect()
         return run_id, mirror.env.addresses()
 
 
@@ -87,7 +87,7 @@ def check_kept(client: Any, run_dir: Path) -> list[Fact]:
     try:
         facts = check_fidelity(env, profile, playbooks_dir() / "roles")
     finally:
-        env.ssh.close()
+        env.disconnect()
     with Journal(run_dir) as journal:
         journal.record(
             "fidelity.checked",

@@ -43,6 +43,9 @@ class FakeShop:
             raise KeyError(node)
         return f"10.0.0.{sorted(self.running).index(node) + 1}"
 
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.address(node), port
+
     def stop_node(self, node: str, grace_s: float) -> None:
         self.running[node] = False
 

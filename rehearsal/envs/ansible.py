@@ -18,6 +18,8 @@ class HostVars:
     role: str
     version: str
     params: dict[str, Any]
+    port: int = 22
+    """Where sshd answers at ``address`` (a local forward's port, for a remote engine)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
                 host.node: {
                     **host.params,
                     "ansible_host": host.address,
+                    "ansible_port": host.port,
                     "ansible_user": "root",
                     "ansible_ssh_private_key_file": str(private_key),
                     "ansible_python_interpreter": "/usr/bin/python3",

@@ -34,6 +34,11 @@ class Environment(Protocol):
         """Where the orchestrator reaches ``node``; KeyError for an unknown node."""
         ...
 
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        """Where a plain socket here reaches ``node``'s ``port`` (through a forward, when the
+        node is not routable from here); KeyError for an unknown node."""
+        ...
+
     def nodes(self) -> list[str]:
         """Every node of the environment, in profile order."""
         ...

@@ -78,6 +78,9 @@ class LabHostEnvironment:
     def address(self, node: str) -> str:
         return self.hosts[node].address
 
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.hosts[node].address, port
+
     def nodes(self) -> list[str]:
         return list(self.hosts)
 

@@ -16,6 +16,10 @@ class AddressBook(Protocol):
 
     def address(self, node: str) -> str: ...
 
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        """Where a socket here reaches the node's port; KeyError for an unknown node."""
+        ...
+
 
 @runtime_checkable
 class NodeShell(AddressBook, Protocol):

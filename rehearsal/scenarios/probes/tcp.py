@@ -27,12 +27,12 @@ class TcpProbe(Probe):
         spec = self.spec
         assert isinstance(spec, TcpCheck)
         try:
-            host = self.nodes.address(spec.host)
+            host, port = self.nodes.endpoint(spec.host, spec.port)
         except KeyError:
-            host = spec.host
+            host, port = spec.host, spec.port
         started = time.monotonic()
         try:
-            with socket.create_connection((host, spec.port), timeout=spec.timeout):
+            with socket.create_connection((host, port), timeout=spec.timeout):
                 pass
         except OSError as error:
             return Sample(False, time.monotonic() - started, f"connect failed: {error}")
