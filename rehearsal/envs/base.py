@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rehearsal.envs.routes import Stream
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,13 @@ class Environment(Protocol):
     def endpoint(self, node: str, port: int) -> tuple[str, int]:
         """Where a plain socket here reaches ``node``'s ``port`` (through a forward, when the
         node is not routable from here); KeyError for an unknown node."""
+        ...
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        """A connection to ``node``'s ``port`` from here; OSError when refused or unreachable.
+
+        Unlike connecting to ``endpoint``, this fails when the node refuses, even through a
+        forward (whose local side always accepts)."""
         ...
 
     def nodes(self) -> list[str]:

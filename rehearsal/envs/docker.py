@@ -24,7 +24,7 @@ from typing import Any
 from rehearsal.envs import labels as L
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
-from rehearsal.envs.routes import Route, engine_route
+from rehearsal.envs.routes import Route, Stream, engine_route
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
@@ -224,6 +224,9 @@ class DockerEnvironment:
     def endpoint(self, node: str, port: int) -> tuple[str, int]:
         return self.route.endpoint(self.address(node), port)
 
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        return self.route.connect(self.address(node), port, timeout_s)
+
     def limits(self, node: str) -> NodeLimits:
         """The networks the node's container is on (profile names) and its CPU/memory caps."""
         attrs = self.container(node).attrs
@@ -392,7 +395,7 @@ class DockerEnvironment:
             self._check_intact()
         self._closing = True
         if self._events is not None:
-            self._events.close()
+            _close_stream(self._events)
         self.disconnect()
         remove_run(self.client, self.run_id)
 
@@ -400,6 +403,17 @@ class DockerEnvironment:
         """Close the connections to the nodes (SSH, forwards); the nodes stay as they are."""
         self.ssh.close()
         self.route.close()
+
+
+def _close_stream(stream: Any) -> None:
+    """Stop an event stream; docker-py cannot cancel one over ``ssh://``, so there its SSH
+    channel (the one docker-py finds, then refuses to close) is closed instead."""
+    import docker.errors
+
+    try:
+        stream.close()
+    except docker.errors.DockerException:
+        stream._response.raw._fp.fp.channel.close()
 
 
 def _free_subnets() -> Iterator[ipaddress.IPv4Network]:

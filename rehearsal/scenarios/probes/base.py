@@ -9,6 +9,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from rehearsal.envs.base import CommandResult
+from rehearsal.envs.routes import Stream
 
 
 class AddressBook(Protocol):
@@ -18,6 +19,10 @@ class AddressBook(Protocol):
 
     def endpoint(self, node: str, port: int) -> tuple[str, int]:
         """Where a socket here reaches the node's port; KeyError for an unknown node."""
+        ...
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        """A connection to the node's port; OSError when refused, KeyError when unknown."""
         ...
 
 
