@@ -120,7 +120,12 @@ class Mirror:
         self.env.up(self.progress)
         if self.lost is not None:
             self.env.watch(self.lost)
-        self.journal.record("environment.up", nodes=self.env.addresses(), prefix=self.env.prefix)
+        self.journal.record(
+            "environment.up",
+            nodes=self.env.addresses(),
+            prefix=self.env.prefix,
+            engine=self.route.engine,
+        )
 
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None

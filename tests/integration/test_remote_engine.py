@@ -179,6 +179,7 @@ def test_a_drill_on_a_remote_engine_reaches_its_nodes_through_the_engine_host(
     [ready] = [e for e in events if e["event"] == "environment.ready"]
     assert ready["facts"]["engine"] == engine_host.url
     [up] = [e for e in events if e["event"] == "environment.up"]
+    assert up["engine"] == engine_host.url
     web1 = up["nodes"]["web1"]
     targets = _forwarded_targets(engine_host.sshd_log())
     assert {f"{web1}:22", f"{web1}:80"} <= targets, "SSH, Ansible and probes went through"
