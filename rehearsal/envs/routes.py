@@ -4,8 +4,9 @@ Container addresses are routable only from the host that runs the Docker engine.
 local engine (or a ``tcp://`` one whose node subnets are routed to this machine) nodes are
 reached directly, at no cost. With ``DOCKER_HOST=ssh://[user@]host[:port]`` every
 connection goes through that host: one SSH transport to it, a ``direct-tcpip`` channel a
-connection (paramiko SSH to nodes), and local port forwards for whatever needs a plain
-``host:port`` (HTTP and TCP probes, load, Ansible).
+connection (paramiko SSH to nodes, TCP probes), and local port forwards for whatever needs
+a plain ``host:port`` (HTTP probes, load, Ansible). Node addresses behind a ``tcp://``
+engine are not tunnelled: they must be routable from here.
 """
 
 from __future__ import annotations

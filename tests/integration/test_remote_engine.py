@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,8 +27,10 @@ import pytest
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
+from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import JumpRoute
 from rehearsal.journal import read_journal
+from rehearsal.models.loading import playbooks_dir
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.docker
@@ -205,3 +208,39 @@ def test_a_closed_port_through_the_engine_host_is_refused_and_a_forward_carries_
             assert again.recv(4) == b"SSH-", "a closed route opens again on use"
     finally:
         route.close()
+
+
+def test_a_role_image_is_built_on_the_remote_engine_with_ansible_through_its_host(
+    engine_host: EngineHost, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A made-up role whose install task writes a file: its image is the proof."""
+    import docker
+
+    monkeypatch.setenv("HOME", str(engine_host.home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    playbooks = tmp_path / "playbooks"
+    name = f"remote-test-{secrets.token_hex(3)}"
+    tasks = playbooks / "roles" / name / "tasks"
+    tasks.mkdir(parents=True)
+    shutil.copy(playbooks_dir() / "install.yml", playbooks / "install.yml")
+    (tasks / "install.yml").write_text(
+        "- ansible.builtin.copy: {content: built through the engine host, dest: /etc/remote-test}\n"
+    )
+    client = docker.DockerClient(base_url=engine_host.url, use_ssh_client=False)
+    route = JumpRoute(engine_host.url)
+    labels = owner_labels(f"role-build-test-{name}", False, tmp_path)
+    keys = generate_key_pair(tmp_path / "ssh", name)
+    tag = ""
+    try:
+        tags = ensure_role_images(
+            client, {RoleImage(name, "")}, playbooks, keys, labels, tmp_path / "ansible", route
+        )
+        tag = tags[RoleImage(name, "")]
+        made = client.containers.run(tag, ["cat", "/etc/remote-test"], labels=labels, remove=True)
+        assert made.decode() == "built through the engine host"
+        assert route.channels_opened >= 2, "sshd readiness and Ansible went through the host"
+    finally:
+        route.close()
+        if tag:
+            client.images.remove(tag)
+        client.close()
