@@ -19,6 +19,7 @@ from rehearsal.envs.docker import docker_client
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.routes import engine_route
 from rehearsal.models.catalog import roles as role_catalog
 from rehearsal.models.loading import load_profile, playbooks_dir
 
@@ -52,7 +53,9 @@ def measure(options: Options) -> list[Figure]:
         keys = generate_key_pair(folder / "ssh", run_id)
         labels = L.owner_labels(run_id, keep=False, run_dir=folder)
         started = time.monotonic()
-        ensure_role_images(client, wanted, playbooks_dir(), keys, labels, folder / "ansible")
+        ensure_role_images(
+            client, wanted, playbooks_dir(), keys, labels, folder / "ansible", engine_route()
+        )
         roles = time.monotonic() - started
     return [
         Figure("cold", "base image build", "s", base, note=f"{deleted} images deleted first"),

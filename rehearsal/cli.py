@@ -540,6 +540,11 @@ def env_up(
     out.print(f"environment {run_id} is up:", highlight=False)
     for node, address in addresses.items():
         out.print(f"  {node:12} {address}", highlight=False)
+    from rehearsal.envs.routes import engine_route
+
+    engine = engine_route().engine
+    if engine != "local":
+        out.print(f"(addresses on the engine's networks: {engine})", highlight=False)
     out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
 
 

@@ -30,6 +30,7 @@ from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.routes import Route, engine_route
 from rehearsal.journal import Journal
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import playbooks_dir
@@ -70,6 +71,8 @@ class Mirror:
         self.lab_hosts = [node for node in profile.nodes if node.lab_host is not None]
         self.client: Any = None
         self.keys: KeyPair | None = None
+        self.route: Route = engine_route()
+        """How nodes are reached: directly, or through a remote engine's host."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
@@ -79,6 +82,7 @@ class Mirror:
             self.journal.record("images.ready", base=None, nodes={})
             return
         self.client = docker_client()
+        self.stack.callback(self.route.close)
         self.guard()
         base = ensure_base_image(self.client, self.progress)
         catalog = roles(playbooks_dir() / "roles")
@@ -94,6 +98,7 @@ class Mirror:
             self.keys,
             self.labels,
             self.run_dir / "ansible-images",
+            self.route,
         )
         self._images = {node: tags[image] for node, image in wanted.items()}
         self.journal.record("images.ready", base=base, nodes=self._images)
@@ -103,7 +108,7 @@ class Mirror:
         lab = self._lab_hosts()
         containers = None
         if self.containers:
-            containers = DockerEnvironment(self.client, self._spec(lab), self.keys)
+            containers = DockerEnvironment(self.client, self._spec(lab), self.keys, self.route)
         order = [node.name for node in self.profile.nodes]
         self.env = MixedEnvironment(self.run_id, containers, lab, order)
         self.stack.callback(self.teardown)
@@ -120,6 +125,7 @@ class Mirror:
             prefix=self.env.prefix,
             lab_hosts=[self._lab_host_record(node) for node in self.lab_hosts],
             owner=self.labels,
+            engine=self.route.engine if self.containers else None,
         )
 
     def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
@@ -158,17 +164,14 @@ class Mirror:
 
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
-        hosts = [
-            HostVars(
-                n.name,
-                self.env.address(n.name),
-                n.role,
-                n.version or "",
-                {**n.params, "rehearsal_files": [f.as_vars() for f in render_all(n)]},
-                self.env.login(n.name),
+        hosts = []
+        for n in self.profile.nodes:
+            address, port = self.env.endpoint(n.name, 22)
+            files = {"rehearsal_files": [f.as_vars() for f in render_all(n)]}
+            login = self.env.login(n.name)
+            hosts.append(
+                HostVars(n.name, address, n.role, n.version or "", n.params | files, login, port)
             )
-            for n in self.profile.nodes
-        ]
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
             playbooks_dir() / "converge.yml",
@@ -187,6 +190,7 @@ class Mirror:
         backends += [f"{len(self.lab_hosts)} lab host(s) over SSH"] if self.lab_hosts else []
         facts = {
             "backend": " + ".join(backends),
+            "engine": self.route.engine if self.containers else "none",
             "nodes": str(len(hosts)),
             "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,12 @@ class FakeShop:
         if node not in self.running:
             raise KeyError(node)
         return f"10.0.0.{sorted(self.running).index(node) + 1}"
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.address(node), port
+
+    def connect(self, node: str, port: int, timeout_s: float) -> socket.socket:
+        return socket.create_connection((self.address(node), port), timeout=timeout_s)
 
     def stop_node(self, node: str, grace_s: float) -> None:
         self.running[node] = False

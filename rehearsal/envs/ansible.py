@@ -52,6 +52,8 @@ class HostVars:
     params: dict[str, Any]
     login: SshLogin | None = None
     """None: a container of the run, logged in to as root with the run's key."""
+    port: int = 22
+    """Where sshd answers at ``address`` (a local forward's port, for a remote engine)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
                 host.node: {
                     **host.params,
                     "ansible_host": host.address,
+                    "ansible_port": host.port,
                     **(host.login.variables() if host.login else run_login),
                     "ansible_python_interpreter": "/usr/bin/python3",
                     "rehearsal_node": host.node,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from rehearsal.envs.ansible import SshLogin
+    from rehearsal.envs.routes import Stream
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,18 @@ class Environment(Protocol):
 
     def address(self, node: str) -> str:
         """Where the orchestrator reaches ``node``; KeyError for an unknown node."""
+        ...
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        """Where a plain socket here reaches ``node``'s ``port`` (through a forward, when the
+        node is not routable from here); KeyError for an unknown node."""
+        ...
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        """A connection to ``node``'s ``port`` from here; OSError when refused or unreachable.
+
+        Unlike connecting to ``endpoint``, this fails when the node refuses, even through a
+        forward (whose local side always accepts)."""
         ...
 
     def nodes(self) -> list[str]:

@@ -1,7 +1,8 @@
 """A customer mirror made of Docker containers and networks, all labelled with the run.
 
 The orchestrator reaches each node (SSH, probes) at its address on the node's first
-network, from the host; there is no extra management network, because Docker's DNS
+network, from the engine's host (through it, for a remote engine: see ``routes``); there
+is no extra management network, because Docker's DNS
 answers a node's host name on every network it joins and an extra network would give
 nodes paths the customer's network design does not have. Nodes keep fixed
 addresses, like servers: a node that is stopped and started comes back at the same
@@ -23,6 +24,7 @@ from typing import Any
 from rehearsal.envs import labels as L
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.routes import Route, Stream, engine_route
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
@@ -85,13 +87,16 @@ def resource_prefix(run_id: str) -> str:
 class DockerEnvironment:
     """Builds, reaches and removes one run's nodes; ``down`` is safe at any point."""
 
-    def __init__(self, client: Any, spec: EnvironmentSpec, keys: KeyPair) -> None:
+    def __init__(
+        self, client: Any, spec: EnvironmentSpec, keys: KeyPair, route: Route | None = None
+    ) -> None:
         self.client = client
+        self.route = route or engine_route()
         self.spec = spec
         self.run_id = spec.run_id
         self.prefix = resource_prefix(spec.run_id)
         self.keys = keys
-        self.ssh = SshPool(keys.private_path)
+        self.ssh = SshPool(keys.private_path, dial=self.route.connect)
         self._addresses: dict[str, str] = {}
         self._subnets: dict[str, ipaddress.IPv4Network] = {}
         self._gateway_cache: dict[str, str] = {}
@@ -193,13 +198,15 @@ class DockerEnvironment:
         container.start()
         self._addresses[node.name] = address
         try:
-            wait_for_ssh(address, timeout_s=SSH_READY_S)
+            wait_for_ssh(address, timeout_s=SSH_READY_S, dial=self.route.connect)
         except TimeoutError as error:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
 
     @classmethod
-    def attach(cls, client: Any, run_id: str, keys: KeyPair) -> DockerEnvironment:
+    def attach(
+        cls, client: Any, run_id: str, keys: KeyPair, route: Route | None = None
+    ) -> DockerEnvironment:
         """The environment of a run that is already up (for ``rehearsal recover``)."""
         containers = client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"})
         nodes = []
@@ -209,13 +216,19 @@ class DockerEnvironment:
                 continue
             networks = tuple(found.get(L.NETWORKS, "").split(",") or ())
             nodes.append(NodeSpec(found[L.NODE], container.attrs["Config"]["Image"], networks))
-        env = cls(client, EnvironmentSpec(run_id, tuple(nodes), ()), keys)
+        env = cls(client, EnvironmentSpec(run_id, tuple(nodes), ()), keys, route)
         for node in env.spec.nodes:
             env._addresses[node.name] = env.peer_addresses(node.name)[0]
         return env
 
     def address(self, node: str) -> str:
         return self._addresses[node]
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.route.endpoint(self.address(node), port)
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        return self.route.connect(self.address(node), port, timeout_s)
 
     def limits(self, node: str) -> NodeLimits:
         """The networks the node's container is on (profile names) and its CPU/memory caps."""
@@ -263,7 +276,7 @@ class DockerEnvironment:
 
     def start_node(self, node: str) -> None:
         self.container(node).start()
-        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S, dial=self.route.connect)
 
     def node_running(self, node: str) -> bool:
         container = self.container(node)
@@ -288,7 +301,7 @@ class DockerEnvironment:
 
     def restart_node(self, node: str, grace_s: float) -> None:
         self.container(node).restart(timeout=int(grace_s))
-        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S)
+        wait_for_ssh(self.address(node), timeout_s=SSH_READY_S, dial=self.route.connect)
 
     def recreate_node(self, node: str) -> None:
         self._removing.add(node)
@@ -389,9 +402,25 @@ class DockerEnvironment:
             self._check_intact()
         self._closing = True
         if self._events is not None:
-            self._events.close()
-        self.ssh.close()
+            _close_stream(self._events)
+        self.disconnect()
         remove_run(self.client, self.run_id)
+
+    def disconnect(self) -> None:
+        """Close the connections to the nodes (SSH, forwards); the nodes stay as they are."""
+        self.ssh.close()
+        self.route.close()
+
+
+def _close_stream(stream: Any) -> None:
+    """Stop an event stream; docker-py cannot cancel one over ``ssh://``, so there its SSH
+    channel (the one docker-py finds, then refuses to close) is closed instead."""
+    import docker.errors
+
+    try:
+        stream.close()
+    except docker.errors.DockerException:
+        stream._response.raw._fp.fp.channel.close()
 
 
 def _free_subnets() -> Iterator[ipaddress.IPv4Network]:

@@ -14,6 +14,7 @@ checked against a known_hosts file, strictly by default:
 from __future__ import annotations
 
 import shlex
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,12 @@ class LabHostEnvironment:
 
     def address(self, node: str) -> str:
         return self.hosts[node].address
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.hosts[node].address, port
+
+    def connect(self, node: str, port: int, timeout_s: float) -> socket.socket:
+        return socket.create_connection((self.hosts[node].address, port), timeout=timeout_s)
 
     def nodes(self) -> list[str]:
         return list(self.hosts)

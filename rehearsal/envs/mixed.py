@@ -12,6 +12,7 @@ from rehearsal.envs.ansible import SshLogin
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.docker import DockerEnvironment, Lost
 from rehearsal.envs.labhost import LabHostEnvironment
+from rehearsal.envs.routes import Stream
 
 
 class MixedEnvironment:
@@ -44,6 +45,12 @@ class MixedEnvironment:
 
     def address(self, node: str) -> str:
         return self._of(node).address(node)
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self._of(node).endpoint(node, port)
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        return self._of(node).connect(node, port, timeout_s)
 
     def addresses(self) -> dict[str, str]:
         return {node: self.address(node) for node in self._order}
@@ -113,7 +120,7 @@ class MixedEnvironment:
     def close(self) -> None:
         """Drop SSH connections; the nodes stay as they are (a kept mirror)."""
         if self.containers is not None:
-            self.containers.ssh.close()
+            self.containers.disconnect()
         if self.lab is not None:
             self.lab.close()
 

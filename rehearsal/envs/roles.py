@@ -1,8 +1,9 @@
 """One cached image per product role and version, so environments start already installed.
 
 A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once against a
-throwaway container on Docker's default bridge, which reaches the package mirror; the
-container is then committed. The image tag is a hash of what went into it (base image,
+throwaway container on Docker's default bridge, which reaches the package mirror (Ansible
+reaches it through the engine's route, as it reaches nodes); the container is then
+committed. The image tag is a hash of what went into it (base image,
 role, version, the role's package set and install tasks), so changing any of them makes a
 new one; ``rehearsal images prune`` removes the images nothing uses any more.
 """
@@ -19,6 +20,7 @@ from rehearsal.envs import labels as L
 from rehearsal.envs.ansible import HostVars, run_playbook
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import KeyPair
+from rehearsal.envs.routes import Route
 from rehearsal.envs.ssh import wait_for_ssh
 from rehearsal.errors import ImageBuildFailure
 from rehearsal.models.catalog import role
@@ -50,6 +52,7 @@ def ensure_role_images(
     keys: KeyPair,
     labels: dict[str, str],
     workdir: Path,
+    route: Route,
 ) -> dict[RoleImage, str]:
     """Return the image for every wanted role, building the missing ones in one Ansible run."""
     import docker.errors
@@ -63,7 +66,7 @@ def ensure_role_images(
         except docker.errors.ImageNotFound:
             missing.append(image)
     if missing:
-        _build(client, missing, tags, playbooks, keys, labels, workdir)
+        _build(client, missing, tags, playbooks, keys, labels, workdir, route)
     return tags
 
 
@@ -75,20 +78,23 @@ def _build(
     keys: KeyPair,
     labels: dict[str, str],
     workdir: Path,
+    route: Route,
 ) -> None:
     builders: dict[RoleImage, Any] = {}
     try:
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
             started = list(pool.map(lambda image: _builder(client, image, keys, labels), missing))
         builders = dict(zip(missing, started, strict=True))
-        hosts = [
-            HostVars(
-                f"build-{image.role}-{index}", _address(container), image.role, image.version, {}
+        hosts = []
+        for index, (image, container) in enumerate(builders.items()):
+            address = _address(container)
+            wait_for_ssh(address, timeout_s=30, dial=route.connect)
+            address, port = route.endpoint(address, 22)
+            hosts.append(
+                HostVars(
+                    f"build-{image.role}-{index}", address, image.role, image.version, {}, port=port
+                )
             )
-            for index, (image, container) in enumerate(builders.items())
-        ]
-        for host in hosts:
-            wait_for_ssh(host.address, timeout_s=30)
         try:
             run_playbook(playbooks / "install.yml", hosts, keys.private_path, workdir)
         except Exception as error:

@@ -5,17 +5,28 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import paramiko
 
 from rehearsal.envs.base import CommandResult
+from rehearsal.envs.routes import Stream
+
+Dial = Callable[[str, int, float], Stream]
+"""Opens a connection to ``host:port`` within a timeout: a route's ``connect``."""
+
+
+def dial_directly(host: str, port: int, timeout_s: float) -> Stream:
+    return socket.create_connection((host, port), timeout=timeout_s)
+
 
 OUTPUT_LIMIT = 64_000
 
 
 class SshPool:
-    def __init__(self, private_key: Path, user: str = "root") -> None:
+    def __init__(self, private_key: Path, user: str = "root", dial: Dial = dial_directly) -> None:
+        self._dial = dial
         self._key = paramiko.Ed25519Key.from_private_key_file(str(private_key))
         self._user = user
         self._clients: dict[str, paramiko.SSHClient] = {}
@@ -44,6 +55,7 @@ class SshPool:
             client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
             client.connect(
                 address,
+                sock=self._dial(address, 22, 5),
                 username=self._user,
                 pkey=self._key,
                 timeout=5,
@@ -100,7 +112,7 @@ def run_on(
     )
 
 
-def wait_for_ssh(address: str, timeout_s: float) -> None:
+def wait_for_ssh(address: str, timeout_s: float, dial: Dial = dial_directly) -> None:
     """Return when sshd answers with its banner; raise TimeoutError otherwise.
 
     Once a connection is accepted, the banner is waited for (up to 5 s) rather than the
@@ -111,10 +123,13 @@ def wait_for_ssh(address: str, timeout_s: float) -> None:
     pause = 0.05
     while True:
         try:
-            with socket.create_connection((address, 22), timeout=1) as connection:
+            connection = dial(address, 22, 1)
+            try:
                 connection.settimeout(max(0.1, min(5.0, deadline - time.monotonic())))
                 if connection.recv(4).startswith(b"SSH"):
                     return
+            finally:
+                connection.close()
         except OSError:
             pass
         if time.monotonic() > deadline:

@@ -111,10 +111,10 @@ class CustomPlaybook(Fault):
         path = Path(playbook) if Path(playbook).is_absolute() else playbooks_dir() / playbook
         if not path.is_file():
             raise FaultFailure(f"playbook {path} not found (relative paths are under playbooks/)")
-        hosts = [
-            HostVars(node, self.env.address(node), "", "", {}, self.env.login(node))
-            for node in self.targets
-        ]
+        hosts = []
+        for node in self.targets:
+            address, port = self.env.endpoint(node, 22)
+            hosts.append(HostVars(node, address, "", "", {}, self.env.login(node), port))
         with tempfile.TemporaryDirectory(prefix="rh-fault-") as workdir:
             try:
                 run_playbook(path, hosts, self.env.private_key(), Path(workdir))

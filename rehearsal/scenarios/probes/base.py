@@ -9,12 +9,21 @@ from typing import ClassVar, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from rehearsal.envs.base import CommandResult
+from rehearsal.envs.routes import Stream
 
 
 class AddressBook(Protocol):
     """What a probe needs from an environment: where a node can be reached from here."""
 
     def address(self, node: str) -> str: ...
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        """Where a socket here reaches the node's port; KeyError for an unknown node."""
+        ...
+
+    def connect(self, node: str, port: int, timeout_s: float) -> Stream:
+        """A connection to the node's port; OSError when refused, KeyError when unknown."""
+        ...
 
 
 @runtime_checkable

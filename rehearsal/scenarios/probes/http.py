@@ -49,13 +49,18 @@ class HttpProbe(Probe):
         return Sample(ok, latency, f"HTTP {response.status_code}")
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def resolve_url(url: str, nodes: AddressBook) -> str:
-    """Node names are the customer's host names; reach them at the node's address here."""
+    """Node names are the customer's host names; reach them where the node's port is
+    reachable from here (its address, or a forward through a remote engine's host)."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
     try:
-        address = nodes.address(host)
+        address, reached = nodes.endpoint(host, port)
     except KeyError:
         return url
-    netloc = address if parts.port is None else f"{address}:{parts.port}"
+    netloc = address if parts.port is None and reached == port else f"{address}:{reached}"
     return urlunsplit(parts._replace(netloc=netloc))

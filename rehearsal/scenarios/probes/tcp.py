@@ -26,14 +26,13 @@ class TcpProbe(Probe):
     def sample(self) -> Sample:
         spec = self.spec
         assert isinstance(spec, TcpCheck)
-        try:
-            host = self.nodes.address(spec.host)
-        except KeyError:
-            host = spec.host
         started = time.monotonic()
         try:
-            with socket.create_connection((host, spec.port), timeout=spec.timeout):
-                pass
+            try:
+                connection = self.nodes.connect(spec.host, spec.port, spec.timeout)
+            except KeyError:
+                connection = socket.create_connection((spec.host, spec.port), spec.timeout)
+            connection.close()
         except OSError as error:
             return Sample(False, time.monotonic() - started, f"connect failed: {error}")
         return Sample(True, time.monotonic() - started, f"port {spec.port} open")
