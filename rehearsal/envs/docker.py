@@ -32,6 +32,8 @@ FIRST_HOST = 10
 # A node boots its enabled services (PostgreSQL's start is the slow one) before sshd
 # answers; on a loaded 2-core machine that took over 30 s.
 SSH_READY_S = 90
+# How long a network's removal waits for the engine to let go of removed containers' endpoints.
+ENDPOINT_WAITS_S = (0.2, 0.5, 1.0, 2.0, 4.0)
 Progress = Callable[[str], None]
 Lost = Callable[[str], None]
 
@@ -424,13 +426,14 @@ def _remove_network(network: Any) -> bool:
     """
     import docker.errors
 
-    for pause in (0.2, 0.5, 1.0, 2.0, 4.0, 0.0):
+    for pause in (*ENDPOINT_WAITS_S, None):
         try:
             _ignore_missing(network.remove)
             return True
         except docker.errors.APIError as error:
             if "active endpoints" not in str(error):
                 raise
+        if pause is not None:
             time.sleep(pause)
     return False
 
