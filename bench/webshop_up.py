@@ -24,9 +24,10 @@ from bench.resources import peak_rss_mib, reset_peak_rss
 from bench.table import Figure
 from rehearsal.envs import labels as L
 from rehearsal.envs.ansible import HostVars, inventory, settings
+from rehearsal.envs.base import CommandResult
 from rehearsal.envs.docker import docker_client
 from rehearsal.envs.keys import generate_key_pair
-from rehearsal.envs.ssh import wait_for_ssh
+from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.journal import Journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import load_profile, playbooks_dir
@@ -37,13 +38,18 @@ PROBE_TIMEOUT_S = 180.0
 
 
 class Addresses:
-    """The baseline's address book for the probes: node name → address."""
+    """The baseline's address book for the probes (node → address), with a shell on each
+    node over SSH for command and SQL probes, as a monitoring agent would have."""
 
-    def __init__(self, found: dict[str, str]) -> None:
+    def __init__(self, found: dict[str, str], key: Path) -> None:
         self.found = found
+        self.ssh = SshPool(key)
 
     def address(self, node: str) -> str:
         return self.found[node]
+
+    def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
+        return self.ssh.run(self.found[node], command, timeout_s)
 
 
 def _ours(profile: Profile, run_id: str, workdir: Path) -> tuple[float, dict[str, str]]:
@@ -117,8 +123,11 @@ def by_hand(profile: Profile, images: dict[str, str], run_id: str, workdir: Path
     argv = ["ansible-playbook", "-i", str(path), str(playbook)]
     subprocess.run(argv, env=environment, capture_output=True, timeout=900, check=True)
     converged = time.monotonic()
-    book = Addresses(addresses)
-    failing = wait_for_probes(profile, book, PROBE_TIMEOUT_S, lambda _m: None)
+    book = Addresses(addresses, keys.private_path)
+    try:
+        failing = wait_for_probes(profile, book, PROBE_TIMEOUT_S, lambda _m: None)
+    finally:
+        book.ssh.close()
     if failing:
         raise RuntimeError(f"by hand: probes never passed: {failing}")
     names = [f"{run_id}-{node.name}" for node in profile.nodes]
