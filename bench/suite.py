@@ -26,6 +26,7 @@ from bench.table import Figure, render, write_json
 BENCHES = (
     "envup",
     "webshop_up",
+    "mirror20",
     "cold",
     "converge",
     "faults",

@@ -13,6 +13,7 @@ import os
 import subprocess
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.baselines import docker
@@ -23,9 +24,10 @@ from bench.resources import peak_rss_mib, reset_peak_rss
 from bench.table import Figure
 from rehearsal.envs import labels as L
 from rehearsal.envs.ansible import HostVars, inventory, settings
+from rehearsal.envs.base import CommandResult
 from rehearsal.envs.docker import docker_client
 from rehearsal.envs.keys import generate_key_pair
-from rehearsal.envs.ssh import wait_for_ssh
+from rehearsal.envs.ssh import SshPool, wait_for_ssh
 from rehearsal.journal import Journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import load_profile, playbooks_dir
@@ -36,13 +38,18 @@ PROBE_TIMEOUT_S = 180.0
 
 
 class Addresses:
-    """The baseline's address book for the probes: node name → address."""
+    """The baseline's address book for the probes (node → address), with a shell on each
+    node over SSH for command and SQL probes, as a monitoring agent would have."""
 
-    def __init__(self, found: dict[str, str]) -> None:
+    def __init__(self, found: dict[str, str], key: Path) -> None:
         self.found = found
+        self.ssh = SshPool(key)
 
     def address(self, node: str) -> str:
         return self.found[node]
+
+    def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
+        return self.ssh.run(self.found[node], command, timeout_s)
 
 
 def _ours(profile: Profile, run_id: str, workdir: Path) -> tuple[float, dict[str, str]]:
@@ -61,7 +68,23 @@ def _ours(profile: Profile, run_id: str, workdir: Path) -> tuple[float, dict[str
         return took, dict(mirror._images)
 
 
-def _by_hand(profile: Profile, images: dict[str, str], run_id: str, workdir: Path) -> float:
+@dataclass(frozen=True)
+class ByHand:
+    """The baseline's phases, in seconds, and its nodes' container names."""
+
+    containers_s: float
+    converge_s: float
+    probes_s: float
+    containers: list[str]
+
+    @property
+    def total_s(self) -> float:
+        return self.containers_s + self.converge_s + self.probes_s
+
+
+def by_hand(profile: Profile, images: dict[str, str], run_id: str, workdir: Path) -> ByHand:
+    """The profile's nodes made by hand from ``images`` (node → tag), configured with
+    plain ansible-playbook and waited on with the same probes; left running for ``owned``."""
     folder = workdir / run_id
     keys = generate_key_pair(folder / "ssh", run_id)
     label = f"{L.RUN}={run_id}"
@@ -88,6 +111,7 @@ def _by_hand(profile: Profile, images: dict[str, str], run_id: str, workdir: Pat
         addresses[node.name] = docker("inspect", "-f", template, name)
     for address in addresses.values():
         wait_for_ssh(address, timeout_s=60)
+    up = time.monotonic()
     hosts = [
         HostVars(n.name, addresses[n.name], n.role, n.version or "", n.params)
         for n in profile.nodes
@@ -98,12 +122,16 @@ def _by_hand(profile: Profile, images: dict[str, str], run_id: str, workdir: Pat
     environment = {**os.environ, **settings(playbook, len(hosts))}
     argv = ["ansible-playbook", "-i", str(path), str(playbook)]
     subprocess.run(argv, env=environment, capture_output=True, timeout=900, check=True)
-    book = Addresses(addresses)
-    failing = wait_for_probes(profile, book, PROBE_TIMEOUT_S, lambda _m: None)
-    took = time.monotonic() - started
+    converged = time.monotonic()
+    book = Addresses(addresses, keys.private_path)
+    try:
+        failing = wait_for_probes(profile, book, PROBE_TIMEOUT_S, lambda _m: None)
+    finally:
+        book.ssh.close()
     if failing:
         raise RuntimeError(f"by hand: probes never passed: {failing}")
-    return took
+    names = [f"{run_id}-{node.name}" for node in profile.nodes]
+    return ByHand(up - started, converged - up, time.monotonic() - converged, names)
 
 
 def measure(options: Options) -> list[Figure]:
@@ -116,7 +144,7 @@ def measure(options: Options) -> list[Figure]:
             ours, images = _ours(profile, run_id, options.workdir)
             rss = peak_rss_mib()
         with owned(client, bench_id("webshop-hand")) as run_id:
-            baseline = _by_hand(profile, images, run_id, options.workdir)
+            baseline = by_hand(profile, images, run_id, options.workdir).total_s
         figures.append(
             Figure(
                 "webshop_up",

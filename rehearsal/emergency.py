@@ -34,7 +34,7 @@ class Stopped:
     where: str = "here"
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (ansible, ssh, probes), read from /proc."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -57,7 +57,7 @@ def _descendants(pid: int) -> list[int]:
 def _signal(run: LiveRun, signum: signal.Signals) -> None:
     if process_start(run.pid) != run.start:
         return
-    for pid in [run.pid, *_descendants(run.pid)]:
+    for pid in [run.pid, *descendants(run.pid)]:
         try:
             os.kill(pid, signum)
         except ProcessLookupError:

@@ -34,6 +34,8 @@ FIRST_HOST = 10
 # A node boots its enabled services (PostgreSQL's start is the slow one) before sshd
 # answers; on a loaded 2-core machine that took over 30 s.
 SSH_READY_S = 90
+# How long a network's removal waits for the engine to let go of removed containers' endpoints.
+ENDPOINT_WAITS_S = (0.2, 0.5, 1.0, 2.0, 4.0)
 Progress = Callable[[str], None]
 Lost = Callable[[str], None]
 
@@ -438,12 +440,38 @@ def remove_run(client: Any, run_id: str) -> int:
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(_remove_container, containers))
     networks = client.networks.list(filters=selector)
-    for network in networks:
-        _ignore_missing(network.remove)
+    stuck = [network.name for network in networks if not _remove_network(network)]
     volumes = client.volumes.list(filters=selector)
     for volume in volumes:
         _ignore_missing(partial(volume.remove, force=True))
+    if stuck:
+        raise EnvironmentFailure(
+            f"run {run_id}: the Docker engine still holds endpoints of removed containers on "
+            f"{', '.join(stuck)} (a Docker bug, moby#17217); restart dockerd when nothing else "
+            f"runs, then `rehearsal env down {run_id}`"
+        )
     return len(containers) + len(networks) + len(volumes)
+
+
+def _remove_network(network: Any) -> bool:
+    """Remove a network; False if the engine keeps a removed container's endpoint on it.
+
+    Under load the engine can answer a container's removal before it has let go of the
+    container's endpoints; those go within seconds, so they are waited for. A stale endpoint
+    that outlives that wait is the engine's bug: the other resources are removed regardless.
+    """
+    import docker.errors
+
+    for pause in (*ENDPOINT_WAITS_S, None):
+        try:
+            _ignore_missing(network.remove)
+            return True
+        except docker.errors.APIError as error:
+            if "active endpoints" not in str(error):
+                raise
+        if pause is not None:
+            time.sleep(pause)
+    return False
 
 
 def _remove_container(container: Any) -> None:

@@ -13,6 +13,7 @@ checked against a known_hosts file, strictly by default:
 
 from __future__ import annotations
 
+import os
 import shlex
 import socket
 import threading
@@ -24,7 +25,7 @@ import paramiko
 
 from rehearsal.envs.ansible import SshLogin
 from rehearsal.envs.base import CommandResult, NodeLimits
-from rehearsal.envs.ssh import run_on
+from rehearsal.envs.ssh import SshClients, run_on
 from rehearsal.errors import EnvironmentFailure
 
 HostKeyPolicy = Literal["strict", "accept-new", "off"]
@@ -75,8 +76,7 @@ class LabHostEnvironment:
         self.run_id = run_id
         self.hosts = {host.node: host for host in hosts}
         self.access = access
-        self._clients: dict[str, paramiko.SSHClient] = {}
-        self._lock = threading.Lock()
+        self._clients = SshClients(self._connect)
         self._known_hosts_lock = threading.Lock()
 
     def address(self, node: str) -> str:
@@ -129,7 +129,7 @@ class LabHostEnvironment:
         try:
             return run_on(client, command, timeout_s, started)
         except (paramiko.SSHException, OSError, EOFError):
-            self._forget(node)
+            self._clients.forget(node)
             return run_on(self._client(node), command, timeout_s, time.monotonic())
 
     def exec(self, node: str, argv: list[str], timeout_s: float) -> CommandResult:
@@ -187,48 +187,69 @@ class LabHostEnvironment:
         return self.run_command(node, "uptime -s", 10).output.strip()
 
     def _client(self, node: str) -> paramiko.SSHClient:
+        return self._clients.get(node)
+
+    def _connect(self, node: str) -> paramiko.SSHClient:
         host = self.hosts[node]
-        with self._lock:
-            client = self._clients.get(node)
-            transport = client.get_transport() if client else None
-            if client is not None and transport is not None and transport.is_active():
-                return client
-            client = paramiko.SSHClient()
-            access = self.access_of(node)
-            self._check_host_keys(client, access)
-            try:
-                client.connect(
-                    host.address,
-                    port=host.port,
-                    username=host.user,
-                    key_filename=str(access.key_file) if access.key_file else None,
-                    allow_agent=access.key_file is None,
-                    look_for_keys=False,
-                    timeout=access.connect_timeout_s,
-                    banner_timeout=access.connect_timeout_s,
-                    auth_timeout=access.connect_timeout_s,
-                )
-            except paramiko.BadHostKeyException:
+        client = paramiko.SSHClient()
+        access = self.access_of(node)
+        self._check_host_keys(client, access)
+        try:
+            client.connect(
+                host.address,
+                port=host.port,
+                username=host.user,
+                key_filename=str(access.key_file) if access.key_file else None,
+                allow_agent=access.key_file is None,
+                look_for_keys=False,
+                timeout=access.connect_timeout_s,
+                banner_timeout=access.connect_timeout_s,
+                auth_timeout=access.connect_timeout_s,
+            )
+        except paramiko.BadHostKeyException:
+            raise EnvironmentFailure(
+                f"{node} ({host.address}): its host key is not the one in "
+                f"{access.known_hosts}; if the host was reinstalled, remove its old "
+                "line from known_hosts"
+            ) from None
+        except paramiko.AuthenticationException:
+            raise EnvironmentFailure(self._login_refused(node)) from None
+        except paramiko.SSHException as error:
+            if "No authentication methods available" in str(error):  # the agent has no keys
+                raise EnvironmentFailure(self._login_refused(node)) from None
+            if "not found in known_hosts" in str(error):
                 raise EnvironmentFailure(
-                    f"{node} ({host.address}): its host key is not the one in "
-                    f"{access.known_hosts}; if the host was reinstalled, remove its old "
-                    "line from known_hosts"
+                    f"{node} ({host.address}) is not in {access.known_hosts}; add its "
+                    f"key (ssh-keyscan -p {host.port} {host.address} >> known_hosts) or "
+                    "use host_keys: accept-new"
                 ) from None
-            except paramiko.SSHException as error:
-                if "not found in known_hosts" in str(error):
-                    raise EnvironmentFailure(
-                        f"{node} ({host.address}) is not in {access.known_hosts}; add its "
-                        f"key (ssh-keyscan -p {host.port} {host.address} >> known_hosts) or "
-                        "use host_keys: accept-new"
-                    ) from None
-                raise EnvironmentFailure(f"{node} ({host.address}): SSH: {error}") from None
-            except OSError as error:
-                raise EnvironmentFailure(
-                    f"{node}: cannot reach lab host {host.address} port {host.port} "
-                    f"({error.strerror or error}); check the address and that sshd runs"
-                ) from None
-            self._clients[node] = client
-            return client
+            raise EnvironmentFailure(f"{node} ({host.address}): SSH: {error}") from None
+        except OSError as error:
+            raise EnvironmentFailure(
+                f"{node}: cannot reach lab host {host.address} port {host.port} "
+                f"({error.strerror or error}); check the address and that sshd runs"
+            ) from None
+        return client
+
+    def _login_refused(self, node: str) -> str:
+        """Why the login failed and what to do: names the key tried, never its content."""
+        host, access = self.hosts[node], self.access_of(node)
+        refused = f"{node} ({host.user}@{host.address}:{host.port}) refused the login"
+        authorized = f"~{host.user}/.ssh/authorized_keys on the host"
+        if access.key_file is not None:
+            return (
+                f"{refused} with the key {access.key_file}: add its public key to "
+                f"{authorized}, or set key_file to a key that is there"
+            )
+        if not os.environ.get("SSH_AUTH_SOCK"):
+            return (
+                f"{refused}: no key_file is set and no SSH agent is running (SSH_AUTH_SOCK is "
+                "not set); set key_file, or start ssh-agent and ssh-add a key the host accepts"
+            )
+        return (
+            f"{refused}: the SSH agent at SSH_AUTH_SOCK holds no key the host accepts; "
+            f"ssh-add the key whose public half is in {authorized}, or set key_file"
+        )
 
     def _check_host_keys(self, client: paramiko.SSHClient, access: LabAccess) -> None:
         policy = access.host_keys
@@ -244,14 +265,5 @@ class LabHostEnvironment:
         else:
             client.set_missing_host_key_policy(paramiko.RejectPolicy())
 
-    def _forget(self, node: str) -> None:
-        with self._lock:
-            client = self._clients.pop(node, None)
-        if client is not None:
-            client.close()
-
     def close(self) -> None:
-        with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            client.close()
+        self._clients.close()

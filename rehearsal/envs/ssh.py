@@ -24,52 +24,27 @@ def dial_directly(host: str, port: int, timeout_s: float) -> Stream:
 OUTPUT_LIMIT = 64_000
 
 
-class SshPool:
-    def __init__(self, private_key: Path, user: str = "root", dial: Dial = dial_directly) -> None:
-        self._dial = dial
-        self._key = paramiko.Ed25519Key.from_private_key_file(str(private_key))
-        self._user = user
+class SshClients:
+    """Kept-open paramiko clients by name: opened on first use, opened again once dropped."""
+
+    def __init__(self, connect: Callable[[str], paramiko.SSHClient]) -> None:
+        self._connect = connect
         self._clients: dict[str, paramiko.SSHClient] = {}
         self._lock = threading.Lock()
 
-    def run(self, address: str, command: str, timeout_s: float) -> CommandResult:
-        """Run ``command`` on the node's shell; a dropped connection is re-opened once."""
-        started = time.monotonic()
-        for attempt in (1, 2):
-            try:
-                client = self._client(address)
-                return run_on(client, command, timeout_s, started)
-            except (paramiko.SSHException, OSError, EOFError):
-                self._forget(address)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _client(self, address: str) -> paramiko.SSHClient:
+    def get(self, name: str) -> paramiko.SSHClient:
         with self._lock:
-            client = self._clients.get(address)
+            client = self._clients.get(name)
             transport = client.get_transport() if client else None
             if client is not None and transport is not None and transport.is_active():
                 return client
-            client = paramiko.SSHClient()
-            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-            client.connect(
-                address,
-                sock=self._dial(address, 22, 5),
-                username=self._user,
-                pkey=self._key,
-                timeout=5,
-                banner_timeout=5,
-                auth_timeout=5,
-                look_for_keys=False,
-                allow_agent=False,
-            )
-            self._clients[address] = client
+            client = self._connect(name)
+            self._clients[name] = client
             return client
 
-    def _forget(self, address: str) -> None:
+    def forget(self, name: str) -> None:
         with self._lock:
-            client = self._clients.pop(address, None)
+            client = self._clients.pop(name, None)
         if client is not None:
             client.close()
 
@@ -78,6 +53,46 @@ class SshPool:
             clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             client.close()
+
+
+class SshPool:
+    def __init__(self, private_key: Path, user: str = "root", dial: Dial = dial_directly) -> None:
+        self._dial = dial
+        self._key = paramiko.Ed25519Key.from_private_key_file(str(private_key))
+        self._user = user
+        self._clients = SshClients(self._connect)
+
+    def run(self, address: str, command: str, timeout_s: float) -> CommandResult:
+        """Run ``command`` on the node's shell; a dropped connection is re-opened once."""
+        started = time.monotonic()
+        for attempt in (1, 2):
+            try:
+                client = self._clients.get(address)
+                return run_on(client, command, timeout_s, started)
+            except (paramiko.SSHException, OSError, EOFError):
+                self._clients.forget(address)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connect(self, address: str) -> paramiko.SSHClient:
+        client = paramiko.SSHClient()
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        client.connect(
+            address,
+            sock=self._dial(address, 22, 5),
+            username=self._user,
+            pkey=self._key,
+            timeout=5,
+            banner_timeout=5,
+            auth_timeout=5,
+            look_for_keys=False,
+            allow_agent=False,
+        )
+        return client
+
+    def close(self) -> None:
+        self._clients.close()
 
 
 def run_on(

@@ -82,6 +82,7 @@ def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerE
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.images import ensure_base_image
     from rehearsal.envs.roles import RoleImage, ensure_role_images
+    from rehearsal.envs.routes import engine_route
     from rehearsal.models.loading import playbooks_dir
 
     run_dir = tmp_path_factory.mktemp("lab-nodes")
@@ -91,9 +92,11 @@ def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerE
     keys = generate_key_pair(run_dir / "ssh", run_id)
     ensure_base_image(client, lambda _m: None)
     wanted = RoleImage("redis", "7.0")
-    image = ensure_role_images(client, {wanted}, playbooks_dir(), keys, labels, run_dir / "images")[
-        wanted
-    ]
+    route = engine_route()
+    built = ensure_role_images(
+        client, {wanted}, playbooks_dir(), keys, labels, run_dir / "images", route
+    )
+    image = built[wanted]
     spec = EnvironmentSpec(
         run_id,
         (NodeSpec("labbox", image, ("lab",), capabilities=("NET_ADMIN",)),),

@@ -1,12 +1,16 @@
 """The SSH lab-host backend against a real sshd: a base-image container stands in for a lab
 host. Host keys are checked strictly by default, accept-new records a new host and refuses a
-changed key, lifecycle operations are refused with a clear message, and faults left on by a
-killed orchestrator are undone by the lab host's own dead man's switches."""
+changed key, the SSH agent logs in when no key file is given, lifecycle operations are refused
+with a clear message, and faults left on by a killed orchestrator are undone by the lab host's
+own dead man's switches."""
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +112,83 @@ def test_lab_hosts_are_not_stopped_and_satisfy_the_backend_protocol(
     assert backend.run_id == "lab-run"
     assert backend.gateways("lab1") == [env.gateways("lab1")[0]]
     backend.close()
+
+
+@pytest.fixture
+def agent(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A real ssh-agent of this test alone (SSH_AUTH_SOCK points at it), killed afterwards."""
+    socket = tmp_path_factory.mktemp("agent") / "sock"  # short: a socket path has 108 bytes
+    process = subprocess.Popen(
+        ["ssh-agent", "-D", "-a", str(socket)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not socket.exists():
+            assert process.poll() is None, "ssh-agent exited"
+            assert time.monotonic() < deadline, "ssh-agent made no socket within 10 s"
+            time.sleep(0.05)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket))
+        yield socket
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _ssh_add(key: Path) -> None:
+    subprocess.run(["ssh-add", "-q", str(key)], check=True, capture_output=True, timeout=10)
+
+
+def _agent_lab(env: DockerEnvironment, known: Path) -> LabHostEnvironment:
+    host = LabHost("lab1", env.address("lab1"))
+    return LabHostEnvironment("lab-run", [host], LabAccess(key_file=None, known_hosts=known))
+
+
+def test_without_a_key_file_the_ssh_agent_logs_in(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path, agent: Path
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    _ssh_add(env.private_key())
+    backend = _agent_lab(env, known)
+    try:
+        assert backend.run_command("lab1", "hostname", 10).output.strip() == "lab1"
+        with pytest.raises(EnvironmentFailure, match="reached with the SSH agent"):
+            backend.private_key()
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("holding", ["no key", "another key"])
+def test_an_agent_without_the_hosts_key_fails_with_the_fix_and_no_key_material(
+    lab: tuple[DockerEnvironment, str],
+    tmp_path: Path,
+    agent: Path,
+    holding: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    other = generate_key_pair(tmp_path / "other", "other")
+    if holding == "another key":
+        _ssh_add(other.private_path)
+    backend = _agent_lab(env, known)
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(EnvironmentFailure) as failure:
+        backend.run_command("lab1", "true", 10)
+    message = str(failure.value)
+    assert "lab1 (root@" in message
+    assert "the SSH agent at SSH_AUTH_SOCK holds no key the host accepts; ssh-add" in message
+    assert failure.value.__cause__ is None and failure.value.__suppress_context__
+    secrets_ = [other.private_path.read_text(), env.private_key().read_text()]
+    bodies = [row for text in secrets_ for row in text.splitlines() if "PRIVATE KEY" not in row]
+    for said in (message, caplog.text):
+        assert not [row for row in bodies if row in said]
 
 
 SWITCH_BOUND_S = 6
