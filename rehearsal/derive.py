@@ -50,9 +50,11 @@ def derive_results(events: list[Event]) -> Results:
     people_findings = response.response_findings(started, events, fired, per_phase, probes)
     fidelity = _fidelity(events)
     ran = jobs(events, faults)
+    services = _services(started, probes)
     findings = apply_lifecycle(
         _findings(events)
         + _metric_findings(metrics)
+        + _sla_findings(started, services)
         + people_findings
         + job_findings(ran)
         + fidelity_findings(fidelity),
@@ -62,7 +64,6 @@ def derive_results(events: list[Event]) -> Results:
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)
     chain = response.escalation(events)
-    services = _services(started, probes)
     return Results(
         run_id=started["run_id"],
         kind=started["kind"],
@@ -376,7 +377,12 @@ def _criteria(started: Event, metrics: Metrics) -> list[Criterion]:
     return criteria
 
 
+MONTH_S = 30 * 86400
+
+
 def _services(started: Event, probes: list[ProbeHistory]) -> list[ServiceImpact]:
+    sla = started.get("sla_pct")
+    allowance = round(MONTH_S * (100 - sla) / 100, 1) if sla is not None else None
     impacts = []
     for service in started.get("services", []):
         history = next((p for p in probes if p.name == service["probe"]), None)
@@ -386,9 +392,33 @@ def _services(started: Event, probes: list[ProbeHistory]) -> list[ServiceImpact]
                 impact=service["impact"],
                 probe=service["probe"],
                 downtime_s=_downtime(history) if history else 0.0,
+                sla_allowance_s=allowance,
             )
         )
     return impacts
+
+
+def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding]:
+    """An outage that alone uses up the month's SLA allowance: one such incident a month
+    breaks the contract, whatever the RTO says."""
+    over = [
+        s for s in services if s.sla_allowance_s is not None and s.downtime_s > s.sla_allowance_s
+    ]
+    return [
+        Finding(
+            id=f"S{number}",
+            severity="high",
+            category="capacity",
+            title=f"One outage like this breaks the SLA for {service.name}",
+            detail=f"{service.name} was down {format_duration(service.downtime_s)}; an "
+            f"availability of {started['sla_pct']:g} % allows "
+            f"{format_duration(service.sla_allowance_s or 0)} of downtime in a 30-day month.",
+            phase=None,
+            recommendation="Detect and recover faster (automate the slowest runbook steps), "
+            "or agree an SLA the system can keep.",
+        )
+        for number, service in enumerate(over, start=1)
+    ]
 
 
 def _downtime(history: ProbeHistory) -> float:

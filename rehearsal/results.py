@@ -180,6 +180,8 @@ class ServiceImpact(Record):
     impact: str
     probe: str
     downtime_s: float
+    sla_allowance_s: float | None = None
+    """Downtime the profile's SLA allows in a 30-day month; None without an SLA."""
 
 
 class FidelityFact(Record):

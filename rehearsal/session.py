@@ -147,6 +147,7 @@ class RunSession:
             services=services,
             measured_probe=measured,
             rto_s=profile.business.targets.rto,
+            sla_pct=profile.business.targets.sla,
             criteria=[c.model_dump() for c in scenario.criteria],
             keep=self.options.keep,
             seed=self.seed,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Network
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from rehearsal.models.alerts import Monitor
 from rehearsal.models.base import Name, Regex, Strict, Text
@@ -22,9 +22,22 @@ class Customer(Strict):
     account_manager: Text | None = None
 
 
+def _percent(value: Any) -> Any:
+    """``99.9%`` or ``99.9``: an availability is written both ways."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return value.strip()[:-1].strip()
+    return value
+
+
 class Targets(Strict):
     rto: Duration = Field(description="recovery time objective: longest tolerable outage")
     rpo: Duration | None = Field(default=None, description="recovery point objective")
+    sla: Annotated[float, BeforeValidator(_percent)] | None = Field(
+        default=None,
+        gt=0,
+        lt=100,
+        description="availability promised, per cent of a 30-day month, e.g. 99.9%",
+    )
 
 
 class BusinessService(Strict):

@@ -90,6 +90,12 @@ def impact_sentences(results: Results, w: Wording) -> list[str]:
             said += w("impact.target", target=format_duration(target))
             if service.downtime_s > target:
                 said += w("impact.missed", over=format_duration(service.downtime_s - target))
+        if service.sla_allowance_s and service.downtime_s > 0:
+            said += w(
+                "impact.sla",
+                allowance=format_duration(service.sla_allowance_s),
+                used=f"{100 * service.downtime_s / service.sla_allowance_s:.0f}",
+            )
         sentences.append(said + w("impact.end"))
     return sentences
 
