@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import time
 from contextlib import ExitStack
@@ -47,6 +48,12 @@ class Addresses:
 
     def address(self, node: str) -> str:
         return self.found[node]
+
+    def endpoint(self, node: str, port: int) -> tuple[str, int]:
+        return self.found[node], port
+
+    def connect(self, node: str, port: int, timeout_s: float) -> socket.socket:
+        return socket.create_connection((self.found[node], port), timeout=timeout_s)
 
     def run_command(self, node: str, command: str, timeout_s: float) -> CommandResult:
         return self.ssh.run(self.found[node], command, timeout_s)
