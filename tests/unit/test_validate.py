@@ -175,3 +175,23 @@ def test_two_shaping_faults_on_one_node_at_once_are_refused(
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"{scenario}:20:"), lines[0]
     assert "would meet the network.bandwidth of line 19 on app1" in lines[0]
+
+
+def test_the_command_line_answers_validate_as_the_typer_command_does(
+    webshop: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``rehearsal validate FILE...`` skips Typer (for speed): same lines, same exit status."""
+    from rehearsal.cli import main
+
+    scenario = webshop / "drill-app-node-loss.yaml"
+    _edit(scenario, "type: container.stop, target: app1", "type: container.stop, target: app9")
+    for argv, code in (
+        [[str(webshop / "profile.yaml")], 0],
+        [[str(scenario), str(webshop / "profile.yaml")], 2],
+    ):
+        monkeypatch.setattr("sys.argv", ["rehearsal", "validate", *argv])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert (exited.value.code, lines) == _validate(*map(Path, argv))
+        assert exited.value.code == code
