@@ -110,7 +110,7 @@ class Mirror:
         if self.containers:
             containers = DockerEnvironment(self.client, self._spec(lab), self.keys, self.route)
         order = [node.name for node in self.profile.nodes]
-        self.env = MixedEnvironment(self.run_id, containers, lab, order)
+        self.env = MixedEnvironment(self.run_id, containers, lab, order, self.keys.private_path)
         self.stack.callback(self.teardown)
         if containers is not None:
             containers.up(self.progress)
@@ -272,10 +272,10 @@ def attach(
     up = next((e for e in events if e["event"] == "environment.up"), {})
     records = up.get("lab_hosts") or []
     lab = lab_environment(run_id, records) if records else None
+    keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
     containers = None
     if client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"}, sparse=True):
-        keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
         containers = DockerEnvironment.attach(client, run_id, keys)
     found = [*(containers.nodes() if containers else []), *(lab.nodes() if lab else [])]
     order = [node for node in up.get("nodes") or found if node in found]
-    return MixedEnvironment(run_id, containers, lab, order)
+    return MixedEnvironment(run_id, containers, lab, order, keys.private_path)

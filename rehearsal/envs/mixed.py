@@ -22,8 +22,10 @@ class MixedEnvironment:
         containers: DockerEnvironment | None,
         lab: LabHostEnvironment | None,
         order: list[str],
+        run_key: Path,
     ) -> None:
         self.run_id = run_id
+        self.run_key = run_key
         self.containers = containers
         self.lab = lab
         self._order = order
@@ -98,11 +100,8 @@ class MixedEnvironment:
         return self._of(node).started_at(node)
 
     def private_key(self) -> Path:
-        """The run's key (its containers'); lab hosts log in with their own."""
-        if self.containers is not None:
-            return self.containers.private_key()
-        assert self.lab is not None
-        return self.lab.private_key()
+        """The run's key (its containers'); lab hosts log in with their own (``login``)."""
+        return self.run_key
 
     def login(self, node: str) -> SshLogin | None:
         return self._of(node).login(node)

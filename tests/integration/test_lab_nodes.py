@@ -225,6 +225,27 @@ def test_a_second_run_on_the_same_lab_host_is_refused_while_the_first_holds_it(
         first.wait(30)
 
 
+def test_a_profile_all_on_lab_hosts_needs_no_container(
+    lab_host: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, known = lab_host
+    _write(tmp_path, env, known)
+    profile = tmp_path / "profile.yaml"
+    text = profile.read_text()
+    web = text[text.index("  - name: web1") : text.index("  - name: cache")]
+    probe = text[text.index("  - {name: web-knows-cache") : text.index("runbooks:")]
+    profile.write_text(text.replace(web, "").replace(probe, ""))
+    done = _rehearsal("env", "up", str(profile), "--out", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [run_dir] = list((tmp_path / "r").iterdir())
+    events = read_journal(run_dir)
+    assert [e["failing"] for e in events if e["event"] == "environment.probes"] == [[]]
+    [ready] = [e for e in events if e["event"] == "environment.ready"]
+    assert ready["facts"]["backend"] == "1 lab host(s) over SSH"
+    checked = _rehearsal("env", "check", str(run_dir))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 def test_a_lab_host_whose_key_is_not_known_fails_the_build_clearly(
     lab_host: tuple[DockerEnvironment, str], tmp_path: Path
 ) -> None:
