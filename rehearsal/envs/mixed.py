@@ -42,9 +42,6 @@ class MixedEnvironment:
     def _of(self, node: str) -> DockerEnvironment | LabHostEnvironment:
         return self._backend[node]
 
-    def is_lab_host(self, node: str) -> bool:
-        return self.lab is not None and node in self.lab.hosts
-
     def address(self, node: str) -> str:
         return self._of(node).address(node)
 
