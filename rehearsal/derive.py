@@ -44,7 +44,8 @@ def derive_results(events: list[Event]) -> Results:
     probes = _probe_histories(events)
     faults = _faults(events)
     reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
-    metrics = _metrics(started, probes, faults, min(reverting) if reverting else None)
+    first_revert = min(reverting) if reverting else None
+    metrics = _metrics(started, probes, response.fault_began(events), first_revert)
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     people_findings = response.response_findings(started, events, fired, per_phase, probes)
@@ -169,8 +170,21 @@ def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[
                     duration_s=None,
                     budget_s=None,
                     detail="",
+                    done_by="tool",
                 )
             )
+        elif kind in ("runbook.started", "action.command") and phases[-1].steps:
+            phases[-1].steps[-1].done_by = f"tool (automated; assigned to {phases[-1].operator})"
+        elif kind in ("question.answered", "question.unanswered") and phases[-1].steps:
+            if not str(event.get("id", "")).startswith("ack.") and phases[-1].steps[-1].type in (
+                "action",
+                "observe",
+            ):
+                phases[-1].steps[-1].done_by = (
+                    event["person"]
+                    if kind == "question.answered" and event.get("outcome") != "not done"
+                    else f"nobody ({event['person']} was asked)"
+                )
         elif kind == "step.finished" and phases[-1].steps:
             step = phases[-1].steps[-1]
             phases[-1].steps[-1] = step.model_copy(
@@ -280,14 +294,13 @@ def _outage(
 def _metrics(
     started: Event,
     probes: list[ProbeHistory],
-    faults: list[FaultResult],
+    first: datetime | None,
     first_revert: datetime | None,
 ) -> Metrics:
     measured = started.get("measured_probe")
     rto = started.get("rto_s")
-    injected = [f.injected_at for f in faults if f.injected_at is not None]
     history = next((p for p in probes if p.name == measured), None)
-    if not injected:
+    if first is None:
         return Metrics(
             measured_probe=measured,
             time_to_detect_s=None,
@@ -296,7 +309,6 @@ def _metrics(
             rto_s=rto,
             within_rto=None,
         )
-    first = min(injected)
     down, up = _outage(history, first, first_revert)
     recover = _seconds(first, up) if up else None
     return Metrics(

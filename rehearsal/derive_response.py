@@ -37,8 +37,12 @@ def alerts(events: list[Event]) -> list[AlertResult]:
     for e in events:
         kind, key = e["event"], e.get("alert", "")
         if kind == "alert.fired":
+            attempt = e.get("attempt", 1)
+            number = key.split("-")[0]
             found[key] = AlertResult(
                 id=key,
+                attempt=attempt,
+                label=number if attempt == 1 else f"{number} (attempt {attempt})",
                 monitor=e["monitor"],
                 probe=e["probe"],
                 severity=e["severity"],
@@ -97,6 +101,8 @@ def escalation(events: list[Event]) -> list[EscalationStep]:
             outcome = ends[kind]
             if steps[key].acknowledged_at is not None:
                 outcome = f"acknowledged, then {outcome}"
+            elif outcome == "resolved":
+                outcome = "no answer; the service came back without them"
             steps[key] = steps[key].model_copy(update={"ended_at": _at(e), "outcome": outcome})
     return list(steps.values())
 
@@ -126,6 +132,17 @@ def _first_sample(
     return None
 
 
+FAULT_BEGINS = "fault.injecting"
+"""The one clock start of every outage figure (time to detect, alert, recover): when the tool
+began to break the node, not when it finished verifying the fault, since a slow-to-verify
+fault can show (and alert) before its ``fault.injected`` event is written."""
+
+
+def fault_began(events: list[Event]) -> datetime | None:
+    begun = [_at(e) for e in events if e["event"] == FAULT_BEGINS]
+    return min(begun) if begun else None
+
+
 def phase_responses(
     events: list[Event], found: list[AlertResult], probes: list[ProbeHistory], measured: str | None
 ) -> list[PhaseResponse]:
@@ -133,16 +150,13 @@ def phase_responses(
     by_id = {a.id: a for a in found}
     responses = []
     for start, body in _segments(events):
-        # From when injection began: a slow-to-verify fault can show (and alert) before
-        # its fault.injected event is written.
-        injected = [_at(e) for e in body if e["event"] == "fault.injecting"]
         fired = [by_id[e["alert"]] for e in body if e["event"] == "alert.fired"]
         alert = fired[0] if fired else None
-        first = min(injected) if injected else None
+        first = fault_began(body)
         probe = alert.probe if alert else measured
         down = _first_sample(histories.get(probe or ""), False, first) if first else None
-        ack_at, responder = _acknowledged(alert, body, start["operator"], down)
-        back = _first_sample(histories.get(alert.probe), True, alert.fired_at) if alert else None
+        ack_at, responder = _responded(alert, body, start["operator"])
+        back = _recovered_by_people(histories, alert, body)
         waited = [
             e.get("waited_s") or 0.0
             for e in body
@@ -157,9 +171,7 @@ def phase_responses(
                 severity=alert.severity if alert else None,
                 time_to_detect_s=_s(first, down) if first and down else None,
                 time_to_alert_s=_s(first, alert.fired_at) if first and alert else None,
-                time_to_acknowledge_s=max(0.0, _s(alert.fired_at, ack_at))
-                if alert and ack_at
-                else None,
+                time_to_acknowledge_s=_s(alert.fired_at, ack_at) if alert and ack_at else None,
                 handling_s=_s(ack_at, back) if ack_at and back and back >= ack_at else None,
                 waiting_for_people_s=round(sum(waited), 3),
             )
@@ -167,41 +179,45 @@ def phase_responses(
     return responses
 
 
-def _acknowledged(
-    alert: AlertResult | None, body: list[Event], operator: str, down: datetime | None
+def _recovered_by_people(
+    histories: dict[str, ProbeHistory], alert: AlertResult | None, body: list[Event]
+) -> datetime | None:
+    """When the alert's probe passed again, unless that came only after the tool began
+    reverting the fault: a recovery the tool caused is not a person's handling."""
+    if alert is None:
+        return None
+    reverting = [_at(e) for e in body if e["event"] == "fault.reverting"]
+    until = min((at for at in reverting if at >= alert.fired_at), default=None)
+    return _first_sample(histories.get(alert.probe), True, alert.fired_at, until)
+
+
+def _responded(
+    alert: AlertResult | None, body: list[Event], operator: str
 ) -> tuple[datetime | None, str | None]:
-    """The first response to the alert: an acknowledgement, or the on-duty operator's first
-    action since the outage was seen (an operator already at work before the alert fired
-    responded at once: zero), whichever came first."""
+    """A person's first response to the alert: their acknowledgement, or the on-duty
+    operator's first answer to a step they were asked to do, whichever came first after the
+    alert fired. Runbook steps and commands the tool ran by itself are nobody's response."""
     if alert is None:
         return None, None
-    since = min(down, alert.fired_at) if down else alert.fired_at
     candidates: list[tuple[datetime, str]] = []
     if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
         candidates.append((alert.acknowledged_at, alert.acknowledged_by))
-    action = next((at for at in _actions(body, operator) if at >= since), None)
-    if action is not None:
-        candidates.append((action, operator))
+    answer = next((at for at in _answers(body, operator) if at >= alert.fired_at), None)
+    if answer is not None:
+        candidates.append((answer, operator))
     return min(candidates) if candidates else (None, None)
 
 
-def _actions(body: list[Event], operator: str) -> list[datetime]:
-    """When the operator acted: a runbook step started, a command run (from its start), a
-    manual step answered."""
-    found = []
-    for e in body:
-        kind = e["event"]
-        if kind == "runbook.step.started":
-            found.append(_at(e))
-        elif kind == "action.command" and e.get("operator") == operator:
-            found.append(_at(e) - timedelta(seconds=e.get("duration_s") or 0.0))
-        elif (
-            kind == "question.answered"
-            and e.get("person") == operator
-            and not str(e.get("id", "")).startswith("ack.")
-        ):
-            found.append(_at(e))
-    return sorted(found)
+def _answers(body: list[Event], operator: str) -> list[datetime]:
+    """When the operator answered a manual step (done or failed: either way they acted)."""
+    return sorted(
+        _at(e)
+        for e in body
+        if e["event"] == "question.answered"
+        and e.get("person") == operator
+        and e.get("outcome") in ("done", "failed")
+        and not str(e.get("id", "")).startswith("ack.")
+    )
 
 
 def people(
@@ -221,12 +237,18 @@ def people(
                 phases=[r.phase for r in responses if name in (r.on_duty, r.responder)],
                 acknowledged=sum(1 for s in steps if s.person == name and s.acknowledged_at),
                 mean_time_to_acknowledge_s=round(sum(acks) / len(acks), 3) if acks else None,
-                handling_s=round(sum(r.handling_s or 0.0 for r in mine), 3),
+                handling_s=_total([r.handling_s for r in mine]),
                 waited_for_s=round(sum(q.waited_s or 0.0 for q in asked if q.person == name), 3),
                 escalated_past=sum(1 for s in steps if s.person == name and s.passed_on),
             )
         )
     return result
+
+
+def _total(figures: list[float | None]) -> float | None:
+    """The sum of what was measured; None (a dash) when nothing was."""
+    measured = [f for f in figures if f is not None]
+    return round(sum(measured), 3) if measured else None
 
 
 def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote | None:
@@ -285,7 +307,7 @@ def response_findings(
             tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
             add(
                 "high",
-                f"Alert {alert.id} from monitor {alert.monitor} reached no one",
+                f"Alert {alert.label} from monitor {alert.monitor} reached no one",
                 f"It fired at {alert.fired_at:%H:%M:%S} UTC but was not delivered"
                 + (f" ({tried})." if tried else ": the monitor has no 'notify:'."),
                 alert.phase,
@@ -296,19 +318,22 @@ def response_findings(
             if not delivery.delivered and alert.delivered:
                 add(
                     "low",
-                    f"Alert {alert.id} was not delivered by {delivery.channel}",
+                    f"Alert {alert.label} was not delivered by {delivery.channel}",
                     f"{delivery.target}: {delivery.detail}",
                     alert.phase,
                     "Fix or remove that notification channel.",
                     "monitoring",
                 )
     _never_fired(started, events, probes, add)
+    _unacknowledged(found, escalation(events), add)
+    labels = {a.id: a.label for a in found}
     for e in events:
         if e["event"] == "escalation.escalated":
             to = f"tier {e['to_tier']} ({e['to_person']})" if e.get("to_person") else "nobody"
+            label = labels.get(e["alert"], e["alert"])
             add(
                 "medium",
-                f"Alert {e['alert']} escalated past tier {e['tier']} ({e['person']})",
+                f"Alert {label} escalated past tier {e['tier']} ({e['person']})",
                 f"{e['person']} {_reason(e.get('reason'))}; it went to {to}.",
                 _phase_of(found, e["alert"]),
                 "Check why the first tier could not handle it in time.",
@@ -316,12 +341,32 @@ def response_findings(
         elif e["event"] == "escalation.exhausted":
             add(
                 "high",
-                f"Escalation ran out for alert {e['alert']}",
+                f"Escalation ran out for alert {labels.get(e['alert'], e['alert'])}",
                 "Every tier was asked and the service was still not back.",
                 e.get("phase"),
                 "Add a tier, or lengthen the limits to what the people can really do.",
             )
     return out
+
+
+def _unacknowledged(found: list[AlertResult], chain: list[EscalationStep], add: Any) -> None:
+    """An acknowledgement asked of people and given by none: a finding as serious as the
+    alert, naming each tier that was asked and how it ended for them."""
+    for alert in found:
+        asked = [s for s in chain if s.alert == alert.id]
+        if not asked or any(s.acknowledged_at is not None for s in asked):
+            continue
+        tiers = "; ".join(
+            f"tier {s.tier} ({s.person}) asked at {s.asked_at:%H:%M:%S} UTC: {s.outcome}"
+            for s in asked
+        )
+        add(
+            alert.severity,
+            f"Nobody acknowledged alert {alert.label} ({alert.severity})",
+            f"{tiers}. No response time can be given for it.",
+            alert.phase,
+            "Make sure the alert reaches the person on duty and that they take it on.",
+        )
 
 
 def _reason(reason: object) -> str:
@@ -346,6 +391,7 @@ def _target_findings(
     targets = (started.get("on_call") or {}).get("targets") or {}
     calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
     by_phase = {(r.attempt, r.phase): r for r in responses}
+    asked_of_someone = {s.alert for s in escalation(events)}
     attempt = 1
     for e in events:
         if e["event"] == "attempt.started":
@@ -364,17 +410,18 @@ def _target_findings(
         ):
             continue
         person = response.responder or response.on_duty
+        asked = alert.id in asked_of_someone
         limit = float(target["first_response"])
         took = response.time_to_acknowledge_s
-        if took is None:
+        if took is None and not asked:
             add(
-                "high",
-                f"Nobody responded to alert {alert.id} ({alert.severity})",
+                alert.severity,
+                f"Nobody responded to alert {alert.label} ({alert.severity})",
                 f"{response.on_duty} was on duty; no acknowledgement and no action followed.",
                 alert.phase,
                 "Make sure the alert reaches the person on duty and that they act on it.",
             )
-        elif took > limit:
+        elif took is not None and took > limit:
             add(
                 "high",
                 f"First response by {person} took {format_duration(took)}",
@@ -387,9 +434,12 @@ def _target_findings(
         limit_s = started.get("rto_s") if recovery == "rto" else float(recovery)
         back = alert.resolved_at
         if limit_s is not None and back is not None and _s(alert.fired_at, back) > limit_s:
+            took_back = format_duration(_s(alert.fired_at, back))
             add(
                 "high",
-                f"Recovery handled by {person} took {format_duration(_s(alert.fired_at, back))}",
+                f"Recovery handled by {response.responder} took {took_back}"
+                if response.responder
+                else f"Recovery took {took_back}, with nobody responding",
                 f"The recovery target for {alert.severity} alerts is "
                 f"{format_duration(limit_s)}, counted from the alert.",
                 alert.phase,

@@ -48,6 +48,9 @@ class StepResult(Record):
     duration_s: float | None
     budget_s: float | None
     detail: str
+    done_by: str
+    """Who did it: the tool (faults, waits, checks, runbooks and commands it ran by itself,
+    naming the operator they were assigned to), or the person whose answer the step got."""
     runbook_steps: list[RunbookStepResult] = []
 
 

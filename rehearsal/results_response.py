@@ -31,6 +31,9 @@ class AlertResult(Record):
     deliveries: list[DeliveryResult] = []
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
+    attempt: int = 1
+    label: str
+    """How a reader names it: the monitor's count, plus the attempt in a reproduction."""
 
     @property
     def delivered(self) -> bool:
@@ -76,7 +79,7 @@ class PersonResponse(Record):
     phases: list[str]
     acknowledged: int
     mean_time_to_acknowledge_s: float | None
-    handling_s: float
+    handling_s: float | None
     waited_for_s: float
     escalated_past: int
 

@@ -72,6 +72,7 @@ def render_html(
         must_change=summary.must_change(results),
         next_steps=summary.next_steps(results, w),
         findings=summary.by_severity(results.findings),
+        glossary=summary.GLOSSARY,
         offset=lambda at: summary.offset(at, results.started_at),
         # Both pictures are built with ElementTree, which escapes every user-written name.
         timeline_svg=Markup(render_timeline(results)),

@@ -33,12 +33,13 @@ def render_markdown(results: Results, w: Wording) -> str:
     lines += _findings(results, w)
     lines += ["## Phases and steps", ""]
     lines += table(
-        ("phase", "step", "type", "status", "started", "took", "budget"),
+        ("phase", "step", "type", "done by", "status", "started", "took", "budget"),
         (
             (
                 f"{phase.attempt}: {phase.name}" if results.kind == "reproduction" else phase.name,
                 step.label,
                 step.type,
+                step.done_by,
                 step.status,
                 summary.offset(step.started_at, start),
                 _seconds(step.duration_s),
@@ -67,7 +68,7 @@ def render_markdown(results: Results, w: Wording) -> str:
         )
     lines += _jobs(results)
     lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results)
-    lines += _fidelity(results)
+    lines += _fidelity(results) + _glossary(w)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -187,6 +188,11 @@ def _fidelity(results: Results) -> list[str]:
             for f in results.fidelity
         ),
     )
+
+
+def _glossary(w: Wording) -> list[str]:
+    said = [f"- {w('glossary.' + key)}" for key in summary.GLOSSARY]
+    return [f"## {w('glossary.heading')}", "", *said]
 
 
 def _journal_problems(results: Results, w: Wording) -> list[str]:

@@ -67,6 +67,10 @@ def _people(results: Results, w: Wording, what: str) -> list[str]:
             assert first.time_to_acknowledge_s is not None
             took = format_duration(first.time_to_acknowledge_s)
             said.append(w("notice.response", took=took, person=first.responder))
+            asked = {s.alert for s in results.escalation}
+            ignored = [a.label for a in results.alerts if a.id in asked and not a.acknowledged_by]
+            if ignored:
+                said.append(w("notice.unacknowledged", alerts=", ".join(ignored)))
     escalated = [s for s in results.escalation if s.passed_on]
     if escalated:
         chain = " → ".join(s.person for s in results.escalation)

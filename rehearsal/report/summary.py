@@ -15,6 +15,17 @@ BLOCKING = ("critical", "high")
 UNSETTLED = ("open",)
 
 
+# The figures the report's glossary defines, in the order it lists them.
+GLOSSARY = (
+    "time_to_detect",
+    "time_to_alert",
+    "time_to_acknowledge",
+    "handling",
+    "time_to_recover",
+    "automated",
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The one-sentence outcome and the tone ("good", "bad", "unfinished") it is shown in."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from rehearsal.journal import Journal
 from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.escalation import OnCall
-from rehearsal.scenarios.escalation import Escalation
+from rehearsal.scenarios.escalation import Acknowledgements, Escalation
 from rehearsal.scenarios.notify import deliver
 from rehearsal.scenarios.people import Answerer
 from rehearsal.scenarios.sampler import ProbeSampler
@@ -33,7 +33,7 @@ class MonitorWatch:
         answerer: Answerer,
         phase: Callable[[], str | None],
         run_dir: Path,
-        prefix: str = "",
+        attempt: int = 1,
     ) -> None:
         self.monitors = [m for m in monitors if sampler.has(m.probe)]
         self.on_call = on_call
@@ -42,7 +42,8 @@ class MonitorWatch:
         self.answerer = answerer
         self.phase = phase
         self.run_dir = run_dir
-        self.prefix = prefix
+        self.attempt = attempt
+        self.acknowledgements = Acknowledgements()
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._failing_since: dict[str, float] = {}
@@ -93,7 +94,8 @@ class MonitorWatch:
 
     def _fire(self, monitor: Monitor, detail: str) -> None:
         self._fired += 1
-        alert = f"{self.prefix}AL{self._fired}"
+        # Unique in the run (answers and Prefect keys use it); readers see "AL1 (attempt 2)".
+        alert = f"AL{self._fired}" if self.attempt == 1 else f"AL{self._fired}-a{self.attempt}"
         self._open[monitor.name] = alert
         phase = self.phase()
         fired = self.journal.record(
@@ -103,6 +105,7 @@ class MonitorWatch:
             probe=monitor.probe,
             severity=monitor.severity,
             phase=phase,
+            attempt=self.attempt,
             detail=detail,
         )
         message = {
@@ -123,6 +126,7 @@ class MonitorWatch:
                 self.journal,
                 recovered=lambda: self._open.get(monitor.name) != alert,
                 stopped=self._done,
+                acknowledgements=self.acknowledgements,
             )
             self._start(escalation.run, alert, monitor, phase or "")
 

@@ -79,8 +79,8 @@ class Engine:
                 self.answerer,
                 lambda: self._phase_name,
                 self.run_dir,
-                "" if self.attempt == 1 else f"A{self.attempt}",
-            ),
+                self.attempt,
+            ) as monitors,
         ):
             self.sampler = sampler
             self._steady_state("before")
@@ -105,6 +105,7 @@ class Engine:
                     self.run_dir,
                     Random(self.seed),
                     self.seed,
+                    acknowledgements=monitors.acknowledgements,
                 )
                 if self.scenario.symptom is not None:
                     self._symptom = SymptomWatch(self.scenario.symptom, context)

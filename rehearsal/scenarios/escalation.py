@@ -36,6 +36,32 @@ def acknowledgement_ids(monitors: list[Monitor], on_call: OnCall | None) -> list
     ]
 
 
+class Acknowledgements:
+    """The monitors whose alert a person has taken on in this attempt, so that a step can
+    wait for it: an operator starts the procedure once the alert is theirs."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+        self._changed = threading.Condition()
+
+    def record(self, monitor: str) -> None:
+        with self._changed:
+            self._taken.add(monitor)
+            self._changed.notify_all()
+
+    def wait(self, monitor: str, timeout_s: float, cancelled: threading.Event) -> bool:
+        """True once someone acknowledged ``monitor``'s alert, False at the timeout or when
+        the run is cancelled."""
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while monitor not in self._taken:
+                left = deadline - time.monotonic()
+                if left <= 0 or cancelled.is_set():
+                    return False
+                self._changed.wait(min(left, TICK_S))
+            return True
+
+
 @dataclass
 class _Asked:
     """One question in flight: the answer lands here from the asking thread."""
@@ -60,6 +86,7 @@ class Escalation:
     journal: Journal
     recovered: Callable[[], bool]
     stopped: threading.Event
+    acknowledgements: Acknowledgements
 
     def run(self, alert: str, monitor: Monitor, phase: str) -> None:
         for number, tier in enumerate(self.tiers, start=1):
@@ -113,7 +140,7 @@ class Escalation:
         while True:
             if pending and asked.done.is_set():
                 pending = False
-                if self._answered(asked, alert, number) == "declined":
+                if self._answered(asked, alert, monitor.name, number) == "declined":
                     return "declined"
             if self.recovered() or self.stopped.is_set():
                 asked.stop.set()
@@ -132,7 +159,7 @@ class Escalation:
                 return "limit"
             time.sleep(TICK_S)
 
-    def _answered(self, asked: _Asked, alert: str, tier: int) -> str:
+    def _answered(self, asked: _Asked, alert: str, monitor: str, tier: int) -> str:
         question, answer = asked.question, asked.answer
         waited = round(time.monotonic() - asked.started, 3)
         if answer is None:
@@ -147,6 +174,7 @@ class Escalation:
         self.journal.record(
             "person.acknowledged", alert=alert, tier=tier, person=question.person, waited_s=waited
         )
+        self.acknowledgements.record(monitor)
         return "acknowledged"
 
     def _unanswered(self, asked: _Asked, outcome: str, waited: float | None = None) -> None:

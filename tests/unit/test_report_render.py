@@ -86,6 +86,7 @@ def step(
             "duration_s": took,
             "budget_s": budget,
             "detail": "" if status == "passed" else f"step {status}",
+            "done_by": "tool (automated; assigned to Kim Minji)" if subs else "tool",
             "runbook_steps": subs or [],
         }
     )

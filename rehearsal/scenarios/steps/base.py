@@ -20,6 +20,7 @@ from rehearsal.errors import RunCancelled
 from rehearsal.journal import Journal
 from rehearsal.models.base import Strict
 from rehearsal.models.profile import Profile
+from rehearsal.scenarios.escalation import Acknowledgements
 from rehearsal.scenarios.people import Answerer
 from rehearsal.scenarios.sampler import ProbeSampler
 
@@ -72,6 +73,8 @@ class StepContext:
     phase_faults: ExitStack | None = None
     """Reverts due when the current phase ends (faults with ``until: phase``)."""
     loads: dict[str, Any] = field(default_factory=dict)
+    acknowledgements: Acknowledgements = field(default_factory=Acknowledgements)
+    """Alerts people have taken on, for steps that wait for it."""
 
     def check_cancelled(self) -> None:
         if self.cancelled.is_set():

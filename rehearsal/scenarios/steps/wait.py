@@ -19,19 +19,25 @@ class ProbeState(Strict):
     status: Literal["passing", "failing"]
 
 
+class AlertState(Strict):
+    alert: Name = Field(description="a monitor of the profile")
+    status: Literal["acknowledged"]
+
+
 class WaitSpec(Strict):
-    until: ProbeState | None = None
+    until: ProbeState | AlertState | None = None
     for_: Duration | None = Field(default=None, alias="for")
     timeout: Duration | None = Field(default=None, description="required with 'until:'")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
         if (self.until is None) == (self.for_ is None):
-            raise ValueError("a wait has either 'until:' (a probe state) or 'for:' (a duration)")
-        if self.until is not None and self.timeout is None:
             raise ValueError(
-                "a wait 'until:' needs 'timeout:' (how long before it counts as a finding)"
+                "a wait has either 'until:' (a probe state or an acknowledged alert) or 'for:' "
+                "(a duration)"
             )
+        if self.until is not None and self.timeout is None:
+            raise ValueError("a wait 'until:' needs 'timeout:' (how long before the step fails)")
         return self
 
     @property
@@ -49,6 +55,11 @@ class WaitKind(StepKind):
 
     def label(self, step: WaitStep) -> str:
         wait = step.wait
+        if isinstance(wait.until, AlertState):
+            return (
+                f"wait until the {wait.until.alert} alert is acknowledged "
+                f"(up to {format_duration(wait.limit)})"
+            )
         if wait.until is not None:
             return (
                 f"wait until {wait.until.probe} is {wait.until.status} "
@@ -58,6 +69,8 @@ class WaitKind(StepKind):
 
     def check(self, step: WaitStep, names: Names) -> list[tuple[Loc, str]]:
         until = step.wait.until
+        if isinstance(until, AlertState):
+            return _check_alert(until, names)
         if until is None or until.probe in names.probes:
             return []
         return [
@@ -76,6 +89,8 @@ class WaitKind(StepKind):
                 raise RunCancelled("the run was cancelled")
             return StepOutcome("passed", f"waited {format_duration(wait.for_)}")
         until = wait.until
+        if isinstance(until, AlertState):
+            return _wait_for_acknowledgement(until, wait.limit, context)
         started = time.monotonic()
         seen = context.sampler.wait_for(
             until.probe,
@@ -118,3 +133,39 @@ class WaitKind(StepKind):
             f"{until.probe} not {until.status} within {format_duration(wait.limit)}",
             wait.limit,
         )
+
+
+def _check_alert(until: AlertState, names: Names) -> list[tuple[Loc, str]]:
+    profile = names.profile
+    monitors = [m.name for m in profile.monitors] if profile else []
+    if until.alert not in monitors:
+        return [
+            (
+                ("wait", "until", "alert"),
+                f"unknown monitor {until.alert!r}{did_you_mean(until.alert, monitors)} "
+                "(monitors are declared in the profile's 'monitors:')",
+            )
+        ]
+    if profile is not None and (profile.on_call is None or not profile.on_call.escalation):
+        return [
+            (
+                ("wait", "until", "alert"),
+                "nobody is asked to acknowledge an alert: add 'on_call:' with an 'escalation:' "
+                "to the profile",
+            )
+        ]
+    return []
+
+
+def _wait_for_acknowledgement(until: AlertState, limit: float, context: StepContext) -> StepOutcome:
+    """The operator takes the alert on before the procedure starts; nobody doing so is the
+    escalation's finding (from the journal), so here the step only fails."""
+    started = time.monotonic()
+    taken = context.acknowledgements.wait(until.alert, limit, context.cancelled)
+    context.check_cancelled()
+    took = format_duration(time.monotonic() - started)
+    if taken:
+        return StepOutcome("passed", f"{until.alert} acknowledged after {took}", limit)
+    return StepOutcome(
+        "failed", f"nobody acknowledged the {until.alert} alert within {took}", limit
+    )
