@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,13 @@ def settings(playbook: Path, hosts: int) -> dict[str, str]:
     }
 
 
+def ansible_playbook() -> str:
+    """The ansible-playbook installed with this Python: a virtual environment's bin folder
+    is often not on PATH (scripts call .venv/bin/python directly)."""
+    beside = Path(sys.executable).parent / "ansible-playbook"
+    return str(beside) if beside.is_file() else "ansible-playbook"
+
+
 def run_playbook(
     playbook: Path,
     hosts: list[HostVars],
@@ -147,6 +155,7 @@ def _run(playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
         playbook=str(playbook.resolve()),
         inventory=inventory(hosts, private_key),
         envvars=settings(playbook, len(hosts)),
+        binary=ansible_playbook(),
         quiet=True,
         timeout=1800,
         # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and

@@ -9,15 +9,18 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rehearsal.models.durations import format_duration
 from tests.conftest import EXAMPLES, ROOT
 
 pytestmark = pytest.mark.docker
 DRILL = EXAMPLES / "webshop" / "drill-app-node-loss.yaml"
+ANSWERS = EXAMPLES / "webshop" / "answers-app-node-loss.yaml"
 
 
 def _rehearsal(*args: str, **kwargs: Any) -> subprocess.Popen[str]:
@@ -48,7 +51,11 @@ def _only_run(out: Path) -> Path:
 
 
 def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
-    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
+    """As scripts/demo runs it: Kim Minji's acknowledgement comes from the drill's answers
+    file, 15 s after the page; every figure about her is measured from that answer."""
+    process = _rehearsal(
+        "run", str(DRILL), "--answers", str(ANSWERS), "--people", "none", "--out", str(tmp_path)
+    )
     output, _ = process.communicate(timeout=900)
     run_dir = _only_run(tmp_path)
     assert process.returncode == 0, output
@@ -71,13 +78,35 @@ def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
     assert metrics["within_rto"] is True
     [phase] = results["phases"]
     assert (phase["operator"], phase["analyst"]) == ("Kim Minji", "Sato Ren")
-    runbook = phase["steps"][2]
+    acknowledged, runbook = phase["steps"][2], phase["steps"][3]
+    assert acknowledged["status"] == "passed", acknowledged
+    assert runbook["started_at"] >= acknowledged["finished_at"]
+    assert runbook["done_by"] == "tool (automated; assigned to Kim Minji)"
     assert [s["status"] for s in runbook["runbook_steps"]] == ["passed"] * 4
     assert "now: app2:8080" in runbook["runbook_steps"][2]["output"]
 
+    [alert] = results["alerts"]
+    [response] = results["response"]
+    assert response["responder"] == alert["acknowledged_by"] == "Kim Minji"
+    fired = datetime.fromisoformat(alert["fired_at"])
+    took = (datetime.fromisoformat(alert["acknowledged_at"]) - fired).total_seconds()
+    assert response["time_to_acknowledge_s"] == round(took, 3)
+    assert 15.0 <= took < 17.0, "the answers file's 15 s, plus the answer's own way in"
+    assert response["handling_s"] is not None and 0 < response["handling_s"] < 30
+    assert metrics["time_to_recover_s"] > took, "checkout came back after she took it on"
+    assert [s["outcome"] for s in results["escalation"]] == ["acknowledged, then resolved"]
+    assert not [f for f in results["findings"] if f["severity"] in ("critical", "high")]
+
+    md = (run_dir / "report.md").read_text()
+    [kim] = [line for line in md.splitlines() if line.startswith("| Kim Minji |")]
+    cells = [c.strip() for c in kim.strip("|").split("|")]
+    assert cells[2:4] == ["1", format_duration(response["time_to_acknowledge_s"])], kim
+    notice = (run_dir / "notice.md").read_text()
+    said = f"first responded {format_duration(took)} after the alert, handled by Kim Minji"
+    assert said in notice
     html = (run_dir / "report.html").read_text()
     assert "checkout was unavailable for" in html and "<svg" in html
-    assert "| Severity |" in (run_dir / "report.md").read_text() or "passed" in html
+    assert "How the figures are measured" in html
     suites = ET.parse(run_dir / "junit.xml").getroot()
     assert suites.get("failures") == "0" and suites.get("errors") == "0"
     journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
