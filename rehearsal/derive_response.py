@@ -42,7 +42,7 @@ def alerts(events: list[Event]) -> list[AlertResult]:
             found[key] = AlertResult(
                 id=key,
                 attempt=attempt,
-                label=number if attempt == 1 else f"{number} (attempt {attempt})",
+                label=number if attempt == 1 else f"{number} of attempt {attempt}",
                 monitor=e["monitor"],
                 probe=e["probe"],
                 severity=e["severity"],

@@ -102,14 +102,10 @@ def settings(playbook: Path, hosts: int) -> dict[str, str]:
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        # Ansible's commands are installed beside this Python; a virtual environment's bin
+        # folder is often not on PATH (scripts call .venv/bin/python directly).
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
-
-
-def ansible_playbook() -> str:
-    """The ansible-playbook installed with this Python: a virtual environment's bin folder
-    is often not on PATH (scripts call .venv/bin/python directly)."""
-    beside = Path(sys.executable).parent / "ansible-playbook"
-    return str(beside) if beside.is_file() else "ansible-playbook"
 
 
 def run_playbook(
@@ -155,7 +151,6 @@ def _run(playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path
         playbook=str(playbook.resolve()),
         inventory=inventory(hosts, private_key),
         envvars=settings(playbook, len(hosts)),
-        binary=ansible_playbook(),
         quiet=True,
         timeout=1800,
         # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and

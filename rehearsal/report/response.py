@@ -123,7 +123,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                     ("alert", "monitor", "severity", "phase", "fired", "delivered", "resolved"),
                     [
                         (
-                            a.id,
+                            a.label,
                             a.monitor,
                             a.severity,
                             a.phase or "—",
@@ -141,6 +141,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
             )
         )
     if results.escalation:
+        labels = {a.id: a.label for a in results.alerts}
         out.append(
             (
                 "Escalation",
@@ -156,7 +157,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                     ),  # fmt: skip
                     [
                         (
-                            s.alert,
+                            labels.get(s.alert, s.alert),
                             str(s.tier),
                             s.person,
                             _offset(s.asked_at, results),

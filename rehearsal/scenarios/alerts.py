@@ -94,7 +94,7 @@ class MonitorWatch:
 
     def _fire(self, monitor: Monitor, detail: str) -> None:
         self._fired += 1
-        # Unique in the run (answers and Prefect keys use it); readers see "AL1 (attempt 2)".
+        # Unique in the run (answers and Prefect keys use it); readers see "AL1 of attempt 2".
         alert = f"AL{self._fired}" if self.attempt == 1 else f"AL{self._fired}-a{self.attempt}"
         self._open[monitor.name] = alert
         phase = self.phase()

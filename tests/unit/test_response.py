@@ -380,3 +380,18 @@ def test_a_tier_still_waiting_when_the_run_ends_says_so() -> None:
     [step] = escalation([asked, stopped])
     assert (step.outcome, step.passed_on) == ("run ended", False)
     assert step.ended_at is not None and (step.ended_at - step.asked_at).total_seconds() == 5.0
+
+
+def test_an_alert_of_a_later_attempt_reads_as_its_id_and_attempt() -> None:
+    events = _nobody_answers_journal(asked=True)
+    for event in events:
+        if event.get("alert") == "AL1":
+            event["alert"] = "AL1-a2"
+        if event["event"] == "alert.fired":
+            event["attempt"] = 2
+    results = derive_results(events)
+
+    [alert] = results.alerts
+    assert (alert.id, alert.label) == ("AL1-a2", "AL1 of attempt 2")
+    titles = [f.title for f in results.findings if f.id.startswith("P")]
+    assert titles == ["Nobody acknowledged alert AL1 of attempt 2 (critical)"]
