@@ -11,6 +11,7 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.models.loading import load_plan
 from rehearsal.models.scenario import Scenario
 from rehearsal.scenarios.engine import Engine
+from rehearsal.scenarios.people import Answer, AnswersFile
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
 
@@ -23,7 +24,9 @@ def _run(tmp_path: Path, shop: FakeShop, scenario: Scenario | None = None) -> li
     journal = Journal(tmp_path)
     start_run(journal, scenario)
     probes = {"shop-http": (ShopProbe(shop), 0.02), "standby-http": (ShopProbe(shop), 0.05)}
-    engine = Engine(scenario, plan.profile, shop, journal, probes=probes)
+    # Kim Minji takes the page at once, so the runbook (which waits for her) goes ahead.
+    answerer = AnswersFile({"ack.checkout-down.1": Answer(after=0.1)})
+    engine = Engine(scenario, plan.profile, shop, journal, probes=probes, answerer=answerer)
     engine.run()
     journal.record("run.finished", outcome="completed", error=None)
     journal.close()
@@ -43,8 +46,8 @@ def test_drill_detects_outage_runs_runbook_and_recovers(tmp_path: Path) -> None:
     assert results.metrics.time_to_detect_s <= results.metrics.time_to_recover_s
     assert results.metrics.within_rto is True
     steps = results.phases[0].steps
-    assert [s.status for s in steps] == ["passed"] * 4
-    assert len(steps[2].runbook_steps) == 4
+    assert [s.status for s in steps] == ["passed"] * 5
+    assert len(steps[3].runbook_steps) == 4
     assert all(c.met for c in results.criteria)
 
 
@@ -55,10 +58,10 @@ def test_failed_runbook_step_is_a_finding_and_stops_the_runbook(tmp_path: Path) 
     quick = phase.model_copy(
         update={
             "steps": [
-                *phase.steps[:3],
-                phase.steps[3].model_copy(
+                *phase.steps[:4],
+                phase.steps[4].model_copy(
                     update={
-                        "wait": phase.steps[3].wait.model_copy(  # type: ignore[union-attr]
+                        "wait": phase.steps[4].wait.model_copy(  # type: ignore[union-attr]
                             update={"timeout": 0.3}
                         )
                     }
@@ -70,7 +73,7 @@ def test_failed_runbook_step_is_a_finding_and_stops_the_runbook(tmp_path: Path) 
     results = derive_results(_run(tmp_path, shop, scenario))
 
     assert results.status == "failed"
-    runbook = results.phases[0].steps[2]
+    runbook = results.phases[0].steps[3]
     assert [s.status for s in runbook.runbook_steps] == ["passed", "passed", "failed", "skipped"]
     titles = [f.title for f in results.findings]
     assert any("Runbook step 3 failed" in title for title in titles)

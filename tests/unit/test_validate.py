@@ -75,7 +75,7 @@ def _edit(path: Path, old: str, new: str) -> None:
             20,
             "did you mean 'shop-http'",
         ),
-        ("runbook: app-failover-to-standby", "runbook: app-failover", 21, "unknown runbook"),
+        ("runbook: app-failover-to-standby", "runbook: app-failover", 24, "unknown runbook"),
         (
             "operator: Kim Minji\n    analyst",
             "operator: Kim Min\n    analyst",
