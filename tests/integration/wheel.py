@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -34,9 +35,9 @@ def install_wheel(work: Path) -> Path:
     return venv
 
 
-def wheel_env(venv: Path) -> dict[str, str]:
-    """This process's environment with nothing that would lead back to the checkout."""
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "REHEARSAL_PLAYBOOKS"}}
+def wheel_env(venv: Path, base: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """``base`` in ``venv``, with nothing that would lead back to the checkout."""
+    env = {k: v for k, v in base.items() if k not in {"PYTHONPATH", "REHEARSAL_PLAYBOOKS"}}
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     return env
