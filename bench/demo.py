@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ class DrillRun:
 
 def start(out: Path) -> subprocess.Popen[bytes]:
     """Start a drill writing into ``out``; what it prints goes to ``out/drill.log``."""
-    argv = ["python3", "-m", "bench.drill", "run", str(SCENARIO), "--out", str(out)]
+    argv = [sys.executable, "-m", "bench.drill", "run", str(SCENARIO), "--out", str(out)]
     with (out / LOG).open("wb") as log:
         return subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 

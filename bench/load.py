@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -109,8 +110,8 @@ def measure(options: Options) -> list[Figure]:
     (folder / "profile.yaml").write_text(yaml.safe_dump(profile(), sort_keys=False))
     (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario(), sort_keys=False))
     out = folder / "out"
-    argv = ["python3", "-m", "bench.drill", "run", str(folder / "scenario.yaml"), "--out", str(out)]
-    argv += ["--people", "none"]
+    argv = [sys.executable, "-m", "bench.drill", "run", str(folder / "scenario.yaml")]
+    argv += ["--out", str(out), "--people", "none"]
     samples: dict[int, list[float]] = {q: [] for q in range(6)}
     started = time.monotonic()
     with (folder / "run.log").open("wb") as log:

@@ -11,6 +11,7 @@ import importlib
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -122,3 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(figures, args.out, meta, errors)
     console.print(f"written {args.out}", highlight=False)
     return 1 if errors or any(figure.passed is False for figure in figures) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

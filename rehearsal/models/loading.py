@@ -32,7 +32,13 @@ class Plan:
 
 
 def playbooks_dir() -> Path:
-    return Path(os.environ.get("REHEARSAL_PLAYBOOKS", Path(__file__).parents[2] / "playbooks"))
+    """``REHEARSAL_PLAYBOOKS``, else the playbooks a wheel ships inside the package, else the
+    checkout's top-level ``playbooks/`` (an editable install)."""
+    if "REHEARSAL_PLAYBOOKS" in os.environ:
+        return Path(os.environ["REHEARSAL_PLAYBOOKS"])
+    package = Path(__file__).parents[1]
+    shipped = package / "playbooks"
+    return shipped if shipped.is_dir() else package.parent / "playbooks"
 
 
 def load_profile(path: Path) -> Profile:

@@ -18,6 +18,7 @@ from rehearsal.envs.labels import owner_labels
 from rehearsal.scenarios.faults import Fault
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
+from tests.integration.wheel import install_wheel
 
 HTTP_PORT = 8080
 NET_ADMIN = ("NET_ADMIN",)  # every fault type is tried on these nodes
@@ -49,6 +50,13 @@ def mirror(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironme
         yield env
     finally:
         env.down()
+
+
+@pytest.fixture(scope="session")
+def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with rehearsal installed from its wheel (built once a
+    session, about a minute)."""
+    return install_wheel(tmp_path_factory.mktemp("wheel"))
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """Scale-out for real: `rehearsal serve --pool` puts the deployments on a process work pool,
 two workers on this machine take runs from it, and runs naming the same lab host never
-overlap (their journals' first and last events say when each ran)."""
+overlap (their journals' first and last events say when each ran). Registration and workers
+run from the wheel install, as on a worker host: the checkout is not importable there."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.integration.prefect_server import prefect_server, wait_for
 from tests.integration.test_demo_drill import _labelled
+from tests.integration.wheel import wheel_env
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
 DATA = Path(__file__).parent / "data" / "serve"
@@ -25,28 +25,28 @@ POOL = "lab-pool"
 
 
 @pytest.fixture(scope="module")
-def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def pool(tmp_path_factory: pytest.TempPathFactory, wheel_venv: Path) -> Iterator[dict[str, Any]]:
     reports = tmp_path_factory.mktemp("reports")
     logs = tmp_path_factory.mktemp("workers")
+    python = wheel_venv / "bin" / "python"
     with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
-        argv = [sys.executable, "-m", "rehearsal", "serve", "--pool", POOL]
+        worker_env = wheel_env(wheel_venv, env)
+        argv = [python, "-m", "rehearsal", "serve", "--pool", POOL]
         registered = subprocess.run(
             [*argv, "--scenarios", str(DATA), "--reports", str(reports)],
-            cwd=ROOT,
-            env=env,
+            cwd=logs,
+            env=worker_env,
             capture_output=True,
             text=True,
             timeout=300,
         )
         assert registered.returncode == 0, registered.stderr
-        # The workers run this checkout's code (they import the flow as a module).
-        worker_env = {**env, "PYTHONPATH": str(ROOT)}
         workers = {}
         for name in ("worker-a", "worker-b"):
             log = (logs / f"{name}.log").open("w")
             workers[name] = (
                 subprocess.Popen(
-                    [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL]
+                    [python, "-m", "prefect", "worker", "start", "--pool", POOL]
                     + ["--name", name, "--limit", "1"],
                     cwd=logs,
                     env=worker_env,
