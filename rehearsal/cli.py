@@ -308,6 +308,7 @@ def resume(
     out.print(f"{run_id} resumed", highlight=False)
 
 
+@app.command()
 def recover(
     run: Annotated[str, typer.Argument(help="a run id, or a run folder")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
@@ -552,7 +553,7 @@ def env_up(
     engine = engine_route().engine
     if engine != "local":
         out.print(f"(addresses on the engine's networks: {engine})", highlight=False)
-    out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
+    out.print(f"remove it with `rehearsal env down {run_id}`", highlight=False)
 
 
 @env_app.command("check")
