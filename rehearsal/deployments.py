@@ -18,8 +18,8 @@ from typing import Any
 from rehearsal.drill_windows import drill_calendar, now_utc, schedule_warnings, window_crons
 from rehearsal.errors import InvalidInput
 from rehearsal.models.calendar import Calendar
-from rehearsal.models.drills import Drill, DrillsFile, ended
-from rehearsal.models.loading import validate_model
+from rehearsal.models.drills import Drill, ended
+from rehearsal.models.loading import load_drills
 from rehearsal.models.yamlfile import read_yaml
 
 LAUNCH = "launch"
@@ -36,34 +36,6 @@ def scenario_files(folder: Path) -> list[str]:
         except InvalidInput:
             continue
     return found
-
-
-def load_drills(path: Path, scenarios: Path) -> list[Drill]:
-    document = read_yaml(path)
-    drills = validate_model(DrillsFile, document).drills
-    problems = []
-    for index, drill in enumerate(drills):
-        for key in ("scenario", "profile", "answers"):
-            value = getattr(drill, key)
-            if value is not None and not (scenarios / value).is_file():
-                problems.append(
-                    document.problem(
-                        ("drills", index, key), f"{value!r} not found under {scenarios}"
-                    )
-                )
-        if not problems and drill.cron is None and drill.rrule is None:
-            calendar = drill_calendar(drill, scenarios)
-            if calendar is None or not calendar.maintenance_windows:
-                problems.append(
-                    document.problem(
-                        ("drills", index),
-                        f"drill {drill.name!r} has no 'cron:' or 'rrule:' and its profile has no "
-                        "calendar.maintenance_windows to run in; add one or the other",
-                    )
-                )
-    if problems:
-        raise InvalidInput(problems)
-    return drills
 
 
 def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rehearsal.cli import app
-from rehearsal.deployments import build_deployments, load_drills, scenario_files
+from rehearsal.deployments import build_deployments, scenario_files
 from rehearsal.errors import InvalidInput
 from rehearsal.models.drills import ended
+from rehearsal.models.loading import load_drills
 from tests.conftest import EXAMPLES
 
 
