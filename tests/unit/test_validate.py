@@ -255,3 +255,14 @@ def test_answers_naming_no_scenario_say_which_to_pass(tmp_path: Path) -> None:
     assert _validate(Path("--scenario"), scenario, answers) == (0, ["1 file(s) valid"])
     code, lines = _validate(Path("--scenario"), WEBSHOP / "drill-app-node-loss.yaml", answers)
     assert code == 2 and "answer 'join-bridge' matches no question" in lines[0], lines
+
+
+def test_run_refuses_answers_written_for_another_scenario() -> None:
+    answers = WEBSHOP / "answers-repro.yaml"
+    done = runner.invoke(
+        app, ["run", str(WEBSHOP / "drill-on-call.yaml"), "--answers", str(answers), "--dry-run"]
+    )
+    assert done.exit_code == 2
+    assert f"{answers}:3:1: these answers are for 'repro-pool-exhaustion.yaml', not " in (
+        done.output
+    )
