@@ -185,7 +185,19 @@ def check_answers_file(path: Path, scenario: Path | None) -> None:
                 )
             ]
         )
-    load_plan(scenario or path.parent / str(answers.scenario), answers_path=path)
+    named = path.parent / str(answers.scenario)
+    if scenario is None and not named.is_file():
+        here = [candidate.name for candidate in path.parent.glob("*.y*ml")]
+        raise InvalidInput(
+            [
+                document.problem(
+                    ("scenario",),
+                    f"scenario {answers.scenario!r} not found next to this file; fix the "
+                    f"path{did_you_mean(str(answers.scenario), here)}",
+                )
+            ]
+        )
+    load_plan(scenario or named, answers_path=path)
 
 
 def _scenarios_asking(folder: Path, keys: set[str]) -> str:

@@ -255,6 +255,14 @@ def test_answers_naming_no_scenario_say_which_to_pass(tmp_path: Path) -> None:
     assert _validate(Path("--scenario"), scenario, answers) == (0, ["1 file(s) valid"])
     code, lines = _validate(Path("--scenario"), WEBSHOP / "drill-app-node-loss.yaml", answers)
     assert code == 2 and "answer 'join-bridge' matches no question" in lines[0], lines
+    answers.write_text("scenario: drill-on-cal.yaml\n" + answers.read_text())
+    assert _validate(answers) == (
+        2,
+        [
+            f"{answers}:1:1: scenario 'drill-on-cal.yaml' not found next to this file; fix the "
+            "path; did you mean 'drill-on-call.yaml'?"
+        ],
+    )
 
 
 def test_run_refuses_answers_written_for_another_scenario() -> None:
