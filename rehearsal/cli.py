@@ -113,7 +113,7 @@ def _validate(
         print(problem)
     if problems:
         return 2
-    for warning in (warning for path in files for warning in file_warnings(path)):
+    for warning in (warning for path in files for warning in file_warnings(path, scenarios)):
         print(warning)
     print(f"{len(files)} file(s) valid")
     return 0

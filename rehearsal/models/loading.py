@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
+from rehearsal.drill_windows import now_utc, schedule_warnings
 from rehearsal.errors import InvalidInput, Problem
 from rehearsal.models.drills import Drill, DrillsFile
 from rehearsal.models.includes import with_includes
@@ -214,12 +215,15 @@ def _scenarios_asking(folder: Path, keys: set[str]) -> str:
     return f"; {' or '.join(fitting)} here asks all of them" if fitting else ""
 
 
-def file_warnings(path: Path) -> list[Problem]:
-    """What a valid scenario may run with but should know: faults with no dead man's switch."""
+def file_warnings(path: Path, scenarios: Path) -> list[Problem]:
+    """What a valid file may run with but should know: faults with no dead man's switch,
+    drills scheduled outside every maintenance window (as ``serve`` warns)."""
     from rehearsal.scenarios.faults import FAULTS
     from rehearsal.scenarios.steps.fault import FaultStep
 
     document = read_yaml(path)
+    if "drills" in document.data:
+        return _drill_warnings(document, scenarios)
     if "kind" not in document.data:
         return []
     scenario = validate_model(Scenario, document)
@@ -233,6 +237,18 @@ def file_warnings(path: Path) -> list[Problem]:
         for s, step in enumerate(phase.steps)
         if isinstance(step, FaultStep) and not FAULTS[step.fault.type].has_switch()
     ]
+
+
+def _drill_warnings(document: YamlDocument, scenarios: Path) -> list[Problem]:
+    now = now_utc()
+    found = []
+    for index, drill in enumerate(validate_model(DrillsFile, document).drills):
+        profile = scenarios / drill.profile if drill.profile else None
+        calendar = load_plan(scenarios / drill.scenario, profile).profile.calendar
+        schedule = "cron" if drill.cron else "rrule" if drill.rrule else None
+        where = ("drills", index, schedule) if schedule else ("drills", index)
+        found += [document.problem(where, line) for line in schedule_warnings(drill, calendar, now)]
+    return found
 
 
 def load_drills(path: Path, scenarios: Path) -> list[Drill]:

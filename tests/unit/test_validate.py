@@ -210,7 +210,7 @@ def test_a_drills_file_is_checked_as_serve_reads_it(
 
 def test_a_bad_cron_in_a_drills_file_is_a_problem_at_its_line(tmp_path: Path) -> None:
     drills = tmp_path / "drills.yaml"
-    text = (EXAMPLES / "drills.yaml").read_text().replace('"0 2 * * *"', '"99 99 * * *"')
+    text = (EXAMPLES / "drills.yaml").read_text().replace('"0 2 * * sun"', '"99 99 * * *"')
     drills.write_text(text)
     code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
     assert code == 2
@@ -273,4 +273,17 @@ def test_run_refuses_answers_written_for_another_scenario() -> None:
     assert done.exit_code == 2
     assert f"{answers}:3:1: these answers are for 'repro-pool-exhaustion.yaml', not " in (
         done.output
+    )
+
+
+def test_a_drill_outside_every_maintenance_window_is_a_warning_at_its_cron(
+    tmp_path: Path,
+) -> None:
+    drills = tmp_path / "drills.yaml"
+    drills.write_text((EXAMPLES / "drills.yaml").read_text().replace("* * sun", "* * mon"))
+    code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
+    assert code == 0 and len(lines) == 2, lines
+    assert lines[0].startswith(
+        f"{drills}:7:5: warning: drill 'sunday-app-node-loss' is scheduled outside every "
+        "maintenance window (next such run Mon "
     )
