@@ -41,6 +41,7 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 DEFAULT_OUT = Path("reports")
+DEFAULT_SCENARIOS = Path("examples")
 Locale = Annotated[str | None, typer.Option(help="language of the customer-facing wording: en, ja")]
 
 
@@ -78,23 +79,41 @@ def _terminate_as_interrupt() -> None:
 
 
 @app.command()
-def validate(files: Annotated[list[Path], typer.Argument(help="profiles and scenarios")]) -> None:
-    """Check profiles and scenarios; print FILE:LINE:COL: message for each problem (and
-    each warning, which does not fail the check)."""
-    raise typer.Exit(_validate(files))
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(help="profiles, scenarios, drills files and answers files")
+    ],
+    scenario: Annotated[
+        Path | None,
+        typer.Option(help="check answers files against this scenario (else their 'scenario:')"),
+    ] = None,
+    scenarios: Annotated[
+        Path, typer.Option(help="folder a drills file's paths are relative to (as for serve)")
+    ] = DEFAULT_SCENARIOS,
+) -> None:
+    """Check profiles, scenarios, drills files and answers files (told apart by their
+    shape); print FILE:LINE:COL: message for each problem (and each warning, which does not
+    fail the check)."""
+    raise typer.Exit(_validate(files, scenario, scenarios))
 
 
-def _validate(files: list[Path]) -> int:
+def _validate(
+    files: list[Path], scenario: Path | None = None, scenarios: Path = DEFAULT_SCENARIOS
+) -> int:
     """Print one plain, never-wrapped line a problem (editors and CI parse them), then the
     warnings; the exit status."""
     from rehearsal.models.loading import file_warnings, validate_file
 
-    problems = list(dict.fromkeys(problem for path in files for problem in validate_file(path)))
+    problems = list(
+        dict.fromkeys(
+            problem for path in files for problem in validate_file(path, scenario, scenarios)
+        )
+    )
     for problem in problems:
         print(problem)
     if problems:
         return 2
-    for warning in (warning for path in files for warning in file_warnings(path)):
+    for warning in (warning for path in files for warning in file_warnings(path, scenarios)):
         print(warning)
     print(f"{len(files)} file(s) valid")
     return 0
@@ -245,7 +264,7 @@ def _summarise(run_dir: Path, kept: bool) -> NoReturn:
 def serve(
     scenarios: Annotated[
         Path, typer.Option(help="folder searched for scenarios the UI can launch")
-    ] = Path("examples"),
+    ] = DEFAULT_SCENARIOS,
     reports: Annotated[Path, typer.Option(help="folder for run folders")] = DEFAULT_OUT,
     drills: Annotated[
         Path | None, typer.Option(help="drills file: scheduled, unattended runs")
@@ -267,7 +286,8 @@ def serve(
     # The runs' progress lines are the logs an operator reads in the UI (a CLI run keeps
     # its terminal quiet with WARNING instead).
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    from rehearsal.deployments import load_drills, serve_warnings
+    from rehearsal.deployments import serve_warnings
+    from rehearsal.models.loading import load_drills
 
     try:
         if drills is not None:
@@ -308,6 +328,7 @@ def resume(
     out.print(f"{run_id} resumed", highlight=False)
 
 
+@app.command()
 def recover(
     run: Annotated[str, typer.Argument(help="a run id, or a run folder")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder for run folders")] = DEFAULT_OUT,
@@ -552,7 +573,7 @@ def env_up(
     engine = engine_route().engine
     if engine != "local":
         out.print(f"(addresses on the engine's networks: {engine})", highlight=False)
-    out.print(f"remove it with: rehearsal env down {run_id}", highlight=False)
+    out.print(f"remove it with `rehearsal env down {run_id}`", highlight=False)
 
 
 @env_app.command("check")

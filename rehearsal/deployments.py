@@ -12,16 +12,14 @@ host) takes runs from it, so drills run in parallel across machines.
 
 from __future__ import annotations
 
-import zoneinfo
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rehearsal.drill_windows import drill_calendar, now_utc, schedule_warnings, window_crons
 from rehearsal.errors import InvalidInput
 from rehearsal.models.calendar import Calendar
-from rehearsal.models.drills import Drill, DrillsFile
-from rehearsal.models.loading import validate_model
+from rehearsal.models.drills import Drill, ended
+from rehearsal.models.loading import load_drills
 from rehearsal.models.yamlfile import read_yaml
 
 LAUNCH = "launch"
@@ -38,43 +36,6 @@ def scenario_files(folder: Path) -> list[str]:
         except InvalidInput:
             continue
     return found
-
-
-def load_drills(path: Path, scenarios: Path) -> list[Drill]:
-    document = read_yaml(path)
-    drills = validate_model(DrillsFile, document).drills
-    problems = []
-    for index, drill in enumerate(drills):
-        for key in ("scenario", "profile", "answers"):
-            value = getattr(drill, key)
-            if value is not None and not (scenarios / value).is_file():
-                problems.append(
-                    document.problem(
-                        ("drills", index, key), f"{value!r} not found under {scenarios}"
-                    )
-                )
-        try:
-            zoneinfo.ZoneInfo(drill.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            problems.append(
-                document.problem(
-                    ("drills", index, "timezone"),
-                    f"unknown time zone {drill.timezone!r}; use a name like 'Asia/Seoul' or 'UTC'",
-                )
-            )
-        if not problems and drill.cron is None and drill.rrule is None:
-            calendar = drill_calendar(drill, scenarios)
-            if calendar is None or not calendar.maintenance_windows:
-                problems.append(
-                    document.problem(
-                        ("drills", index),
-                        f"drill {drill.name!r} has no 'cron:' or 'rrule:' and its profile has no "
-                        "calendar.maintenance_windows to run in; add one or the other",
-                    )
-                )
-    if problems:
-        raise InvalidInput(problems)
-    return drills
 
 
 def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
@@ -118,6 +79,7 @@ def build_deployments(
     )
     deployments: list[Any] = [launch, stop]
     for drill in drills:
+        calendar = drill_calendar(drill, scenarios)
         deployments.append(
             rehearsal_launch.to_deployment(
                 name=drill.name,
@@ -128,8 +90,9 @@ def build_deployments(
                     "answers": drill.answers,
                     "people": "none",
                     "until": drill.until.isoformat() if drill.until else None,
+                    "timezone": drill_timezone(drill, calendar),
                 },
-                schedules=_schedules(drill, drill_calendar(drill, scenarios)),
+                schedules=_schedules(drill, calendar),
                 description=f"Scheduled drill: {drill.scenario} (unattended)",
                 tags=["rehearsal", "scheduled-drill"],
                 entrypoint_type=entrypoint,
@@ -138,26 +101,27 @@ def build_deployments(
     return deployments
 
 
-def _schedules(drill: Drill, calendar: Calendar | None) -> list[Any]:
-    from prefect.schedules import Cron
-
+def drill_timezone(drill: Drill, calendar: Calendar | None) -> str:
+    """The clock a drill runs on, which its ``until`` is read in: its own ``timezone``, or
+    the calendar's when it runs as the maintenance windows open."""
     if drill.cron is not None or drill.rrule is not None or calendar is None:
-        return [_schedule(drill)]
-    ended = drill.until is not None and datetime.now(UTC).date() > drill.until
-    return [Cron(c, timezone=calendar.timezone, active=not ended) for c in window_crons(calendar)]
+        return drill.timezone
+    return calendar.timezone
 
 
-def _schedule(drill: Drill) -> Any:
+def _schedules(drill: Drill, calendar: Calendar | None) -> list[Any]:
     from prefect.schedules import Cron, RRule
 
-    ended = drill.until is not None and datetime.now(UTC).date() > drill.until
+    active = not ended(drill.until, drill_timezone(drill, calendar), now_utc())
     if drill.rrule is not None:
         rule = drill.rrule
         if drill.until is not None and "UNTIL=" not in rule.upper():
             rule += f";UNTIL={drill.until.strftime('%Y%m%d')}T235959"
-        return RRule(rule, timezone=drill.timezone, active=not ended)
-    assert drill.cron is not None
-    return Cron(drill.cron, timezone=drill.timezone, active=not ended)
+        return [RRule(rule, timezone=drill.timezone, active=active)]
+    if drill.cron is not None or calendar is None:
+        assert drill.cron is not None, "load_drills refuses a drill with no schedule"
+        return [Cron(drill.cron, timezone=drill.timezone, active=active)]
+    return [Cron(c, timezone=calendar.timezone, active=active) for c in window_crons(calendar)]
 
 
 def serve(scenarios: Path, reports: Path, drills_file: Path | None, limit: int | None) -> None:

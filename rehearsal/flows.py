@@ -39,6 +39,7 @@ from rehearsal.live_runs import (
     refuse_if_stopped,
     registered,
 )
+from rehearsal.models.drills import ended
 from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.session import RunOptions, RunSession, execute, new_run_id
@@ -287,16 +288,18 @@ def rehearsal_launch(
     scenarios_dir: str = ".",
     reports_dir: str = "reports",
     until: str | None = None,
+    timezone: str = "UTC",
     lab_host: str | None = None,
     force: bool = False,
 ) -> dict[str, Any]:
     """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
     the UI (people=ui) or by the answers file only (people=none, for unattended drills).
     Runs naming the same ``lab_host`` run one at a time, whichever worker takes them; a run
-    outside the profile's lab windows is refused unless ``force``."""
+    outside the profile's lab windows is refused unless ``force``. A drill's run after its
+    ``until`` day (on its ``timezone``'s clock) does nothing."""
     from prefect.runtime import flow_run
 
-    if until is not None and datetime.now(UTC).date() > date.fromisoformat(until):
+    if until is not None and ended(date.fromisoformat(until), timezone, datetime.now(UTC)):
         get_run_logger().info("This drill's schedule ended on %s; nothing was run.", until)
         return {"status": "skipped", "reason": f"schedule ended on {until}"}
     base = Path(scenarios_dir)

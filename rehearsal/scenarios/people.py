@@ -82,6 +82,11 @@ class AnswersFile:
 
 
 class AnswersDocument(Strict):
+    scenario: str | None = Field(
+        default=None,
+        description="the scenario these answers are for, relative to this file: "
+        "`rehearsal validate` checks every key against the questions it asks",
+    )
     answers: dict[str, Answer] = Field(description="question id → answer")
 
 

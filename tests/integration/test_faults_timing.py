@@ -195,9 +195,9 @@ def test_run_interrupted_while_each_fault_type_is_on_restores_the_node(
 
 
 def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
-    import docker
+    from typer.testing import CliRunner
 
-    from rehearsal.recovery import recover
+    from rehearsal.cli import app
     from rehearsal.scenarios.faults import FAULTS
     from rehearsal.scenarios.faults.lifecycle import ActiveFault
     from rehearsal.scenarios.faults.switch import HEARTBEAT
@@ -217,14 +217,18 @@ def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
     assert nodes.node_state("n3") == "paused"
     HEARTBEAT.forget(nodes)  # the run is dead: nothing renews its switches any more
 
-    recovered = recover(docker.from_env(), run_dir, force=True)
-    assert [(item.fault, item.error) for item in recovered] == [  # last injected, first undone
-        ("F3", None),
-        ("F2", None),
-        ("F1", None),
+    # `rehearsal recover RUN_DIR`, the command a revert failure tells the user to run
+    recovered = CliRunner().invoke(app, ["recover", str(run_dir), "--force"])
+    assert recovered.exit_code == 0, recovered.output
+    assert recovered.output.splitlines() == [  # last injected, first undone
+        "F3 network.latency on n2: reverted",
+        "F2 container.pause on n3: reverted",
+        "F1 network.isolate on n1: reverted",
+        "3 fault(s) were still injected",
     ]
     _healthy(nodes)
-    assert not recover(docker.from_env(), run_dir, force=True), "nothing left the second time"
+    again = CliRunner().invoke(app, ["recover", str(run_dir), "--force"])
+    assert again.output.splitlines() == ["0 fault(s) were still injected"], "nothing left"
     time.sleep(1)  # a disarmed watchdog notices within 0.5 s
     for node in ("n1", "n2"):
         assert not nodes.exec(node, ["pgrep", "-f", "[r]ehearsal-switch"], 5).ok, node

@@ -11,11 +11,11 @@ import pytest
 from typer.testing import CliRunner
 
 from rehearsal.cli import app
-from rehearsal.deployments import build_deployments, load_drills, serve_warnings
+from rehearsal.deployments import build_deployments, serve_warnings
 from rehearsal.errors import InvalidInput, RunRefused
 from rehearsal.lab_window import check_lab_window
 from rehearsal.models.calendar import DAYS
-from rehearsal.models.loading import load_profile
+from rehearsal.models.loading import load_drills, load_profile
 from tests.conftest import EXAMPLES
 
 WEBSHOP = EXAMPLES / "webshop"

@@ -188,6 +188,7 @@ def test_the_command_line_answers_validate_as_the_typer_command_does(
     for argv, code in (
         [[str(webshop / "profile.yaml")], 0],
         [[str(scenario), str(webshop / "profile.yaml")], 2],
+        [[str(WEBSHOP / "answers-on-call.yaml")], 0],
     ):
         monkeypatch.setattr("sys.argv", ["rehearsal", "validate", *argv])
         with pytest.raises(SystemExit) as exited:
@@ -195,3 +196,94 @@ def test_the_command_line_answers_validate_as_the_typer_command_does(
         lines = capsys.readouterr().out.strip().splitlines()
         assert (exited.value.code, lines) == _validate(*map(Path, argv))
         assert exited.value.code == code
+
+
+def test_a_drills_file_is_checked_as_serve_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drills = EXAMPLES / "drills.yaml"
+    assert _validate(drills, Path("--scenarios"), EXAMPLES) == (0, ["1 file(s) valid"])
+    monkeypatch.chdir(tmp_path)
+    code, lines = _validate(drills)  # paths relative to ./examples, as for serve
+    assert code == 2 and "not found under examples; fix the path" in lines[0], lines
+
+
+def test_a_bad_cron_in_a_drills_file_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    drills = tmp_path / "drills.yaml"
+    text = (EXAMPLES / "drills.yaml").read_text().replace('"0 2 * * sun"', '"99 99 * * *"')
+    drills.write_text(text)
+    code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
+    assert code == 2
+    assert lines == [
+        f"{drills}:7:5: drills.0.cron: cron '99 99 * * *': bad minute; the five fields are "
+        "minute (0-59) hour (0-23) day of month (1-31) month (1-12) weekday (0-6, Sunday 0, "
+        "or mon-sun), e.g. '0 2 * * *' for 02:00 every day"
+    ]
+
+
+def test_answers_files_are_checked_against_the_scenario_they_name(tmp_path: Path) -> None:
+    answers = [WEBSHOP / name for name in sorted(p.name for p in WEBSHOP.glob("answers-*"))]
+    assert _validate(*answers) == (0, [f"{len(answers)} file(s) valid"])
+    for name in ("answers-on-call.yaml", "drill-on-call.yaml", "profile.yaml"):
+        shutil.copy(WEBSHOP / name, tmp_path / name)
+    misspelt = tmp_path / "answers-on-call.yaml"
+    _edit(misspelt, "  join-bridge:", "  join-brige:")
+    assert _validate(misspelt) == (
+        2,
+        [
+            f"{misspelt}:10:3: answer 'join-brige' matches no question of the scenario; did you "
+            "mean 'join-bridge'? It asks 'join-bridge', 'ack.checkout-down.1', "
+            "'ack.checkout-down.2', 'ack.checkout-down.3'"
+        ],
+    )
+
+
+def test_answers_naming_no_scenario_say_which_to_pass(tmp_path: Path) -> None:
+    for name in ("answers-on-call.yaml", "drill-on-call.yaml", "profile.yaml"):
+        shutil.copy(WEBSHOP / name, tmp_path / name)
+    answers = tmp_path / "answers-on-call.yaml"
+    _edit(answers, "scenario: drill-on-call.yaml\n", "")
+    assert _validate(answers) == (
+        2,
+        [
+            f"{answers}:3:1: which scenario are these answers for? add 'scenario: FILE' "
+            "(relative to this file) or run `rehearsal validate --scenario SCENARIO.yaml "
+            f"{answers}`; drill-on-call.yaml here asks all of them"
+        ],
+    )
+    scenario = tmp_path / "drill-on-call.yaml"
+    assert _validate(Path("--scenario"), scenario, answers) == (0, ["1 file(s) valid"])
+    code, lines = _validate(Path("--scenario"), WEBSHOP / "drill-app-node-loss.yaml", answers)
+    assert code == 2 and "answer 'join-bridge' matches no question" in lines[0], lines
+    answers.write_text("scenario: drill-on-cal.yaml\n" + answers.read_text())
+    assert _validate(answers) == (
+        2,
+        [
+            f"{answers}:1:1: scenario 'drill-on-cal.yaml' not found next to this file; fix the "
+            "path; did you mean 'drill-on-call.yaml'?"
+        ],
+    )
+
+
+def test_run_refuses_answers_written_for_another_scenario() -> None:
+    answers = WEBSHOP / "answers-repro.yaml"
+    done = runner.invoke(
+        app, ["run", str(WEBSHOP / "drill-on-call.yaml"), "--answers", str(answers), "--dry-run"]
+    )
+    assert done.exit_code == 2
+    assert f"{answers}:3:1: these answers are for 'repro-pool-exhaustion.yaml', not " in (
+        done.output
+    )
+
+
+def test_a_drill_outside_every_maintenance_window_is_a_warning_at_its_cron(
+    tmp_path: Path,
+) -> None:
+    drills = tmp_path / "drills.yaml"
+    drills.write_text((EXAMPLES / "drills.yaml").read_text().replace("* * sun", "* * mon"))
+    code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
+    assert code == 0 and len(lines) == 2, lines
+    assert lines[0].startswith(
+        f"{drills}:7:5: warning: drill 'sunday-app-node-loss' is scheduled outside every "
+        "maintenance window (next such run Mon "
+    )
