@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from rehearsal.errors import RehearsalError
+from rehearsal.whole_files import write_whole
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -164,8 +165,8 @@ def compare(
         table.add_row(row.measure, *row.values, row.change)
     out.print(table)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "compare.md").write_text(render_compare_markdown(comparison), encoding="utf-8")
-    (out_dir / "compare.html").write_text(render_compare_html(comparison), encoding="utf-8")
+    write_whole(out_dir / "compare.md", render_compare_markdown(comparison))
+    write_whole(out_dir / "compare.html", render_compare_html(comparison))
     out.print(f"written: {out_dir / 'compare.html'}, {out_dir / 'compare.md'}", highlight=False)
 
 

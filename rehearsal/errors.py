@@ -12,12 +12,19 @@ RehearsalError                 base; ``exit_code`` is what the CLI exits with
 │   ├── ConvergeFailure        Ansible did not configure the nodes
 │   └── SteadyStateNotReached  the mirror was not healthy before any fault
 ├── FaultFailure               a fault could not be injected or reverted (exit 3)
+├── ReportsFolderFull          no space left for the run's files; faults reverted all the same
+│                              (exit 3)
 └── RunCancelled               Ctrl-C, SIGTERM or a cancelled flow run (exit 3)
 """
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
+from pathlib import Path
+
+OUT_OF_SPACE = (errno.ENOSPC, errno.EDQUOT)
+"""The errno values of a full file system (or a user's quota used up)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,30 @@ class FaultFailure(RehearsalError):
 
 class SteadyStateNotReached(EnvironmentFailure):
     pass
+
+
+class ReportsFolderFull(RehearsalError):
+    """The file system of the reports folder is full: says whether the journal kept every
+    event and how to get the reports once there is space."""
+
+    exit_code = 3
+
+    def __init__(self, run_dir: Path, journal_intact: bool = True) -> None:
+        self.run_dir = run_dir
+        journal = run_dir / "journal.jsonl"
+        kept = (
+            f"the journal {journal} is intact"
+            if journal_intact
+            else f"the journal {journal} may lack events recorded after the disk filled"
+        )
+        super().__init__(
+            f"{run_dir.parent}: no space left on the device; {kept}; once there is space, "
+            f"`rehearsal report {run_dir}` rebuilds the reports"
+        )
+
+
+def out_of_space(error: OSError) -> bool:
+    return error.errno in OUT_OF_SPACE
 
 
 class RunCancelled(RehearsalError):

@@ -41,6 +41,7 @@ from rehearsal.live_runs import (
 )
 from rehearsal.models.drills import ended
 from rehearsal.models.loading import load_plan
+from rehearsal.run_log import keep_refusals_off_console, run_log
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.session import RunOptions, RunSession, execute, new_run_id
 from rehearsal.ui_answers import PrefectPause
@@ -103,6 +104,7 @@ def _run(
     window_checked: bool = False,
 ) -> dict[str, Any]:
     logger = get_run_logger()
+    keep_refusals_off_console()
 
     def say(message: str) -> None:
         logger.info(message)
@@ -143,6 +145,7 @@ def _run(
         registered(launch.run_id, session.run_dir, launch.keep, flow_run_id, held),
         lab_host_slots(slots, say),
         watch,
+        run_log(session.run_dir, flow_run_id, session.journal.redact),
     ):
         results = execute(session, tracker.wrap(_as_task))
     if watch.seen:

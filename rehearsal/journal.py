@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from rehearsal.errors import out_of_space
 
 JOURNAL_NAME = "journal.jsonl"
 
@@ -26,9 +29,16 @@ Redact = Callable[[Any], Any]
 
 
 class Journal:
-    """Appends events; ``redact`` masks secret values before anything reaches the disk."""
+    """Appends events; ``redact`` masks secret values before anything reaches the disk.
 
-    def __init__(self, run_dir: Path, redact: Redact | None = None) -> None:
+    With ``full_disk_ok`` (a run's own journal) a full file system does not raise: the run
+    must still revert its faults and tear down, which journal as they go. ``unwritten``
+    counts the events that may be missing.
+    """
+
+    def __init__(
+        self, run_dir: Path, redact: Redact | None = None, full_disk_ok: bool = False
+    ) -> None:
         self.path = run_dir / JOURNAL_NAME
         run_dir.mkdir(parents=True, exist_ok=True)
         cut = _ends_mid_line(self.path)
@@ -38,6 +48,8 @@ class Journal:
             self._file.write("\n")
         self._redact = redact
         self._lock = threading.Lock()
+        self._full_disk_ok = full_disk_ok
+        self.unwritten = 0
 
     def redact(self, value: Any) -> Any:
         """``value`` with secrets masked: for what goes to disk beside the journal (evidence)."""
@@ -51,14 +63,25 @@ class Journal:
         with self._lock:
             if self._file.closed:
                 return entry
-            self._file.write(line + "\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            with self._on_full_disk():
+                self._file.write(line + "\n")
+                self._file.flush()
+                os.fsync(self._file.fileno())
         return entry
 
     def close(self) -> None:
-        with self._lock:
+        # Closed even when its last flush fails; those events were counted when first refused.
+        with self._lock, self._on_full_disk(lost=0):
             self._file.close()
+
+    @contextmanager
+    def _on_full_disk(self, lost: int = 1) -> Iterator[None]:
+        try:
+            yield
+        except OSError as error:
+            if not (self._full_disk_ok and out_of_space(error)):
+                raise
+            self.unwritten += lost
 
     def __enter__(self) -> Journal:
         return self

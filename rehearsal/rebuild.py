@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.derive import derive_results
-from rehearsal.errors import PdfUnavailable
+from rehearsal.errors import PdfUnavailable, ReportsFolderFull, out_of_space
 from rehearsal.journal_check import check_journal
 from rehearsal.redaction import Redactor, redactor_from_file
 from rehearsal.results import Results
+from rehearsal.whole_files import write_whole
 
 Event = dict[str, Any]
 
@@ -53,9 +54,14 @@ def rebuild(run_dir: Path, options: ReportOptions | None = None) -> Rebuilt:
     started = next(e for e in events if e["event"] == "run.started")
     wording = load_wording(options.locale or started.get("locale") or "en", options.wording)
     results = derive_results(events).model_copy(update={"journal_problems": checked.problems})
-    (run_dir / "results.json").write_text(results.model_dump_json(indent=2) + "\n")
     earlier = earlier_runs(run_dir, results)
-    paths = render_reports(results, events, run_dir, wording, earlier)
+    try:
+        write_whole(run_dir / "results.json", results.model_dump_json(indent=2) + "\n")
+        paths = render_reports(results, events, run_dir, wording, earlier)
+    except OSError as error:
+        if not out_of_space(error):
+            raise
+        raise ReportsFolderFull(run_dir) from error
     notes: list[str] = []
     if options.pdf:
         try:

@@ -18,7 +18,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from rehearsal.errors import RehearsalError, RunCancelled, RunStopped
+from rehearsal.errors import (
+    RehearsalError,
+    ReportsFolderFull,
+    RunCancelled,
+    RunStopped,
+    out_of_space,
+)
 from rehearsal.journal import Journal
 from rehearsal.mirror import Mirror
 from rehearsal.models.loading import Plan
@@ -74,7 +80,7 @@ class RunSession:
         self.progress = progress
         self.run_id = run_id or new_run_id(plan.scenario_path)
         self.run_dir = (options.out_dir / self.run_id).resolve()
-        self.journal = Journal(self.run_dir, redactor_for(plan.profile) or None)
+        self.journal = Journal(self.run_dir, redactor_for(plan.profile) or None, full_disk_ok=True)
         self.stack = ExitStack()
         self.cancelled = threading.Event()
         self.why_cancelled: Callable[[], None] = lambda: None
@@ -190,11 +196,41 @@ class RunSession:
         finally:
             self.journal.record("attempt.finished", attempt=attempt)
 
+    def guarded(self, step: Step) -> Step:
+        """``step`` with a full disk under the run folder told as ReportsFolderFull inside
+        it (a Prefect task logs any other exception with its traceback on the console)."""
+
+        def guarded_step(name: str, action: Callable[[], Any]) -> Any:
+            return step(name, partial(self._full_disk_told, action))
+
+        return guarded_step
+
+    def _full_disk_told(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except OSError as error:
+            if not out_of_space(error) or not self._ours(error):
+                raise
+            raise ReportsFolderFull(self.run_dir, self.journal.unwritten == 0) from error
+
+    def _ours(self, error: OSError) -> bool:
+        """A write without a file name (most of them) is taken to be under the run folder:
+        everything a run writes on this machine goes there."""
+        return error.filename is None or Path(str(error.filename)).resolve().is_relative_to(
+            self.run_dir.parent
+        )
+
     def finish(self, outcome: str, error: str | None) -> Results:
         self.journal.record("run.finished", outcome=outcome, error=error)
         self.journal.close()
         try:
-            return write_results(self.run_dir)
+            try:
+                results = write_results(self.run_dir)
+            except ReportsFolderFull:
+                raise ReportsFolderFull(self.run_dir, self.journal.unwritten == 0) from None
+            if self.journal.unwritten:
+                raise ReportsFolderFull(self.run_dir, journal_intact=False)
+            return results
         finally:
             if self.mirror.env is not None:
                 HEARTBEAT.forget(self.mirror.env)  # a fault whose revert failed beats no more
@@ -225,6 +261,7 @@ Step = Callable[[str, Callable[[], Any]], Any]
 def execute(session: RunSession, step: Step = call_directly) -> Results:
     """Run every part in order; whatever happens, tear down and write the report."""
     outcome, error = "completed", None
+    step = session.guarded(step)
     session.start()
     try:
         with session.stack:

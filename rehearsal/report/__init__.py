@@ -18,6 +18,7 @@ from rehearsal.report.notice import render_notice
 from rehearsal.report.trend import RunPoint
 from rehearsal.report.wording import Wording, load_wording
 from rehearsal.results import Results
+from rehearsal.whole_files import write_whole
 
 __all__ = ["render_reports"]
 
@@ -36,11 +37,11 @@ def render_reports(
     w = wording or load_wording()
     out_dir.mkdir(parents=True, exist_ok=True)
     html = out_dir / "report.html"
-    html.write_text(render_html(results, events, w, earlier), encoding="utf-8")
+    write_whole(html, render_html(results, events, w, earlier))
     markdown = out_dir / "report.md"
-    markdown.write_text(render_markdown(results, w), encoding="utf-8")
+    write_whole(markdown, render_markdown(results, w))
     notice = out_dir / "notice.md"
-    notice.write_text(render_notice(results, w, _calendar(events)), encoding="utf-8")
+    write_whole(notice, render_notice(results, w, _calendar(events)))
     return [html, markdown, notice, write_junit(results, out_dir / "junit.xml")]
 
 

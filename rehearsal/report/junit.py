@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rehearsal.models.durations import format_duration
 from rehearsal.results import Criterion, JobResult, PhaseResult, Results, StepResult
+from rehearsal.whole_files import replacing
 
 # A step still "running" when the run ended never finished: CI should see it as an error.
 _OUTCOME_TAG = {"failed": "failure", "error": "error", "running": "error", "skipped": "skipped"}
@@ -25,7 +26,8 @@ def write_junit(results: Results, path: Path) -> Path:
     _count_suites(root)
     tree = ET.ElementTree(root)
     ET.indent(tree)
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    with replacing(path) as temporary:
+        tree.write(temporary, encoding="utf-8", xml_declaration=True)
     return path
 
 

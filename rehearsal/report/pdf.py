@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from rehearsal.errors import PdfUnavailable
+from rehearsal.whole_files import replacing
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_S = 120.0
@@ -31,7 +32,10 @@ def write_pdf(html: Path, pdf: Path) -> Path:
         )
     pdf.unlink(missing_ok=True)
     # A throw-away profile: the browser must not touch the user's, nor leave one behind.
-    with tempfile.TemporaryDirectory(prefix="rehearsal-pdf-") as profile:
+    with (
+        tempfile.TemporaryDirectory(prefix="rehearsal-pdf-") as profile,
+        replacing(pdf) as printed,
+    ):
         argv = [
             browser,
             "--headless",
@@ -39,14 +43,14 @@ def write_pdf(html: Path, pdf: Path) -> Path:
             "--disable-gpu",
             f"--user-data-dir={profile}",
             "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
+            f"--print-to-pdf={printed}",
             html.resolve().as_uri(),
         ]
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise PdfUnavailable(f"no report.pdf: {browser} did not print it ({error})") from None
-    if done.returncode != 0 or not pdf.is_file():
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise PdfUnavailable(f"no report.pdf: {browser} exited {done.returncode}: {last}")
+        if done.returncode != 0 or not printed.is_file():
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise PdfUnavailable(f"no report.pdf: {browser} exited {done.returncode}: {last}")
     return pdf

@@ -12,6 +12,7 @@ from pydantic import Field
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.suggest import did_you_mean
+from rehearsal.whole_files import write_whole
 
 EVIDENCE_LIMIT = 1_000_000
 
@@ -41,7 +42,7 @@ def save_evidence(run_dir: Path, name: str, content: str) -> str:
     while path.exists():
         counter += 1
         path = folder / f"{safe}-{counter}.txt"
-    path.write_text(content[-EVIDENCE_LIMIT:], encoding="utf-8")
+    write_whole(path, content[-EVIDENCE_LIMIT:])
     return str(path.relative_to(run_dir))
 
 
