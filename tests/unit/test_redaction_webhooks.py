@@ -76,8 +76,9 @@ def test_delivery_reports_a_failed_webhook_without_its_token_and_logs_no_secret(
 
 
 def test_a_webhook_token_reaches_no_file_of_a_run(tmp_path: Path) -> None:
-    """The webshop drill on the fake shop, its monitor posting to a webhook nobody answers:
-    the journal, results and every report name the hook by host, and hold no token."""
+    """The webshop drill on the fake shop, its monitor posting to a webhook nobody answers
+    (the outage lasts a second, so the monitor sees it): the journal, results and every
+    report name the hook by host, and hold no token."""
     plan = load_plan(DRILL)
     monitor = Monitor(name="checkout-down", probe="shop-http", notify=[Notify(webhook=HOOK)])
     profile = plan.profile.model_copy(update={"monitors": [monitor]})
@@ -85,6 +86,7 @@ def test_a_webhook_token_reaches_no_file_of_a_run(tmp_path: Path) -> None:
         """
         - fault: {type: container.stop, target: app1}
         - wait: {until: {probe: shop-http, status: failing}, timeout: 30s}
+        - wait: {for: 1s}
         - runbook: app-failover-to-standby
         - wait: {until: {probe: shop-http, status: passing}, timeout: 30s}
         """
