@@ -91,15 +91,20 @@ class Mirror:
             for node in self.containers
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
-        tags = ensure_role_images(
-            self.client,
-            set(wanted.values()),
-            playbooks_dir(),
-            self.keys,
-            self.labels,
-            self.run_dir / "ansible-images",
-            self.route,
-        )
+        workdir = self.run_dir / "ansible-images"
+        try:
+            tags = ensure_role_images(
+                self.client,
+                set(wanted.values()),
+                playbooks_dir(),
+                self.keys,
+                self.labels,
+                workdir,
+                self.route,
+            )
+        finally:
+            # ansible-runner writes this process's whole environment there: a secret's too.
+            scrub_folder(workdir, redactor_for(self.profile))
         self._images = {node: tags[image] for node, image in wanted.items()}
         self.journal.record("images.ready", base=base, nodes=self._images)
 

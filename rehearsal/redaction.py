@@ -3,6 +3,10 @@
 A parameter is secret when the profile lists it under ``secrets:`` or when its name ends in
 ``password``, ``token`` or ``secret``. Its *value* is masked wherever it shows up in text:
 command output, a command line, an analyst's note.
+
+A monitor's webhook URL is secret too (services put the token in it): it is shown as its
+scheme and host, so a reader can tell which hook it was, and the parts a token lives in
+(userinfo, path, query, fragment) are masked wherever they show up.
 """
 
 from __future__ import annotations
@@ -11,28 +15,46 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
 
 if TYPE_CHECKING:
     from rehearsal.models.profile import Profile
 
 MASK = "[redacted]"
+URL_MASK = "…redacted…"
 SECRET_SUFFIXES = ("password", "token", "secret")
+TOKEN_LENGTH = 16
+"""A piece of a webhook URL this long is masked even on its own (a token printed alone);
+shorter ones ("hooks", "v1") are ordinary words, masked only as part of the URL."""
 
 
 class Redactor:
-    """Masks every known secret value in strings, and in the strings of nested data."""
+    """Masks every known secret value in strings, and in the strings of nested data; a
+    webhook URL becomes its shown form (``shown_url``)."""
 
-    def __init__(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret that contains another is masked whole.
-        values = sorted({s for s in secrets if s}, key=len, reverse=True)
-        self.values = tuple(values)
-        self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
+    def __init__(self, secrets: Iterable[str], webhooks: Iterable[str] = ()) -> None:
+        replacements = {value: MASK for value in secrets if value}
+        for url in webhooks:
+            replacements.update(dict.fromkeys(url_secrets(url), MASK))
+            replacements[url] = shown_url(url)
+        # Longest first, so a secret that contains another (a URL its path) is replaced whole.
+        ordered = sorted(replacements, key=len, reverse=True)
+        self.replacements = {value: replacements[value] for value in ordered}
+        self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
     def __bool__(self) -> bool:
         return self._pattern is not None
 
     def text(self, words: str) -> str:
-        return words if self._pattern is None else self._pattern.sub(MASK, words)
+        if self._pattern is None:
+            return words
+        return self._pattern.sub(lambda found: self.replacements[found.group()], words)
+
+    def data(self, content: bytes) -> bytes:
+        """Bytes, so files that are not UTF-8 are masked too."""
+        for value, shown in self.replacements.items():
+            content = content.replace(value.encode(), shown.encode())
+        return content
 
     def __call__(self, value: Any) -> Any:
         if self._pattern is None:
@@ -48,6 +70,38 @@ class Redactor:
 
 def is_secret(name: str, declared: Iterable[str]) -> bool:
     return name in declared or name.lower().endswith(SECRET_SUFFIXES)
+
+
+def shown_url(url: str) -> str:
+    """What a reader is shown of a webhook: scheme, host and port, and a mask for the rest
+    when there is a rest (``https://hooks.example.com/…redacted…``)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    hidden = "@" in parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment
+    return f"{parts.scheme}://{host}" + (f"/{URL_MASK}" if hidden else parts.path)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of a webhook URL a token may be in, as they may show up without the URL:
+    everything after the host, the query, the fragment, the userinfo, and every path
+    segment, query value or credential long enough to be a token."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    tail = url[url.find("//") + 2 + len(parts.netloc) :]
+    whole = [tail if tail != "/" else "", parts.query, parts.fragment, userinfo]
+    pieces = [*parts.path.split("/"), *(v for _, v in parse_qsl(parts.query)), *userinfo.split(":")]
+    return [p for p in whole if p] + [p for p in pieces if len(p) >= TOKEN_LENGTH]
+
+
+def webhook_urls(profile: dict[str, Any]) -> list[str]:
+    """Every webhook URL of the monitors of a profile given as plain data."""
+    return [
+        str(notify["webhook"])
+        for monitor in profile.get("monitors") or []
+        if isinstance(monitor, dict)
+        for notify in monitor.get("notify") or []
+        if isinstance(notify, dict) and notify.get("webhook")
+    ]
 
 
 def secret_values(profile: dict[str, Any]) -> list[str]:
@@ -81,15 +135,18 @@ def scrub_folder(folder: Path, redactor: Redactor) -> None:
             content = path.read_bytes()
         except OSError:
             continue
-        masked = content
-        for value in redactor.values:  # bytes, so files that are not UTF-8 are masked too
-            masked = masked.replace(value.encode(), MASK.encode())
+        masked = redactor.data(content)
         if masked != content:
             path.write_bytes(masked)
 
 
+def redactor_of(profile: dict[str, Any]) -> Redactor:
+    """The redactor of a profile given as plain data: its secret values and webhooks."""
+    return Redactor(secret_values(profile), webhook_urls(profile))
+
+
 def redactor_for(profile: Profile) -> Redactor:
-    return Redactor(secret_values(profile.model_dump()))
+    return redactor_of(profile.model_dump())
 
 
 def redactor_from_file(path: Path) -> Redactor:
@@ -100,7 +157,7 @@ def redactor_from_file(path: Path) -> Redactor:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return Redactor([])
-    return Redactor(secret_values(document if isinstance(document, dict) else {}))
+    return redactor_of(document if isinstance(document, dict) else {})
 
 
 def _scalars(value: Any) -> Iterator[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The system's Chromium (report.pdf, the browser tests); missing, the test fails: it is
+    a prerequisite that ``scripts/setup`` installs, not an optional extra."""
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.fail(
+            "chromium is not on PATH: run scripts/setup, which installs it "
+            "(or apt-get install chromium)",
+            pytrace=False,
+        )
+    return found
 
 
 def _labelled(client: Any) -> dict[str, dict[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.models.vocabulary import Severity
+from rehearsal.redaction import shown_url
 
 
 class Notify(Strict):
@@ -50,7 +51,15 @@ class Notify(Strict):
 
     @property
     def target(self) -> str:
-        return self.webhook or self.log or "prefect event"
+        """What a reader is shown: a webhook without the token its URL carries."""
+        if self.webhook is not None:
+            return shown_url(self.webhook)
+        return self.log or "prefect event"
+
+    def shown(self) -> dict[str, Any]:
+        """The entry as the journal keeps it: a webhook as its ``target``."""
+        dumped = self.model_dump(mode="json")
+        return (dumped | {"webhook": self.target}) if self.webhook is not None else dumped
 
 
 class Monitor(Strict):
@@ -59,3 +68,7 @@ class Monitor(Strict):
     after: Duration = Field(default=0.0, description="how long it fails before the alert fires")
     severity: Severity = "high"
     notify: list[Notify] = Field(default=[], description="where the alert is sent")
+
+    def shown(self) -> dict[str, Any]:
+        """The monitor as the journal keeps it: no webhook's token."""
+        return self.model_dump(mode="json") | {"notify": [n.shown() for n in self.notify]}

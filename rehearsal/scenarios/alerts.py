@@ -131,7 +131,7 @@ class MonitorWatch:
             self._start(escalation.run, alert, monitor, phase or "")
 
     def _send(self, notify: Notify, message: dict[str, str]) -> None:
-        result = deliver(notify, message, self.run_dir)
+        result = deliver(notify, message, self.run_dir, self.journal.redact)
         self.journal.record(
             "alert.delivered" if result.delivered else "alert.undelivered",
             alert=message["alert"],

@@ -1,7 +1,8 @@
 """Sending an alert the way a monitor says: a webhook POST, a log line, a Prefect event.
 
 Delivery never raises: whatever goes wrong (refused, timed out, an error status) comes back
-as an undelivered result with the reason, for the journal to record.
+as an undelivered result with the reason, for the journal to record. The webhook gets its
+whole URL; what comes back, and what is written to ``alerts.log``, has no token or secret.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rehearsal.models.alerts import Notify
+from rehearsal.redaction import Redactor
 
 WEBHOOK_TIMEOUT_S = 5.0
 ALERTS_LOG = "alerts.log"
@@ -26,15 +29,25 @@ class Delivery:
     detail: str
 
 
-def deliver(notify: Notify, alert: dict[str, Any], run_dir: Path) -> Delivery:
+def deliver(
+    notify: Notify,
+    alert: dict[str, Any],
+    run_dir: Path,
+    redact: Callable[[str], str] = lambda text: text,
+) -> Delivery:
+    """Send ``alert``; ``redact`` masks the run's secrets in what is written to disk."""
     try:
         if notify.webhook is not None:
-            return _webhook(notify.webhook, alert)
-        if notify.log is not None:
-            return _log(notify.log, alert, run_dir)
-        return _prefect(alert)
+            sent = _webhook(notify.webhook, alert)
+        elif notify.log is not None:
+            sent = _log(notify.log, alert, run_dir, redact)
+        else:
+            sent = _prefect(alert)
     except Exception as error:  # a broken channel is a finding, never a crashed run
-        return Delivery(False, f"{type(error).__name__}: {error}")
+        sent = Delivery(False, f"{type(error).__name__}: {error}")
+    # The one way out for a detail: ours quotes the URL, and urllib's errors may.
+    hook = Redactor([], [notify.webhook] if notify.webhook is not None else [])
+    return Delivery(sent.delivered, hook.text(sent.detail))
 
 
 def _webhook(url: str, alert: dict[str, Any]) -> Delivery:
@@ -52,8 +65,10 @@ def _webhook(url: str, alert: dict[str, Any]) -> Delivery:
         return Delivery(False, f"cannot reach {url}: {reason}")
 
 
-def _log(template: str, alert: dict[str, Any], run_dir: Path) -> Delivery:
-    line = template.format_map({k: v for k, v in alert.items() if isinstance(v, str)})
+def _log(
+    template: str, alert: dict[str, Any], run_dir: Path, redact: Callable[[str], str]
+) -> Delivery:
+    line = redact(template.format_map({k: v for k, v in alert.items() if isinstance(v, str)}))
     stamp = datetime.now(UTC).isoformat()
     with (run_dir / ALERTS_LOG).open("a", encoding="utf-8") as log:
         log.write(f"{stamp} {line}\n")

@@ -76,36 +76,38 @@ def test_custom_playbook_runs_through_ansible(nodes: DockerEnvironment) -> None:
 
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnvironment]:
-    """One node of the PostgreSQL role image (already built by an earlier run), with a table."""
-    import docker.errors
-
+    """One node of the PostgreSQL role image (built here when no earlier run has), with a table."""
     from rehearsal.envs.docker import (
         EnvironmentSpec,
         NetworkSpec,
         NodeSpec,
         docker_client,
     )
-    from rehearsal.envs.images import BASE_IMAGE
+    from rehearsal.envs.images import ensure_base_image
     from rehearsal.envs.keys import generate_key_pair
     from rehearsal.envs.labels import owner_labels
-    from rehearsal.envs.roles import RoleImage
+    from rehearsal.envs.roles import RoleImage, ensure_role_images
+    from rehearsal.envs.routes import engine_route
     from rehearsal.models.loading import playbooks_dir
 
     client = docker_client()
-    image = RoleImage("postgresql", "15").tag(playbooks_dir(), client.images.get(BASE_IMAGE).id)
-    try:
-        client.images.get(image)
-    except docker.errors.ImageNotFound:
-        pytest.skip(f"{image} is not built yet (run the demo drill once)")
     run_dir: Path = tmp_path_factory.mktemp("db-env")
     run_id = f"faults-db-{run_dir.name[-6:]}"
+    labels = owner_labels(run_id, False, run_dir)
+    keys = generate_key_pair(run_dir / "ssh", run_id)
+    ensure_base_image(client)
+    wanted = RoleImage("postgresql", "15")
+    route = engine_route()
+    try:
+        built = ensure_role_images(
+            client, {wanted}, playbooks_dir(), keys, labels, run_dir / "images", route
+        )
+    finally:
+        route.close()
     spec = EnvironmentSpec(
-        run_id,
-        (NodeSpec("db1", image, ("db",)),),
-        (NetworkSpec("db", True),),
-        owner_labels(run_id, False, run_dir),
+        run_id, (NodeSpec("db1", built[wanted], ("db",)),), (NetworkSpec("db", True),), labels
     )
-    env = DockerEnvironment(client, spec, generate_key_pair(run_dir / "ssh", run_id))
+    env = DockerEnvironment(client, spec, keys)
     try:
         env.up()
         sql = "CREATE TABLE orders (id int PRIMARY KEY, item text);"

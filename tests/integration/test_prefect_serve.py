@@ -7,7 +7,6 @@ that fails fast with `rehearsal validate`'s message."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -167,12 +166,10 @@ def test_cancelling_from_prefect_reverts_the_fault_and_still_reports(
 
 @pytest.mark.browser
 def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
-    served: dict[str, Any], tmp_path: Path
+    served: dict[str, Any], tmp_path: Path, chromium: str
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    assert chromium, "needs Debian's chromium on PATH (apt-get install chromium)"
     deployment = served["deployment"].id
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from rehearsal.session import write_results
 from tests.drill_journal import write_drill_journal
@@ -14,20 +14,9 @@ pytestmark = pytest.mark.browser
 HOSTILE = "<script>alert(1)</script>"
 
 
-@pytest.fixture
-def chromium() -> str:
-    found = shutil.which("chromium")
-    if found is None:
-        pytest.skip("needs chromium on PATH (apt-get install chromium)")
-    pytest.importorskip("playwright")
-    return found
-
-
 def test_report_shows_summary_timeline_and_findings_and_never_runs_node_output(
     chromium: str, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     run_dir = write_drill_journal(
         tmp_path / "reports" / "run-1", log_line=f"nginx: upstream app2 {HOSTILE}"
     )

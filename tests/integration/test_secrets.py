@@ -1,12 +1,17 @@
 """A secret given to a real run is used and never written: not in the journal, results,
-reports, evidence, Ansible's artifacts, nor the run's output; and Prefect Secret blocks
-are a source as good as the environment."""
+reports, evidence, Ansible's artifacts, the case library, nor the run's output; the same for
+the token in a monitor's webhook URL, which the webhook still gets whole; and Prefect Secret
+blocks are a source as good as the environment."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,11 +20,53 @@ from rehearsal.models.loading import load_profile
 from tests.conftest import ROOT
 from tests.integration.test_crash import DATA, TOKEN
 
+HOOK_TOKEN = "hook-tok-c4d19e7f02b6a853"
+HOOK_KEY = "hook-key-71f0a2d95e3c6b48"
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[int, list[str]]]:
+    """A webhook receiver on loopback: its port, and the path (with query) of every POST."""
+    paths: list[str] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            paths.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], paths
+    finally:
+        server.shutdown()
+        server.server_close()
+
 
 @pytest.mark.docker
-def test_a_secret_reaches_no_file_of_the_run(tmp_path: Path) -> None:
-    argv = [sys.executable, "-m", "rehearsal", "run", str(DATA / "scenario.yaml")]
-    argv += ["--out", str(tmp_path), "--answers", str(DATA / "answers.yaml"), "--people", "none"]
+def test_a_secret_reaches_no_file_of_the_run(
+    tmp_path: Path, receiver: tuple[int, list[str]]
+) -> None:
+    port, posted = receiver
+    path = f"/hooks/{HOOK_TOKEN}?key={HOOK_KEY}"
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    monitor = (
+        "monitors:\n"
+        "  - {name: web-down, probe: web-tcp, severity: low, notify: "
+        f"[{{webhook: 'http://127.0.0.1:{port}{path}'}}]}}\n"
+    )
+    with (data / "profile.yaml").open("a") as profile:
+        profile.write(monitor)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "rehearsal", "run", str(data / "scenario.yaml")]
+    argv += ["--out", str(out), "--answers", str(data / "answers.yaml"), "--people", "none"]
     done = subprocess.run(
         argv,
         cwd=ROOT,
@@ -30,12 +77,17 @@ def test_a_secret_reaches_no_file_of_the_run(tmp_path: Path) -> None:
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output.decode(errors="replace")
-    [run_dir] = [p for p in tmp_path.iterdir() if p.is_dir()]
-    files = [p for p in run_dir.rglob("*") if p.is_file()]
-    leaked = [str(p.relative_to(run_dir)) for p in files if TOKEN.encode() in p.read_bytes()]
-    print(f"\nfiles of the run searched for the secret: {len(files)}, holding it: {len(leaked)}")
+    assert posted and set(posted) == {path}, "the webhook was sent its whole URL"
+    [run_dir] = [p for p in out.iterdir() if p.is_dir()]
+    # The whole reports folder: the run's files, and the case library beside them.
+    files = [p for p in out.rglob("*") if p.is_file()]
+    secrets = [s.encode() for s in (TOKEN, HOOK_TOKEN, HOOK_KEY)]
+    leaked = [str(p.relative_to(out)) for p in files if any(s in p.read_bytes() for s in secrets)]
+    print(f"\nfiles of the run searched for the secrets: {len(files)}, holding one: {len(leaked)}")
     assert not leaked, leaked
-    assert TOKEN.encode() not in output
+    assert not any(s in output for s in secrets)
+    journal = (run_dir / "journal.jsonl").read_text()
+    assert f'"target": "http://127.0.0.1:{port}/…redacted…"' in journal
     # It went through where it would have shown, and was masked there.
     assert "echo the token is [redacted]" in (run_dir / "journal.jsonl").read_text()
     inventory = run_dir / "ansible" / "inventory" / "hosts.json"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from tests.drill_journal import write_drill_journal
 runner = CliRunner()
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs chromium on PATH")
+@pytest.mark.usefixtures("chromium")
 def test_report_pdf_is_printed_by_chromium(tmp_path: Path) -> None:
     run_dir = write_drill_journal(tmp_path / "run")
     done = runner.invoke(app, ["report", str(run_dir), "--pdf"])
