@@ -27,6 +27,11 @@ OUT_OF_SPACE = (errno.ENOSPC, errno.EDQUOT)
 """The errno values of a full file system (or a user's quota used up)."""
 
 
+# Every character str.splitlines breaks at, written as its escape: a problem stays one line
+# even when it quotes a key or value that holds one.
+ONE_LINE = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, located so an editor can jump to it."""
@@ -37,7 +42,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+        return f"{self.file}:{self.line}:{self.column}: {self.message}".translate(ONE_LINE)
 
 
 class RehearsalError(Exception):

@@ -189,7 +189,7 @@ def test_reports_show_the_chain_and_the_notice_tells_the_customer(tmp_path: Path
     report = (tmp_path / "en" / "report.md").read_text()
     assert "## Response by phase" in report and "## Response by person" in report
     assert "| AL1 | 2 | Lee Jun |" in report
-    assert "webhook: NO (cannot reach http://127.0.0.1:9/nobody" in report
+    assert "webhook: NO (cannot reach http://127.0.0.1:9/…redacted…" in report
     notice = (tmp_path / "en" / "notice.md").read_text()
     assert notice.startswith("Subject: ")
     assert "The alert was escalated 1 time(s): Kim Minji → Lee Jun." in notice

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rehearsal.cli import app
+from rehearsal.errors import Problem
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()
@@ -287,3 +288,9 @@ def test_a_drill_outside_every_maintenance_window_is_a_warning_at_its_cron(
         f"{drills}:7:5: warning: drill 'sunday-app-node-loss' is scheduled outside every "
         "maintenance window (next such run Mon "
     )
+
+
+def test_a_problem_quoting_a_line_break_stays_one_line() -> None:
+    """Found by the hostile-input test: a key holding \\x1e split one problem in two."""
+    problem = Problem("p.yaml", 3, 5, "unknown key 'a\x1eb\nc\u2028d'")
+    assert str(problem).splitlines() == ["p.yaml:3:5: unknown key 'a\\x1eb\\nc\\u2028d'"]
