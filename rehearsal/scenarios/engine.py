@@ -50,7 +50,9 @@ class Engine:
     wrap: Wrap = call_directly
     probes: dict[str, tuple[Probe, float]] | None = None
     answerer: Answerer = field(default_factory=NobodyAnswers)
-    run_dir: Path = Path(".")
+    run_dir: Path | None = None
+    """Where evidence and alerts.log go; by default the journal's folder (never the
+    working directory)."""
     attempt: int = 1
     seed: int = 0
     _findings: int = 0
@@ -58,6 +60,10 @@ class Engine:
     _symptom: SymptomWatch | None = None
     _guard: StopGuard | None = None
     _phase_name: str | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.run_dir or self.journal.path.parent
 
     def build_probes(self) -> dict[str, tuple[Probe, float]]:
         return {
@@ -78,7 +84,7 @@ class Engine:
                 self.journal,
                 self.answerer,
                 lambda: self._phase_name,
-                self.run_dir,
+                self.folder,
                 self.attempt,
             ) as monitors,
         ):
@@ -102,7 +108,7 @@ class Engine:
                     self.finding,
                     self._next_fault,
                     self.answerer,
-                    self.run_dir,
+                    self.folder,
                     Random(self.seed),
                     self.seed,
                     acknowledgements=monitors.acknowledgements,
