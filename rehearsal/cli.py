@@ -88,8 +88,12 @@ def validate(
         typer.Option(help="check answers files against this scenario (else their 'scenario:')"),
     ] = None,
     scenarios: Annotated[
-        Path, typer.Option(help="folder a drills file's paths are relative to (as for serve)")
-    ] = DEFAULT_SCENARIOS,
+        Path | None,
+        typer.Option(
+            help="folder a drills file's paths are relative to (as for serve; default: the "
+            "drills file's own folder)"
+        ),
+    ] = None,
 ) -> None:
     """Check profiles, scenarios, drills files and answers files (told apart by their
     shape); print FILE:LINE:COL: message for each problem (and each warning, which does not
@@ -98,7 +102,7 @@ def validate(
 
 
 def _validate(
-    files: list[Path], scenario: Path | None = None, scenarios: Path = DEFAULT_SCENARIOS
+    files: list[Path], scenario: Path | None = None, scenarios: Path | None = None
 ) -> int:
     """Print one plain, never-wrapped line a problem (editors and CI parse them), then the
     warnings; the exit status."""

@@ -15,17 +15,14 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+
+from rehearsal.urls import shown_url, url_secrets
 
 if TYPE_CHECKING:
     from rehearsal.models.profile import Profile
 
 MASK = "[redacted]"
-URL_MASK = "…redacted…"
 SECRET_SUFFIXES = ("password", "token", "secret")
-TOKEN_LENGTH = 16
-"""A piece of a webhook URL this long is masked even on its own (a token printed alone);
-shorter ones ("hooks", "v1") are ordinary words, masked only as part of the URL."""
 
 
 class Redactor:
@@ -70,27 +67,6 @@ class Redactor:
 
 def is_secret(name: str, declared: Iterable[str]) -> bool:
     return name in declared or name.lower().endswith(SECRET_SUFFIXES)
-
-
-def shown_url(url: str) -> str:
-    """What a reader is shown of a webhook: scheme, host and port, and a mask for the rest
-    when there is a rest (``https://hooks.example.com/…redacted…``)."""
-    parts = urlsplit(url)
-    host = parts.netloc.rpartition("@")[2]
-    hidden = "@" in parts.netloc or parts.path not in ("", "/") or parts.query or parts.fragment
-    return f"{parts.scheme}://{host}" + (f"/{URL_MASK}" if hidden else parts.path)
-
-
-def url_secrets(url: str) -> list[str]:
-    """The parts of a webhook URL a token may be in, as they may show up without the URL:
-    everything after the host, the query, the fragment, the userinfo, and every path
-    segment, query value or credential long enough to be a token."""
-    parts = urlsplit(url)
-    userinfo = parts.netloc.rpartition("@")[0]
-    tail = url[url.find("//") + 2 + len(parts.netloc) :]
-    whole = [tail if tail != "/" else "", parts.query, parts.fragment, userinfo]
-    pieces = [*parts.path.split("/"), *(v for _, v in parse_qsl(parts.query)), *userinfo.split(":")]
-    return [p for p in whole if p] + [p for p in pieces if len(p) >= TOKEN_LENGTH]
 
 
 def webhook_urls(profile: dict[str, Any]) -> list[str]:

@@ -221,7 +221,7 @@ def _scenarios_asking(folder: Path, keys: set[str]) -> str:
     return f"; {' or '.join(fitting)} here asks all of them" if fitting else ""
 
 
-def file_warnings(path: Path, scenarios: Path) -> list[Problem]:
+def file_warnings(path: Path, scenarios: Path | None) -> list[Problem]:
     """What a valid file may run with but should know: faults with no dead man's switch,
     drills scheduled outside every maintenance window (as ``serve`` warns)."""
     from rehearsal.scenarios.faults import FAULTS
@@ -229,7 +229,7 @@ def file_warnings(path: Path, scenarios: Path) -> list[Problem]:
 
     document = read_yaml(path)
     if "drills" in document.data:
-        return _drill_warnings(document, scenarios)
+        return _drill_warnings(document, scenarios or path.parent)
     if "kind" not in document.data:
         return []
     scenario = validate_model(Scenario, document)
@@ -301,16 +301,17 @@ def load_drills(path: Path, scenarios: Path) -> list[Drill]:
     return drills
 
 
-def validate_file(path: Path, scenario: Path | None, scenarios: Path) -> list[Problem]:
+def validate_file(path: Path, scenario: Path | None, scenarios: Path | None) -> list[Problem]:
     """Problems in one file, told apart by shape: a scenario is checked with the profile it
-    names, a drills file with its scenarios (under ``scenarios``, as ``serve`` reads it),
-    an answers file against its scenario (its ``scenario:`` or ``scenario``)."""
+    names, a drills file with its scenarios (under ``scenarios``, as ``serve`` reads it; by
+    default the drills file's own folder, so validating works from anywhere), an answers
+    file against its scenario (its ``scenario:`` or ``scenario``)."""
     try:
         document = read_yaml(path)
         if "kind" in document.data:
             load_plan(path)
         elif "drills" in document.data:
-            load_drills(path, scenarios)
+            load_drills(path, scenarios or path.parent)
         elif "answers" in document.data:
             check_answers_file(path, scenario)
         else:

@@ -12,10 +12,11 @@ from rehearsal.journal import Journal, read_journal
 from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.loading import load_plan
 from rehearsal.models.scenario import Scenario
-from rehearsal.redaction import MASK, Redactor, scrub_folder, shown_url
+from rehearsal.redaction import MASK, Redactor, scrub_folder
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.notify import ALERTS_LOG, deliver
 from rehearsal.session import people_fields, write_results
+from rehearsal.urls import shown_url
 from tests.conftest import EXAMPLES
 from tests.drill_journal import write_drill_journal
 from tests.fakes import FakeShop, ShopProbe, start_run

@@ -205,8 +205,11 @@ def test_a_drills_file_is_checked_as_serve_reads_it(
     drills = EXAMPLES / "drills.yaml"
     assert _validate(drills, Path("--scenarios"), EXAMPLES) == (0, ["1 file(s) valid"])
     monkeypatch.chdir(tmp_path)
-    code, lines = _validate(drills)  # paths relative to ./examples, as for serve
-    assert code == 2 and "not found under examples; fix the path" in lines[0], lines
+    assert _validate(drills) == (0, ["1 file(s) valid"]), "by default, beside the drills file"
+    moved = tmp_path / "drills.yaml"
+    moved.write_text(drills.read_text())
+    code, lines = _validate(moved)
+    assert code == 2 and f"not found under {tmp_path}; fix the path" in lines[0], lines
 
 
 def test_a_bad_cron_in_a_drills_file_is_a_problem_at_its_line(tmp_path: Path) -> None:
@@ -216,7 +219,7 @@ def test_a_bad_cron_in_a_drills_file_is_a_problem_at_its_line(tmp_path: Path) ->
     code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
     assert code == 2
     assert lines == [
-        f"{drills}:7:5: drills.0.cron: cron '99 99 * * *': bad minute; the five fields are "
+        f"{drills}:8:5: drills.0.cron: cron '99 99 * * *': bad minute; the five fields are "
         "minute (0-59) hour (0-23) day of month (1-31) month (1-12) weekday (0-6, Sunday 0, "
         "or mon-sun), e.g. '0 2 * * *' for 02:00 every day"
     ]
@@ -285,7 +288,7 @@ def test_a_drill_outside_every_maintenance_window_is_a_warning_at_its_cron(
     code, lines = _validate(drills, Path("--scenarios"), EXAMPLES)
     assert code == 0 and len(lines) == 2, lines
     assert lines[0].startswith(
-        f"{drills}:7:5: warning: drill 'sunday-app-node-loss' is scheduled outside every "
+        f"{drills}:8:5: warning: drill 'sunday-app-node-loss' is scheduled outside every "
         "maintenance window (next such run Mon "
     )
 
