@@ -435,13 +435,16 @@ def _target_findings(
         back = alert.resolved_at
         if limit_s is not None and back is not None and _s(alert.fired_at, back) > limit_s:
             took_back = format_duration(_s(alert.fired_at, back))
+            who = (
+                f"{response.responder} had taken the alert on."
+                if response.responder
+                else "Nobody had responded to the alert."
+            )
             add(
                 "high",
-                f"Recovery handled by {response.responder} took {took_back}"
-                if response.responder
-                else f"Recovery took {took_back}, with nobody responding",
+                f"Recovery took {took_back} from alert {alert.label}",
                 f"The recovery target for {alert.severity} alerts is "
-                f"{format_duration(limit_s)}, counted from the alert.",
+                f"{format_duration(limit_s)}, counted from the alert. {who}",
                 alert.phase,
                 "Shorten the procedure or automate its slowest steps.",
             )

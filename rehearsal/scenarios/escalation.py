@@ -136,9 +136,10 @@ class Escalation:
         context = contextvars.copy_context()  # a Prefect pause needs the flow run's context
         threading.Thread(target=context.run, args=(asked.ask, self.answerer), daemon=True).start()
         deadline = asked.started + tier.within
-        pending = True
+        pending = True  # no answer recorded yet: "none" is recorded when the tier ends, so
+        # the wait it shows is how long the person was asked, not how soon the answerer gave up
         while True:
-            if pending and asked.done.is_set():
+            if pending and asked.done.is_set() and asked.answer is not None:
                 pending = False
                 if self._answered(asked, alert, monitor.name, number) == "declined":
                     return "declined"
@@ -161,10 +162,8 @@ class Escalation:
 
     def _answered(self, asked: _Asked, alert: str, monitor: str, tier: int) -> str:
         question, answer = asked.question, asked.answer
+        assert answer is not None  # the caller records a missing answer when the tier ends
         waited = round(time.monotonic() - asked.started, 3)
-        if answer is None:
-            self._unanswered(asked, "no answer", waited)
-            return "no answer"
         self.journal.record("question.answered", **answered(question, answer, waited))
         if answer.outcome != "done":
             self.journal.record(
@@ -177,7 +176,7 @@ class Escalation:
         self.acknowledgements.record(monitor)
         return "acknowledged"
 
-    def _unanswered(self, asked: _Asked, outcome: str, waited: float | None = None) -> None:
+    def _unanswered(self, asked: _Asked, outcome: str) -> None:
         question = asked.question
         self.journal.record(
             "question.unanswered",
@@ -185,5 +184,5 @@ class Escalation:
             phase=question.phase,
             person=question.person,
             outcome=outcome,
-            waited_s=waited if waited is not None else round(time.monotonic() - asked.started, 3),
+            waited_s=round(time.monotonic() - asked.started, 3),
         )

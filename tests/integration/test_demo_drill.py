@@ -102,7 +102,7 @@ def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
     cells = [c.strip() for c in kim.strip("|").split("|")]
     assert cells[2:4] == ["1", format_duration(response["time_to_acknowledge_s"])], kim
     notice = (run_dir / "notice.md").read_text()
-    said = f"first responded {format_duration(took)} after the alert, handled by Kim Minji"
+    said = f"first responded {format_duration(took)} after the alert: Kim Minji took it on"
     assert said in notice
     html = (run_dir / "report.html").read_text()
     assert "checkout was unavailable for" in html and "<svg" in html

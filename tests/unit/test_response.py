@@ -156,6 +156,8 @@ def test_nobody_taking_the_alert_fails_the_wait_and_is_a_finding(tmp_path: Path)
     titles = [(f.severity, f.title) for f in results.findings if f.id.startswith("P")]
     assert ("critical", "Nobody acknowledged alert AL1 (critical)") in titles
     assert results.status == "failed"
+    [kim] = [p for p in results.responders if p.person == "Kim Minji"]
+    assert kim.waited_for_s is not None and kim.waited_for_s >= 2.0, "asked until recovery"
 
 
 def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -> None:
@@ -327,7 +329,7 @@ def test_a_real_acknowledgement_is_the_persons_figure(tmp_path: Path) -> None:
     assert not [f for f in results.findings if f.id.startswith("P")]
     render_reports(results, [], tmp_path, load_wording("en"))
     notice = (tmp_path / "notice.md").read_text()
-    assert "Our team first responded 1.5 s after the alert, handled by Kim Minji." in notice
+    assert "Our team first responded 1.5 s after the alert: Kim Minji took it on." in notice
 
 
 def test_reports_print_a_dash_and_the_notice_says_nobody_acknowledged(tmp_path: Path) -> None:
