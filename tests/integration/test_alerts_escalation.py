@@ -4,10 +4,7 @@ tier 2 acknowledges, and the reports show the chain and the figures."""
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +19,16 @@ from rehearsal.scenarios.people import Answer, AnswersFile
 from rehearsal.session import people_fields, write_results
 from tests.fakes import start_run
 from tests.integration.conftest import HTTP_PORT
+from tests.integration.webhooks import receiving
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """An HTTP server on 127.0.0.1 that keeps every JSON body POSTed to it."""
-    received: list[dict[str, Any]] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers["Content-Length"])
-            received.append(json.loads(self.rfile.read(length)))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/alerts", received
-    finally:
-        server.shutdown()
-        server.server_close()
+def receiver() -> Iterator[tuple[str, list[Any]]]:
+    """A webhook receiver on 127.0.0.1: its URL, and every JSON body POSTed to it."""
+    with receiving() as found:
+        yield f"http://127.0.0.1:{found.port}/alerts", found.bodies
 
 
 def _profile(webhook: str) -> Profile:
@@ -119,7 +99,7 @@ SCENARIO = Scenario.model_validate(
 
 
 def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
-    nodes: DockerEnvironment, tmp_path: Path, receiver: tuple[str, list[dict[str, Any]]]
+    nodes: DockerEnvironment, tmp_path: Path, receiver: tuple[str, list[Any]]
 ) -> None:
     url, received = receiver
     profile = _profile(url)

@@ -9,9 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,41 +17,21 @@ import pytest
 from rehearsal.models.loading import load_profile
 from tests.conftest import ROOT
 from tests.integration.test_crash import DATA, TOKEN
+from tests.integration.webhooks import Receiver, receiving
 
 HOOK_TOKEN = "hook-tok-c4d19e7f02b6a853"
 HOOK_KEY = "hook-key-71f0a2d95e3c6b48"
 
 
 @pytest.fixture
-def receiver() -> Iterator[tuple[int, list[str]]]:
-    """A webhook receiver on loopback: its port, and the path (with query) of every POST."""
-    paths: list[str] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            paths.append(self.path)
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *_args: object) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], paths
-    finally:
-        server.shutdown()
-        server.server_close()
+def receiver() -> Iterator[Receiver]:
+    with receiving() as found:
+        yield found
 
 
 @pytest.mark.docker
-def test_a_secret_reaches_no_file_of_the_run(
-    tmp_path: Path, receiver: tuple[int, list[str]]
-) -> None:
-    port, posted = receiver
+def test_a_secret_reaches_no_file_of_the_run(tmp_path: Path, receiver: Receiver) -> None:
+    port = receiver.port
     path = f"/hooks/{HOOK_TOKEN}?key={HOOK_KEY}"
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
@@ -77,7 +55,7 @@ def test_a_secret_reaches_no_file_of_the_run(
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, output.decode(errors="replace")
-    assert posted and set(posted) == {path}, "the webhook was sent its whole URL"
+    assert receiver.paths and set(receiver.paths) == {path}, "the webhook was sent its whole URL"
     [run_dir] = [p for p in out.iterdir() if p.is_dir()]
     # The whole reports folder: the run's files, and the case library beside them.
     files = [p for p in out.rglob("*") if p.is_file()]
