@@ -33,6 +33,8 @@ def test_any_other_journal_raises_on_a_full_disk(tmp_path: Path) -> None:
     journal = Journal(_on_a_full_disk(tmp_path / "run"))
     with pytest.raises(OSError, match="No space left"):
         journal.record("finding.added", id="F9")
+    with pytest.raises(OSError, match="No space left"):  # and again when closed, never silent
+        journal.close()
 
 
 def test_a_journal_with_room_is_appended_as_before(tmp_path: Path) -> None:
