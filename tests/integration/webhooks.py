@@ -14,16 +14,11 @@ from typing import Any
 
 @dataclass
 class Receiver:
+    """Filled as POSTs arrive: the lists are live, for a test to read after the run."""
+
     port: int = 0
-    posts: list[tuple[str, Any]] = field(default_factory=list)
-
-    @property
-    def paths(self) -> list[str]:
-        return [path for path, _ in self.posts]
-
-    @property
-    def bodies(self) -> list[Any]:
-        return [body for _, body in self.posts]
+    paths: list[str] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
 
 
 @contextmanager
@@ -33,7 +28,8 @@ def receiving() -> Iterator[Receiver]:
     class Hook(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
-            found.posts.append((self.path, json.loads(body)))
+            found.paths.append(self.path)
+            found.bodies.append(json.loads(body))
             self.send_response(204)
             self.end_headers()
 
