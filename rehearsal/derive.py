@@ -48,7 +48,8 @@ def derive_results(events: list[Event]) -> Results:
     metrics = _metrics(started, probes, response.fault_began(events), first_revert)
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
-    people_findings = response.response_findings(started, events, fired, per_phase, probes)
+    chain = response.escalation(events)
+    people_findings = response.response_findings(started, events, fired, chain, per_phase, probes)
     fidelity = _fidelity(events)
     ran = jobs(events, faults)
     services = _services(started, probes)
@@ -64,7 +65,6 @@ def derive_results(events: list[Event]) -> Results:
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)
-    chain = response.escalation(events)
     return Results(
         run_id=started["run_id"],
         kind=started["kind"],
@@ -175,16 +175,16 @@ def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[
             )
         elif kind in ("runbook.started", "action.command") and phases[-1].steps:
             phases[-1].steps[-1].done_by = f"tool (automated; assigned to {phases[-1].operator})"
-        elif kind in ("question.answered", "question.unanswered") and phases[-1].steps:
-            if not str(event.get("id", "")).startswith("ack.") and phases[-1].steps[-1].type in (
-                "action",
-                "observe",
-            ):
-                phases[-1].steps[-1].done_by = (
-                    event["person"]
-                    if kind == "question.answered" and event.get("outcome") != "not done"
-                    else f"nobody ({event['person']} was asked)"
-                )
+        elif (
+            kind in ("question.answered", "question.unanswered")
+            and phases[-1].steps
+            and phases[-1].steps[-1].type in ("action", "observe")
+            and not str(event.get("id", "")).startswith("ack.")  # a page, not this step
+        ):
+            answered = kind == "question.answered" and event.get("outcome") != "not done"
+            phases[-1].steps[-1].done_by = (
+                event["person"] if answered else f"nobody ({event['person']} was asked)"
+            )
         elif kind == "step.finished" and phases[-1].steps:
             step = phases[-1].steps[-1]
             phases[-1].steps[-1] = step.model_copy(

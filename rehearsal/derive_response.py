@@ -37,12 +37,9 @@ def alerts(events: list[Event]) -> list[AlertResult]:
     for e in events:
         kind, key = e["event"], e.get("alert", "")
         if kind == "alert.fired":
-            attempt = e.get("attempt", 1)
-            number = key.split("-")[0]
             found[key] = AlertResult(
                 id=key,
-                attempt=attempt,
-                label=number if attempt == 1 else f"{number} of attempt {attempt}",
+                attempt=e.get("attempt", 1),
                 monitor=e["monitor"],
                 probe=e["probe"],
                 severity=e["severity"],
@@ -293,6 +290,7 @@ def response_findings(
     started: Event,
     events: list[Event],
     found: list[AlertResult],
+    chain: list[EscalationStep],
     responses: list[PhaseResponse],
     probes: list[ProbeHistory],
 ) -> list[Finding]:
@@ -301,7 +299,7 @@ def response_findings(
     def add(*args: Any, **kwargs: Any) -> None:
         out.append(_finding(len(out) + 1, *args, **kwargs))
 
-    _target_findings(started, events, found, responses, add)
+    _target_findings(started, events, found, chain, responses, add)
     for alert in found:
         if not alert.delivered:
             tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
@@ -325,7 +323,7 @@ def response_findings(
                     "monitoring",
                 )
     _never_fired(started, events, probes, add)
-    _unacknowledged(found, escalation(events), add)
+    _unacknowledged(found, chain, add)
     labels = {a.id: a.label for a in found}
     for e in events:
         if e["event"] == "escalation.escalated":
@@ -385,13 +383,14 @@ def _target_findings(
     started: Event,
     events: list[Event],
     found: list[AlertResult],
+    chain: list[EscalationStep],
     responses: list[PhaseResponse],
     add: Any,
 ) -> None:
     targets = (started.get("on_call") or {}).get("targets") or {}
     calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
     by_phase = {(r.attempt, r.phase): r for r in responses}
-    asked_of_someone = {s.alert for s in escalation(events)}
+    asked_of_someone = {s.alert for s in chain}
     attempt = 1
     for e in events:
         if e["event"] == "attempt.started":
@@ -409,7 +408,6 @@ def _target_findings(
             and not calendar.business_open(alert.fired_at)
         ):
             continue
-        person = response.responder or response.on_duty
         asked = alert.id in asked_of_someone
         limit = float(target["first_response"])
         took = response.time_to_acknowledge_s
@@ -424,7 +422,7 @@ def _target_findings(
         elif took is not None and took > limit:
             add(
                 "high",
-                f"First response by {person} took {format_duration(took)}",
+                f"First response by {response.responder} took {format_duration(took)}",
                 f"The target for {alert.severity} alerts is {format_duration(limit)}; "
                 f"missed by {format_duration(took - limit)}.",
                 alert.phase,

@@ -32,8 +32,13 @@ class AlertResult(Record):
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     attempt: int = 1
-    label: str
-    """How a reader names it: the monitor's count, plus the attempt in a reproduction."""
+
+    @property
+    def label(self) -> str:
+        """How a reader names it: the count without the id's attempt suffix (``AL1-a2``), plus
+        the attempt in a reproduction."""
+        number = self.id.partition("-")[0]
+        return number if self.attempt == 1 else f"{number} of attempt {self.attempt}"
 
     @property
     def delivered(self) -> bool:

@@ -225,12 +225,17 @@ def test_a_bad_cron_in_a_drills_file_is_a_problem_at_its_line(tmp_path: Path) ->
     ]
 
 
+def _on_call_copy(folder: Path) -> Path:
+    """The on-call drill with its profile and answers, copied to edit; the answers file."""
+    for name in ("answers-on-call.yaml", "drill-on-call.yaml", "profile.yaml"):
+        shutil.copy(WEBSHOP / name, folder / name)
+    return folder / "answers-on-call.yaml"
+
+
 def test_answers_files_are_checked_against_the_scenario_they_name(tmp_path: Path) -> None:
     answers = [WEBSHOP / name for name in sorted(p.name for p in WEBSHOP.glob("answers-*"))]
     assert _validate(*answers) == (0, [f"{len(answers)} file(s) valid"])
-    for name in ("answers-on-call.yaml", "drill-on-call.yaml", "profile.yaml"):
-        shutil.copy(WEBSHOP / name, tmp_path / name)
-    misspelt = tmp_path / "answers-on-call.yaml"
+    misspelt = _on_call_copy(tmp_path)
     _edit(misspelt, "  join-bridge:", "  join-brige:")
     assert _validate(misspelt) == (
         2,
@@ -243,9 +248,7 @@ def test_answers_files_are_checked_against_the_scenario_they_name(tmp_path: Path
 
 
 def test_answers_naming_no_scenario_say_which_to_pass(tmp_path: Path) -> None:
-    for name in ("answers-on-call.yaml", "drill-on-call.yaml", "profile.yaml"):
-        shutil.copy(WEBSHOP / name, tmp_path / name)
-    answers = tmp_path / "answers-on-call.yaml"
+    answers = _on_call_copy(tmp_path)
     _edit(answers, "scenario: drill-on-call.yaml\n", "")
     assert _validate(answers) == (
         2,
