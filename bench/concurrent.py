@@ -12,7 +12,7 @@ from bench import demo
 from bench.options import Options
 from bench.table import Figure
 from rehearsal.envs.docker import resource_prefix
-from rehearsal.journal import JOURNAL_NAME
+from rehearsal.journal.writer import JOURNAL_NAME
 
 RUNS = 3
 

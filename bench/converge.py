@@ -18,8 +18,8 @@ from bench.options import Options
 from bench.table import Figure
 from rehearsal.envs.ansible import HostVars, inventory, run_playbook, settings
 from rehearsal.envs.docker import docker_client
-from rehearsal.journal import Journal
-from rehearsal.mirror import Mirror
+from rehearsal.envs.mirror import Mirror
+from rehearsal.journal.writer import Journal
 from rehearsal.models.loading import load_profile, playbooks_dir
 
 PROFILE = Path(__file__).resolve().parents[1] / "examples" / "webshop" / "profile.yaml"

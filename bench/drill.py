@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rehearsal import cli, session
+from rehearsal.cli.main import main as cli
+from rehearsal.cli.main import session
 
 _cli_run_id = session.new_run_id
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from bench.options import Options
 from bench.table import Figure
 from rehearsal.envs.docker import docker_client, remove_run
-from rehearsal.journal import read_journal
-from rehearsal.recovery import still_injected
+from rehearsal.journal.writer import read_journal
+from rehearsal.runs.recovery import still_injected
 
 ROOT = Path(__file__).resolve().parents[1]
 HELD = ROOT / "tests" / "integration" / "data" / "stop" / "held.yaml"

@@ -12,10 +12,10 @@ from pathlib import Path
 from bench.options import Options
 from bench.table import Figure
 from rehearsal.envs.base import CommandResult
-from rehearsal.journal import Journal
-from rehearsal.models.loading import load_plan
+from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.people import NobodyAnswers
+from rehearsal.scenarios.planning import load_plan
 from rehearsal.scenarios.probes import Probe, Sample
 from rehearsal.scenarios.sampler import ProbeSampler
 from rehearsal.scenarios.steps import STEPS, PhaseInfo, StepContext

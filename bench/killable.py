@@ -22,7 +22,7 @@ from rehearsal.envs.base import Environment
 from rehearsal.envs.docker import DockerEnvironment, docker_client
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.base import Fault
 from rehearsal.scenarios.faults.lifecycle import ActiveFault, revert_with_retries

@@ -19,7 +19,7 @@ import yaml
 from bench.options import Options
 from bench.table import Figure
 from rehearsal.envs.docker import docker_client, remove_run
-from rehearsal.journal import JOURNAL_NAME, read_journal
+from rehearsal.journal.writer import JOURNAL_NAME, read_journal
 
 ROOT = Path(__file__).resolve().parents[1]
 NODES = 20

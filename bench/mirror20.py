@@ -23,10 +23,10 @@ from bench.table import Figure
 from bench.webshop_up import by_hand
 from rehearsal.envs import labels as L
 from rehearsal.envs.docker import docker_client, remove_run
-from rehearsal.journal import read_journal
+from rehearsal.journal.writer import read_journal
 from rehearsal.models.loading import load_profile
 from rehearsal.models.profile import Profile
-from rehearsal.standalone import bring_up
+from rehearsal.runs.standalone import bring_up
 
 PHASES = (
     ("images", "images.ready"),

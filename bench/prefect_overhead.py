@@ -46,8 +46,8 @@ def _timed_noop_flow(tasks: int) -> float:
 
 
 def _direct(out: Path) -> float:
-    from rehearsal.models.loading import load_plan
-    from rehearsal.session import RunOptions, RunSession, execute
+    from rehearsal.runs.session import RunOptions, RunSession, execute
+    from rehearsal.scenarios.planning import load_plan
 
     run_id = bench_id("direct")
     with owned(docker_client(), run_id):
@@ -61,7 +61,7 @@ def _direct(out: Path) -> float:
 
 
 def _flow(out: Path) -> float:
-    from rehearsal.flows import rehearsal_run
+    from rehearsal.flows.launch import rehearsal_run
 
     run_id = bench_id("flow")
     with owned(docker_client(), run_id):
@@ -76,7 +76,7 @@ def _flow(out: Path) -> float:
 def _against_server(out: Path, repeats: int) -> dict[str, list[float]]:
     """In this (child) process, pointed at the running server: both ways, alternated so
     load from elsewhere hits both."""
-    import rehearsal.flows  # noqa: F401  (Prefect settings as a real run has them, set first)
+    import rehearsal.flows.launch  # noqa: F401  (Prefect settings as a real run has them, set first)
 
     _timed_noop_flow(0)  # the first flow of a process loads Prefect's machinery
     times: dict[str, list[float]] = {"direct": [], "flow": []}
@@ -136,7 +136,7 @@ def _with_server(options: Options, out: Path) -> dict[str, Any]:
 
 
 def measure(options: Options) -> list[Figure]:
-    import rehearsal.flows  # noqa: F401  (Prefect settings as a real run has them, set first)
+    import rehearsal.flows.launch  # noqa: F401  (Prefect settings as a real run has them, set first)
 
     out = options.workdir / "prefect"
     first, warm = _timed_noop_flow(0), _timed_noop_flow(0)

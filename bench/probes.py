@@ -17,7 +17,7 @@ from bench.options import Options
 from bench.polling import until
 from bench.table import Figure
 from rehearsal.envs.docker import DockerEnvironment, docker_client
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.probes import HttpCheck
 from rehearsal.scenarios.probes.http import HttpProbe
 from rehearsal.scenarios.sampler import ProbeSampler

@@ -12,8 +12,8 @@ from typing import Any
 
 from bench.options import Options
 from bench.table import Figure
-from rehearsal.journal import JOURNAL_NAME
-from rehearsal.session import write_results
+from rehearsal.journal.writer import JOURNAL_NAME
+from rehearsal.runs.session import write_results
 
 SIZES = (1_000, 10_000)
 PHASE = "lose the active app server"

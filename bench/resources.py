@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from bench.baselines import docker
-from rehearsal.emergency import descendants
+from rehearsal.runs.emergency import descendants
 
 UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "kB": 1 / 1024, "MiB": 1.0, "MB": 1.0, "GiB": 1024.0}
 

@@ -28,12 +28,12 @@ from rehearsal.envs.ansible import HostVars, inventory, settings
 from rehearsal.envs.base import CommandResult
 from rehearsal.envs.docker import docker_client
 from rehearsal.envs.keys import generate_key_pair
+from rehearsal.envs.mirror import Mirror
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
-from rehearsal.journal import Journal
-from rehearsal.mirror import Mirror
+from rehearsal.journal.writer import Journal
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.profile import Profile
-from rehearsal.standalone import wait_for_probes
+from rehearsal.runs.standalone import wait_for_probes
 
 PROBE_TIMEOUT_S = 180.0
 

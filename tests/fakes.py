@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rehearsal.envs.base import CommandResult
-from rehearsal.journal import Journal
-from rehearsal.models.scenario import Scenario
+from rehearsal.journal.writer import Journal
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.probes import Probe, Sample
 
 

@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
+from rehearsal.models.urls import shown_url
 from rehearsal.models.vocabulary import Severity
-from rehearsal.urls import shown_url
 
 
 class Notify(Strict):

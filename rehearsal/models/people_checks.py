@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from rehearsal.errors import Problem
 from rehearsal.models.profile import Profile
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.yamlfile import YamlDocument
-from rehearsal.suggest import did_you_mean
 
 
 def check_people(profile: Profile, doc: YamlDocument) -> list[Problem]:

@@ -12,7 +12,7 @@ from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import Duration
 from rehearsal.models.escalation import OnCall
-from rehearsal.scenarios.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
+from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
 
 Criticality = Literal["low", "medium", "high", "critical"]
 

@@ -10,16 +10,13 @@ from rehearsal.errors import Problem
 from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
-from rehearsal.models.scenario import Scenario, step_key
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.yamlfile import YamlDocument
-from rehearsal.scenarios.faults.overlap import shaping_clashes
-from rehearsal.scenarios.steps import STEPS, Names
-from rehearsal.suggest import did_you_mean
 
 Loc = tuple[str | int, ...]
 
 
-def _unknown(
+def unknown_name(
     doc: YamlDocument, loc: Loc, what: str, name: str, known: Iterable[str], fix: str
 ) -> Problem:
     return doc.problem(loc, f"unknown {what} {name!r}{did_you_mean(name, known)} ({fix})")
@@ -64,7 +61,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
         for position, network in enumerate(node.networks):
             if network not in network_names:
                 problems.append(
-                    _unknown(
+                    unknown_name(
                         doc,
                         ("nodes", index, "networks", position),
                         "network",
@@ -76,7 +73,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
     for index, service in enumerate(profile.business.services):
         if service.probe not in probe_names:
             problems.append(
-                _unknown(
+                unknown_name(
                     doc,
                     ("business", "services", index, "probe"),
                     "probe",
@@ -89,18 +86,18 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
     for index, job in enumerate(profile.jobs):
         if job.on not in node_names:
             problems.append(
-                _unknown(doc, ("jobs", index, "on"), "node", job.on, node_names, "name a node")
+                unknown_name(doc, ("jobs", index, "on"), "node", job.on, node_names, "name a node")
             )
     for index, probe in enumerate(profile.probes):
         on = getattr(probe.check, "on", None)
         if on is not None and on not in node_names:
             where = ("probes", index, probe.kind, "on")
-            problems.append(_unknown(doc, where, "node", on, node_names, "name a node"))
+            problems.append(unknown_name(doc, where, "node", on, node_names, "name a node"))
     for name, steps in profile.runbooks.items():
         for index, step in enumerate(steps):
             if step.on is not None and step.on not in node_names:
                 problems.append(
-                    _unknown(
+                    unknown_name(
                         doc,
                         ("runbooks", name, index, "on"),
                         "node",
@@ -167,7 +164,7 @@ def _check_services(profile: Profile, doc: YamlDocument) -> list[Problem]:
             if other not in needs:
                 where = ("business", "services", index, "depends_on", position)
                 fix = "name a service under business.services"
-                problems.append(_unknown(doc, where, "service", other, services, fix))
+                problems.append(unknown_name(doc, where, "service", other, services, fix))
     for index, service in enumerate(profile.business.services):
         cycle = _cycle_from(service.name, needs)
         if cycle and cycle[0] == min(cycle[:-1]):  # report each cycle once
@@ -203,7 +200,7 @@ def _check_role(
     info = catalog.get(node.role)
     if info is None:
         where = f"roles live in {roles_dir}"
-        return [_unknown(doc, ("nodes", index, "role"), "role", node.role, catalog, where)]
+        return [unknown_name(doc, ("nodes", index, "role"), "role", node.role, catalog, where)]
     problems = []
     if node.version is not None and info.versions and node.version not in info.versions:
         offered = ", ".join(repr(v) for v in info.versions)
@@ -227,82 +224,3 @@ def _check_role(
                 )
             )
     return problems
-
-
-def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> list[Problem]:
-    probes = [probe.name for probe in profile.probes]
-    nodes = [node.name for node in profile.nodes]
-    operators = [person.name for person in scenario.team.operators]
-    analysts = [person.name for person in scenario.team.analysts]
-    names = Names(nodes, probes, list(profile.runbooks), operators, analysts, profile)
-    problems: list[Problem] = []
-    for index, probe in enumerate(scenario.steady_state):
-        if probe not in probes:
-            problems.append(
-                _unknown(
-                    doc,
-                    ("steady_state", index),
-                    "probe",
-                    probe,
-                    probes,
-                    "probes are declared in the profile",
-                )
-            )
-    for p, phase in enumerate(scenario.phases):
-        if phase.operator not in operators:
-            problems.append(
-                _unknown(
-                    doc,
-                    ("phases", p, "operator"),
-                    "operator",
-                    phase.operator,
-                    operators,
-                    "add them to team.operators",
-                )
-            )
-        if phase.analyst not in analysts:
-            problems.append(
-                _unknown(
-                    doc,
-                    ("phases", p, "analyst"),
-                    "analyst",
-                    phase.analyst,
-                    analysts,
-                    "add them to team.analysts",
-                )
-            )
-        for s, step in enumerate(phase.steps):
-            key = step_key(step)
-            assert key is not None
-            for where, message in STEPS[key].check(step, names):
-                problems.append(doc.problem(("phases", p, "steps", s, *where), message))
-    for loc, message in shaping_clashes(scenario, profile, doc):
-        problems.append(doc.problem(loc, message))
-    if scenario.jobs.run == "as_scheduled":
-        problems += _check_schedules(profile, doc)
-    return problems
-
-
-def _check_schedules(profile: Profile, doc: YamlDocument) -> list[Problem]:
-    """Jobs run as scheduled need a schedule the clock can read; jobs without 'run:' are
-    documentation only and stay out of it."""
-    from rehearsal.models.schedules import schedule_problem  # only scenarios that use it
-
-    runnable = [job for job in profile.jobs if job.run is not None]
-    if not runnable:
-        return [
-            doc.problem(
-                ("jobs",),
-                "'jobs: as_scheduled' but no job in the profile has a 'run:' command; give "
-                "the jobs to rehearse 'run:' (and 'on:') under 'jobs:' in the profile",
-            )
-        ]
-    return [
-        doc.problem(
-            ("jobs",),
-            f"job {job.name!r} cannot run as scheduled: {problem} (fix its "
-            "'schedule:' in the profile)",
-        )
-        for job in runnable
-        if (problem := schedule_problem(job.schedule)) is not None
-    ]

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import operator
 from datetime import datetime, time
-from functools import reduce
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import Literal, Self
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
-from rehearsal.scenarios.steps import STEPS
-from rehearsal.scenarios.symptom import Symptom
 
 
 class Person(Strict):
@@ -28,34 +24,6 @@ class Team(Strict):
     def names(self) -> set[str]:
         people = [*self.operators, *self.analysts, *([self.owner] if self.owner else [])]
         return {person.name for person in people}
-
-
-def step_key(value: Any) -> str | None:
-    """The step type of a YAML step (its one known key), or None."""
-    if isinstance(value, dict):
-        keys = [key for key in value if key in STEPS]
-        return keys[0] if len(keys) == 1 else None
-    return next((key for key, kind in STEPS.items() if isinstance(value, kind.Model)), None)
-
-
-if TYPE_CHECKING:
-    Step = Strict
-else:
-    Step = Annotated[
-        reduce(operator.or_, [Annotated[kind.Model, Tag(key)] for key, kind in STEPS.items()]),
-        Discriminator(
-            step_key,
-            custom_error_type="step_kind",
-            custom_error_message=f"a step is one of {', '.join(repr(k + ':') for k in STEPS)}",
-        ),
-    ]
-
-
-class Phase(Strict):
-    name: Text = Field(max_length=200)
-    operator: Text = Field(max_length=200)
-    analyst: Text = Field(max_length=200)
-    steps: list[Step] = Field(min_length=1)
 
 
 class StopWhen(Strict):
@@ -112,52 +80,3 @@ class JobTiming(Strict):
         le=3600,
         description="customer seconds a real second: 60 plays an hour of the night in a minute",
     )
-
-
-class Scenario(Strict):
-    kind: Literal["rehearsal", "reproduction"]
-    title: Text | None = Field(default=None, max_length=300)
-    purpose: Text | None = None
-    profile: str = Field(description="path of the customer profile, relative to this file")
-    team: Team
-    steady_state: list[Name] = Field(min_length=1, description="probes that must pass")
-    phases: list[Phase] = Field(min_length=1)
-    criteria: list[RecoverWithin] = []
-    steady_state_timeout: Duration = 120.0
-    stop_when: list[StopWhen] = []
-    symptom: Symptom | None = Field(
-        default=None, description="reproductions: what shows the incident happened"
-    )
-    attempts: int = Field(default=1, ge=1, le=50, description="reproductions: how many tries")
-    seed: int | None = Field(default=None, description="makes random choices repeatable")
-    jobs: JobTiming = Field(
-        default=JobTiming(),
-        description="'as_scheduled' (or a mapping with run, clock, speed) to run the profile's "
-        "jobs when their schedule comes round",
-    )
-
-    @field_validator("jobs", mode="before")
-    @classmethod
-    def _jobs_shorthand(cls, value: Any) -> Any:
-        return {"run": value} if isinstance(value, str) else value
-
-    @model_validator(mode="after")
-    def _reproduction_has_symptom(self) -> Self:
-        if self.kind == "reproduction" and self.symptom is None:
-            raise ValueError("a reproduction needs 'symptom:' (what shows the incident happened)")
-        if self.kind == "rehearsal" and self.attempts != 1:
-            raise ValueError("'attempts:' is for reproductions; a rehearsal runs once")
-        return self
-
-
-def question_ids(scenario: Scenario) -> list[str]:
-    """Ids under which answers files answer manual steps and observations, in order."""
-    found = []
-    for p, phase in enumerate(scenario.phases):
-        for s, step in enumerate(phase.steps):
-            key = step_key(step)
-            assert key is not None
-            asked = STEPS[key].question_id(step, f"{p + 1}.{s + 1}")
-            if asked is not None:
-                found.append(asked)
-    return found

@@ -1,4 +1,5 @@
-"""Words findings are classified with, shared by scenarios, answers and results."""
+"""Words findings and steps are classified with, shared by scenarios, answers, the journal
+and results."""
 
 from __future__ import annotations
 
@@ -17,3 +18,6 @@ Category = Literal[
 
 # Where a finding stands after the run: the team's decision, recorded in the journal.
 FindingStatus = Literal["open", "accepted", "fixed", "wont-fix"]
+
+
+StepStatus = Literal["passed", "failed", "error", "skipped", "running"]

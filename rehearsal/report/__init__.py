@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rehearsal.journal.whole_files import write_whole
 from rehearsal.models.calendar import Calendar
 from rehearsal.report.html import render_html
 from rehearsal.report.junit import write_junit
@@ -17,8 +18,7 @@ from rehearsal.report.markdown import render_markdown
 from rehearsal.report.notice import render_notice
 from rehearsal.report.trend import RunPoint
 from rehearsal.report.wording import Wording, load_wording
-from rehearsal.results import Results
-from rehearsal.whole_files import write_whole
+from rehearsal.results.model import Results
 
 __all__ = ["render_reports"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report import svg
-from rehearsal.results import Results
+from rehearsal.results.model import Results
 
 WIDTH = 1000.0
 LABEL_W = 300.0

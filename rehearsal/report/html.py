@@ -17,7 +17,7 @@ from rehearsal.report.budgets import render_budgets
 from rehearsal.report.timeline import probe_bands, render_timeline
 from rehearsal.report.trend import RunPoint
 from rehearsal.report.wording import Wording
-from rehearsal.results import ProbeHistory, Results
+from rehearsal.results.model import ProbeHistory, Results
 
 JOURNAL_LIMIT = 2000
 FIELD_LIMIT = 2000

@@ -5,9 +5,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from rehearsal.journal.whole_files import replacing
 from rehearsal.models.durations import format_duration
-from rehearsal.results import Criterion, JobResult, PhaseResult, Results, StepResult
-from rehearsal.whole_files import replacing
+from rehearsal.results.model import Criterion, JobResult, PhaseResult, Results, StepResult
 
 # A step still "running" when the run ended never finished: CI should see it as an error.
 _OUTCOME_TAG = {"failed": "failure", "error": "error", "running": "error", "skipped": "skipped"}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from rehearsal.models.durations import format_duration
 from rehearsal.report import response, summary
 from rehearsal.report.wording import Wording
-from rehearsal.results import Results
+from rehearsal.results.model import Results
 
 
 def render_markdown(results: Results, w: Wording) -> str:

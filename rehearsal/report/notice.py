@@ -13,7 +13,7 @@ from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
 from rehearsal.report import response, summary
 from rehearsal.report.wording import Wording
-from rehearsal.results import Results
+from rehearsal.results.model import Results
 
 
 def render_notice(results: Results, w: Wording, calendar: Calendar | None = None) -> str:

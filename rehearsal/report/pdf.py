@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from rehearsal.errors import PdfUnavailable
-from rehearsal.whole_files import replacing
+from rehearsal.journal.whole_files import replacing
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 TIMEOUT_S = 120.0

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report.wording import Wording
-from rehearsal.results import Results
+from rehearsal.results.model import Results
 
 
 def _s(value: float | None) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report.wording import Wording
-from rehearsal.results import Finding, Results
+from rehearsal.results.model import Finding, Results
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 BLOCKING = ("critical", "high")

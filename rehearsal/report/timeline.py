@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report import svg
-from rehearsal.results import ProbeHistory, Results
+from rehearsal.results.model import ProbeHistory, Results
 
 WIDTH = 1000.0
 LABEL_W = 220.0

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rehearsal.models.vocabulary import Severity
-from rehearsal.results import Results
+from rehearsal.results.model import Results
 
 EARLIER_LIMIT = 10
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.escalation import OnCall
 from rehearsal.scenarios.escalation import Acknowledgements, Escalation

@@ -8,7 +8,7 @@ when a fault that needs it can hit it. Every node a selector matches counts, sin
 from __future__ import annotations
 
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.faults import FAULTS, FaultSpec
 from rehearsal.scenarios.faults.targeting import matching, node_facts
 

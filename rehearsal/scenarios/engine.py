@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunCancelled, RunStopped, SteadyStateNotReached
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import Phase, Scenario, step_key
 from rehearsal.scenarios.alerts import MonitorWatch
+from rehearsal.scenarios.document import Phase, Scenario, step_key
 from rehearsal.scenarios.guard import StopGuard
 from rehearsal.scenarios.jobs import JobScheduler
 from rehearsal.scenarios.people import Answerer, NobodyAnswers

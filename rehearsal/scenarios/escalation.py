@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.alerts import Monitor
 from rehearsal.models.escalation import OnCall, Tier
 from rehearsal.scenarios.people import Answer, Answerer, Question, answered

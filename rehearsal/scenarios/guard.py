@@ -10,14 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.durations import format_duration
+from rehearsal.models.scenario import StopWhen
 from rehearsal.scenarios.sampler import ProbeSampler
-
-if TYPE_CHECKING:
-    from rehearsal.models.scenario import StopWhen
 
 TICK_S = 0.25
 

@@ -17,16 +17,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.profile import Job
+from rehearsal.models.scenario import JobTiming
 from rehearsal.models.schedules import times_between
-
-if TYPE_CHECKING:  # the scenario model imports the steps, which import this module
-    from rehearsal.models.scenario import JobTiming
 
 DEFAULT_LIMIT_S = 300.0
 """A job without ``timeout:`` may take this long."""

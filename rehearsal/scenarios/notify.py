@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.models.alerts import Notify
-from rehearsal.redaction import Redactor
+from rehearsal.secrets.redaction import Redactor
 
 WEBHOOK_TIMEOUT_S = 5.0
 ALERTS_LOG = "alerts.log"

@@ -21,7 +21,9 @@ from pydantic import Field
 
 from rehearsal.models.base import Strict, Text
 from rehearsal.models.durations import Duration
+from rehearsal.models.loading import validate_model
 from rehearsal.models.vocabulary import Category, Severity
+from rehearsal.models.yamlfile import read_yaml
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,5 @@ def answered(question: Question, answer: Answer, waited_s: float) -> dict[str, o
 
 
 def load_answers(path: Path) -> AnswersFile:
-    from rehearsal.models.loading import validate_model
-    from rehearsal.models.yamlfile import read_yaml
-
     document = validate_model(AnswersDocument, read_yaml(path))
     return AnswersFile(dict(document.answers))

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.probes import Probe
 
 

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import Scenario
+from rehearsal.runs.session import people_fields, write_results
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.people import Answer, AnswersFile
-from rehearsal.session import people_fields, write_results
 from tests.fakes import start_run
 from tests.integration.conftest import HTTP_PORT
 from tests.integration.webhooks import receiving

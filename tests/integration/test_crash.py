@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli import app
-from rehearsal.journal import read_journal_lines
+from rehearsal.cli.main import app
+from rehearsal.journal.writer import read_journal_lines
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.docker

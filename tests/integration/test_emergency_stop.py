@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from rehearsal.journal import read_journal
-from rehearsal.recovery import still_injected
+from rehearsal.journal.writer import read_journal
+from rehearsal.runs.recovery import still_injected
 from tests.conftest import ROOT
 from tests.integration.prefect_server import prefect_server, wait_for
 from tests.integration.test_demo_drill import _labelled

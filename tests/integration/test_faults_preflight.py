@@ -11,8 +11,8 @@ import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
 from rehearsal.errors import RunRefused
-from rehearsal.models.loading import load_plan
 from rehearsal.scenarios.faults.preflight import CHECKS, missing, preflight
+from rehearsal.scenarios.planning import load_plan
 
 pytestmark = pytest.mark.docker
 

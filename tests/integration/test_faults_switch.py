@@ -13,8 +13,8 @@ import pytest
 
 from bench.killable import self_revert_times
 from rehearsal.envs.docker import DockerEnvironment
-from rehearsal.journal import read_journal
-from rehearsal.recovery import recover
+from rehearsal.journal.writer import read_journal
+from rehearsal.runs.recovery import recover
 from tests.integration.conftest import HTTP_PORT, run_dir_of
 
 pytestmark = pytest.mark.docker

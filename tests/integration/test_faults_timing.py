@@ -16,9 +16,9 @@ import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
 from rehearsal.errors import RunCancelled
-from rehearsal.journal import Journal, read_journal
+from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import Scenario
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.faults import FAULTS
 from tests.integration.conftest import HTTP_PORT, http_get, make, run_dir_of
@@ -197,7 +197,7 @@ def test_run_interrupted_while_each_fault_type_is_on_restores_the_node(
 def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
     from typer.testing import CliRunner
 
-    from rehearsal.cli import app
+    from rehearsal.cli.main import app
     from rehearsal.scenarios.faults import FAULTS
     from rehearsal.scenarios.faults.lifecycle import ActiveFault
     from rehearsal.scenarios.faults.switch import HEARTBEAT

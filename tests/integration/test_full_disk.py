@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from rehearsal.envs.docker import docker_client
-from rehearsal.journal import read_journal_lines
+from rehearsal.journal.writer import read_journal_lines
 from tests.conftest import ROOT
 from tests.integration.test_crash import DATA, TOKEN
 from tests.integration.test_isolation import _holding, _release, _resources, _run_id

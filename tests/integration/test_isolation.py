@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli import app
+from rehearsal.cli.main import app
 from rehearsal.envs import labels as L
 from rehearsal.envs.docker import (
     DockerEnvironment,
@@ -28,7 +28,7 @@ from rehearsal.envs.docker import (
 )
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import generate_key_pair
-from rehearsal.journal import read_journal
+from rehearsal.journal.writer import read_journal
 from tests.conftest import ROOT
 from tests.integration.conftest import http_get, node_can_get, serve_http
 from tests.integration.test_crash import DATA, TOKEN

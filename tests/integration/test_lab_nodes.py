@@ -20,7 +20,7 @@ import pytest
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
-from rehearsal.journal import read_journal
+from rehearsal.journal.writer import read_journal
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.docker
@@ -164,7 +164,7 @@ def test_a_drill_breaks_and_mends_a_node_on_a_lab_host(
     assert removed and removed[-1]["lab_hosts_left"] == ["cache"]
     # what `recover` and `env check` rebuild from the journal reaches the lab host again
     from rehearsal.envs.docker import docker_client
-    from rehearsal.mirror import attach
+    from rehearsal.envs.mirror import attach
 
     again = attach(docker_client(), run_dir.name, run_dir, events)
     try:
@@ -183,7 +183,7 @@ def test_a_second_run_on_the_same_lab_host_is_refused_while_the_first_holds_it(
 ) -> None:
     import time
 
-    from rehearsal.live_runs import live_runs
+    from rehearsal.runs.live import live_runs
 
     env, known = lab_host
     _write(tmp_path, env, known)

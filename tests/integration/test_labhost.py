@@ -23,7 +23,7 @@ from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
 from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.errors import EnvironmentFailure
-from rehearsal.journal import read_journal
+from rehearsal.journal.writer import read_journal
 from rehearsal.scenarios.faults.switch import fired
 
 pytestmark = pytest.mark.docker

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from rehearsal.derive import derive_results
-from rehearsal.journal import Journal, read_journal
+from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.escalation import OnCall
-from rehearsal.models.loading import load_plan
-from rehearsal.models.scenario import Scenario
+from rehearsal.results.derive import derive_results
+from rehearsal.runs.session import people_fields
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
-from rehearsal.session import people_fields
+from rehearsal.scenarios.planning import load_plan
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
 from tests.integration.test_prefect_people import answer_in_the_ui
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.prefect
 def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Path) -> None:
     from prefect import flow
 
-    from rehearsal.ui_answers import PrefectPause
+    from rehearsal.flows.ui_answers import PrefectPause
 
     plan = load_plan(EXAMPLES / "webshop" / "drill-app-node-loss.yaml")
     document = plan.scenario.model_dump(by_alias=True, exclude_defaults=True)

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from rehearsal.derive import derive_results
-from rehearsal.journal import Journal, read_journal
-from rehearsal.models.loading import load_plan
+from rehearsal.journal.writer import Journal, read_journal
+from rehearsal.results.derive import derive_results
 from rehearsal.scenarios.engine import Engine
+from rehearsal.scenarios.planning import load_plan
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
 
@@ -39,7 +39,7 @@ phases:
 def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> None:
     from prefect import flow
 
-    from rehearsal.ui_answers import PrefectPause
+    from rehearsal.flows.ui_answers import PrefectPause
 
     shutil.copy(EXAMPLES / "webshop" / "profile.yaml", tmp_path / "profile.yaml")
     (tmp_path / "s.yaml").write_text(SCENARIO)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rehearsal.run_log import LOG_NAME
+from rehearsal.flows.run_log import LOG_NAME
 from tests.conftest import ROOT
 from tests.integration.test_crash import DATA, TOKEN
 

@@ -29,7 +29,7 @@ from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import JumpRoute
-from rehearsal.journal import read_journal
+from rehearsal.journal.writer import read_journal
 from rehearsal.models.loading import playbooks_dir
 from tests.conftest import ROOT
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from rehearsal.session import write_results
+from rehearsal.runs.session import write_results
 from tests.drill_journal import write_drill_journal
 
 pytestmark = pytest.mark.browser

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from rehearsal.journal import Journal, read_journal
-from rehearsal.mirror import Mirror
+from rehearsal.envs.mirror import Mirror
+from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.loading import load_profile
 from rehearsal.scenarios.probes import PROBES
 from tests.integration.conftest import eventually
@@ -163,9 +163,9 @@ def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:
 def test_env_check_finds_a_parameter_changed_behind_the_profiles_back(built: Mirror) -> None:
     from typer.testing import CliRunner
 
-    from rehearsal.cli import app
-    from rehearsal.derive_findings import fidelity_findings
-    from rehearsal.results import FidelityFact
+    from rehearsal.cli.main import app
+    from rehearsal.results.findings import fidelity_findings
+    from rehearsal.results.model import FidelityFact
 
     runner = CliRunner()
     same = runner.invoke(app, ["env", "check", str(built.run_dir)], env={"COLUMNS": "300"})

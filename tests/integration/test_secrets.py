@@ -79,7 +79,7 @@ def test_a_prefect_secret_block_is_a_secret_source(tmp_path: Path) -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from rehearsal.errors import RunRefused
-    from rehearsal.secrets import resolve_secrets
+    from rehearsal.secrets.resolve import resolve_secrets
 
     text = (DATA / "profile.yaml").read_text()
     (tmp_path / "profile.yaml").write_text(

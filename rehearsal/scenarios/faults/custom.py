@@ -15,6 +15,7 @@ from pydantic import Field
 
 from rehearsal.envs.ansible import HostVars, run_playbook
 from rehearsal.errors import FaultFailure, RehearsalError
+from rehearsal.models.loading import playbooks_dir
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.node import attempt
 
@@ -106,8 +107,6 @@ class CustomPlaybook(Fault):
     _done: bool = False
 
     def _play(self, playbook: str) -> None:
-        from rehearsal.models.loading import playbooks_dir  # loading imports the fault registry
-
         path = Path(playbook) if Path(playbook).is_absolute() else playbooks_dir() / playbook
         if not path.is_file():
             raise FaultFailure(f"playbook {path} not found (relative paths are under playbooks/)")

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.faults import switch
 from rehearsal.scenarios.faults.base import Fault
 from rehearsal.scenarios.faults.node import on_each, tag

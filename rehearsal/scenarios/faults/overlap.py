@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rehearsal.models.profile import Profile
-from rehearsal.models.scenario import Scenario
 from rehearsal.models.yamlfile import YamlDocument
+from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.faults.base import FaultSpec
 from rehearsal.scenarios.faults.shaping import SHAPING
 from rehearsal.scenarios.faults.targeting import matching, node_facts

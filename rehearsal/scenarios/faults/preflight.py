@@ -12,11 +12,11 @@ from collections import defaultdict
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunRefused
-from rehearsal.models.loading import Plan
 from rehearsal.models.yamlfile import read_yaml
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.node import on_each, sh
 from rehearsal.scenarios.faults.targeting import place
+from rehearsal.scenarios.planning import Plan
 from rehearsal.scenarios.steps.fault import FaultStep
 
 # What a node must have, checked without changing it (netem: on loopback, then removed).

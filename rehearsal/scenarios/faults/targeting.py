@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from rehearsal.models.profile import Profile
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.faults.base import FaultSpec, Placement
-from rehearsal.suggest import did_you_mean
 
 Loc = tuple[str | int, ...]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
 from rehearsal.scenarios.probes.base import AddressBook, NodeShell, Probe, Sample
-from rehearsal.scenarios.probes.command import CommandCheck, CommandProbe
-from rehearsal.scenarios.probes.http import HttpCheck, HttpProbe
-from rehearsal.scenarios.probes.log import LogCheck, LogProbe
-from rehearsal.scenarios.probes.sql import SqlCheck, SqlProbe
-from rehearsal.scenarios.probes.tcp import TcpCheck, TcpProbe
+from rehearsal.scenarios.probes.command import CommandProbe
+from rehearsal.scenarios.probes.http import HttpProbe
+from rehearsal.scenarios.probes.log import LogProbe
+from rehearsal.scenarios.probes.sql import SqlProbe
+from rehearsal.scenarios.probes.tcp import TcpProbe
 
 PROBES: dict[str, type[Probe]] = {
     probe.key: probe for probe in (HttpProbe, TcpProbe, CommandProbe, LogProbe, SqlProbe)

@@ -5,19 +5,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
-from rehearsal.models.base import Name, Regex, Strict, Text
-from rehearsal.models.durations import Duration
+from rehearsal.models.base import Strict
+from rehearsal.models.probes import CommandCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
-
-
-class CommandCheck(Strict):
-    on: Name = Field(description="the node the command runs on")
-    run: Text = Field(description="the command, as the monitoring agent runs it")
-    expect_exit: int = 0
-    expect_output: Regex | None = Field(default=None, description="a regular expression")
-    timeout: Duration = 5.0
 
 
 class CommandProbe(Probe):

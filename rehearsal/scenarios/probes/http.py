@@ -6,18 +6,9 @@ import time
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field
-
 from rehearsal.models.base import Strict
-from rehearsal.models.durations import Duration
+from rehearsal.models.probes import HttpCheck
 from rehearsal.scenarios.probes.base import AddressBook, Probe, Sample
-
-
-class HttpCheck(Strict):
-    url: str = Field(pattern=r"^https?://", description="a node name may stand as the host")
-    method: str = "GET"
-    expect_status: int = Field(default=200, ge=100, le=599)
-    timeout: Duration = 2.0
 
 
 class HttpProbe(Probe):

@@ -6,10 +6,8 @@ from __future__ import annotations
 import shlex
 from typing import ClassVar
 
-from pydantic import Field
-
-from rehearsal.models.base import Name, Regex, Strict
-from rehearsal.models.durations import Duration
+from rehearsal.models.base import Strict
+from rehearsal.models.probes import LogCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
 
 # Prints the file's line count, then how many lines after line $2 match $3 (all of them
@@ -18,13 +16,6 @@ SCRIPT = (
     'n=$(wc -l < "$1") || exit 2; s=$2; [ "$s" -lt 0 ] && s=$n; [ "$s" -gt "$n" ] && s=0; '
     'echo "$n"; tail -n "+$((s + 1))" "$1" | grep -c -E -- "$3"; true'
 )
-
-
-class LogCheck(Strict):
-    on: Name = Field(description="the node whose log is watched")
-    file: str = Field(pattern=r"^/", description="the log file (an absolute path)")
-    pattern: Regex = Field(description="a line matching it is an alert")
-    timeout: Duration = 5.0
 
 
 class LogProbe(Probe):

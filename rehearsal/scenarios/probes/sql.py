@@ -6,19 +6,9 @@ from __future__ import annotations
 import shlex
 from typing import ClassVar
 
-from pydantic import Field
-
-from rehearsal.models.base import Name, Regex, Strict, Text
-from rehearsal.models.durations import Duration
+from rehearsal.models.base import Strict
+from rehearsal.models.probes import SqlCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
-
-
-class SqlCheck(Strict):
-    on: Name = Field(description="the database node")
-    query: Text = Field(description="an SQL query, e.g. SELECT count(*) FROM orders")
-    database: Name = "postgres"
-    expect_output: Regex | None = Field(default=None, description="a regular expression")
-    timeout: Duration = 5.0
 
 
 class SqlProbe(Probe):

@@ -6,17 +6,9 @@ import socket
 import time
 from typing import ClassVar
 
-from pydantic import Field
-
 from rehearsal.models.base import Strict
-from rehearsal.models.durations import Duration
+from rehearsal.models.probes import TcpCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
-
-
-class TcpCheck(Strict):
-    host: str = Field(description="a node name, or an address")
-    port: int = Field(ge=1, le=65535)
-    timeout: Duration = 2.0
 
 
 class TcpProbe(Probe):

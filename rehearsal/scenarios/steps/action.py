@@ -15,9 +15,9 @@ from pydantic import Field, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration, format_duration
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.people import Question, answered
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
 
 
 class ActionSpec(Strict):

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunCancelled
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.base import Strict
 from rehearsal.models.profile import Profile
 from rehearsal.scenarios.escalation import Acknowledgements

@@ -11,10 +11,10 @@ from pydantic import Field, model_validator
 
 from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.durations import Duration
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.vocabulary import Category, Severity
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 from rehearsal.scenarios.steps.evidence import save_evidence
-from rehearsal.suggest import did_you_mean
 
 
 class CheckSpec(Strict):

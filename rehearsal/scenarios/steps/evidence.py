@@ -9,10 +9,10 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from rehearsal.journal.whole_files import write_whole
 from rehearsal.models.base import Name, Strict, Text
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
-from rehearsal.whole_files import write_whole
 
 EVIDENCE_LIMIT = 1_000_000
 

@@ -17,11 +17,11 @@ from pydantic import Discriminator, Tag, model_validator
 from rehearsal.errors import RunCancelled
 from rehearsal.models.base import Strict
 from rehearsal.models.durations import format_duration
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.faults import FAULTS, FaultSpec, Placement
 from rehearsal.scenarios.faults.lifecycle import ActiveFault
 from rehearsal.scenarios.faults.targeting import matching, node_facts, place, problems
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
 
 
 def _fault_type(value: Any) -> str | None:

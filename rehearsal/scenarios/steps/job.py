@@ -11,8 +11,8 @@ from typing import ClassVar
 
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import format_duration
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
 
 
 class JobRef(Strict):

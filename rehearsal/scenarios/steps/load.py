@@ -13,7 +13,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from rehearsal.envs.base import Environment
-from rehearsal.journal import Journal
+from rehearsal.journal.writer import Journal
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration, format_duration
 from rehearsal.scenarios.probes.http import resolve_url

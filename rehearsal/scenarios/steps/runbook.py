@@ -14,8 +14,8 @@ from rehearsal.errors import RunCancelled
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import RunbookStep
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
 
 COMMAND_LIMIT_S = 300.0
 

@@ -10,8 +10,8 @@ from pydantic import Field, model_validator
 from rehearsal.errors import RunCancelled
 from rehearsal.models.base import Name, Strict
 from rehearsal.models.durations import Duration, format_duration
+from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
-from rehearsal.suggest import did_you_mean
 
 
 class ProbeState(Strict):

@@ -1,0 +1,3 @@
+"""The ``rehearsal`` command, one module a command group. The only package that imports Typer;
+nothing imports it.
+"""

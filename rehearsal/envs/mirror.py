@@ -1,0 +1,286 @@
+"""The customer mirror of one run: images, containers and networks, Ansible converge.
+
+It knows the profile but no scenario, so ``rehearsal env up`` and a full run build
+environments the same way.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs import labels as L
+from rehearsal.envs.ansible import HostVars, run_playbook
+from rehearsal.envs.docker import (
+    DockerEnvironment,
+    EnvironmentSpec,
+    NetworkSpec,
+    NodeSpec,
+    docker_client,
+)
+from rehearsal.envs.fidelity import Fact, check_fidelity
+from rehearsal.envs.images import ensure_base_image
+from rehearsal.envs.keys import KeyPair, generate_key_pair
+from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
+from rehearsal.envs.mixed import MixedEnvironment
+from rehearsal.envs.reaper import release, start_reaper
+from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.routes import Route, engine_route
+from rehearsal.journal.writer import Journal
+from rehearsal.models.catalog import roles
+from rehearsal.models.loading import playbooks_dir
+from rehearsal.models.node_files import render_all
+from rehearsal.models.profile import Node, Profile
+from rehearsal.secrets.redaction import redactor_for, scrub_folder
+
+Progress = Callable[[str], None]
+
+
+class Mirror:
+    def __init__(
+        self,
+        profile: Profile,
+        run_id: str,
+        run_dir: Path,
+        journal: Journal,
+        keep: bool,
+        stack: ExitStack,
+        progress: Progress,
+        capabilities: dict[str, frozenset[str]] | None = None,
+        lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.run_id = run_id
+        self.run_dir = run_dir
+        self.journal = journal
+        self.keep = keep
+        self.stack = stack
+        self.progress = progress
+        self.capabilities = capabilities or {}
+        """Per node, what the scenario's faults need beyond Docker's default set."""
+        self.lost = lost
+        """Told when the mirror breaks under us (a node removed from outside, engine gone)."""
+        self.labels = L.owner_labels(run_id, keep, run_dir)
+        self.env: MixedEnvironment | None = None
+        self.containers = [node for node in profile.nodes if node.lab_host is None]
+        self.lab_hosts = [node for node in profile.nodes if node.lab_host is not None]
+        self.client: Any = None
+        self.keys: KeyPair | None = None
+        self.route: Route = engine_route()
+        """How nodes are reached: directly, or through a remote engine's host."""
+        self._images: dict[str, str] = {}
+        self._reaper: subprocess.Popen[bytes] | None = None
+
+    def prepare_images(self) -> None:
+        self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        if not self.containers:
+            self.journal.record("images.ready", base=None, nodes={})
+            return
+        self.client = docker_client()
+        self.stack.callback(self.route.close)
+        self.guard()
+        base = ensure_base_image(self.client, self.progress)
+        catalog = roles(playbooks_dir() / "roles")
+        wanted = {
+            node.name: RoleImage(node.role, catalog[node.role].version(node.version))
+            for node in self.containers
+        }
+        self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
+        workdir = self.run_dir / "ansible-images"
+        try:
+            tags = ensure_role_images(
+                self.client,
+                set(wanted.values()),
+                playbooks_dir(),
+                self.keys,
+                self.labels,
+                workdir,
+                self.route,
+            )
+        finally:
+            # ansible-runner writes this process's whole environment there: a secret's too.
+            scrub_folder(workdir, redactor_for(self.profile))
+        self._images = {node: tags[image] for node, image in wanted.items()}
+        self.journal.record("images.ready", base=base, nodes=self._images)
+
+    def environment_up(self) -> None:
+        assert self.keys is not None
+        lab = self._lab_hosts()
+        containers = None
+        if self.containers:
+            containers = DockerEnvironment(self.client, self._spec(lab), self.keys, self.route)
+        order = [node.name for node in self.profile.nodes]
+        self.env = MixedEnvironment(self.run_id, containers, lab, order, self.keys.private_path)
+        self.stack.callback(self.teardown)
+        if containers is not None:
+            containers.up(self.progress)
+        if lab is not None:
+            self.progress(f"reaching {len(self.lab_hosts)} lab host(s) over SSH")
+            lab.reach()
+        if self.lost is not None:
+            self.env.watch(self.lost)
+        self.journal.record(
+            "environment.up",
+            nodes=self.env.addresses(),
+            prefix=self.env.prefix,
+            lab_hosts=[self._lab_host_record(node) for node in self.lab_hosts],
+            owner=self.labels,
+            engine=self.route.engine if self.containers else None,
+        )
+
+    def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
+        """The containers; each resolves the lab hosts' node names, as the customer's do."""
+        names = tuple((node, lab.address(node)) for node in lab.nodes()) if lab else ()
+        return EnvironmentSpec(
+            run_id=self.run_id,
+            nodes=tuple(
+                NodeSpec(
+                    n.name,
+                    self._images[n.name],
+                    tuple(n.networks),
+                    n.resources.cpus,
+                    n.resources.memory,
+                    capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
+                    extra_hosts=names,
+                )
+                for n in self.containers
+            ),
+            networks=tuple(
+                NetworkSpec(n.name, n.internal, n.subnet) for n in self.profile.networks
+            ),
+            labels=self.labels,
+        )
+
+    def _lab_hosts(self) -> LabHostEnvironment | None:
+        if not self.lab_hosts:
+            return None
+        return lab_environment(self.run_id, self.lab_hosts)
+
+    @staticmethod
+    def _lab_host_record(node: Node) -> dict[str, Any]:
+        """Where the node lives, for ``recover`` and ``env check`` (no secret: a key's path)."""
+        assert node.lab_host is not None
+        return {"node": node.name, "networks": node.networks, **node.lab_host.model_dump()}
+
+    def converge(self) -> None:
+        assert self.env is not None and self.keys is not None
+        hosts = []
+        for n in self.profile.nodes:
+            address, port = self.env.endpoint(n.name, 22)
+            files = {"rehearsal_files": [f.as_vars() for f in render_all(n)]}
+            login = self.env.login(n.name)
+            hosts.append(
+                HostVars(n.name, address, n.role, n.version or "", n.params | files, login, port)
+            )
+        self.progress("configuring nodes with Ansible")
+        report = run_playbook(
+            playbooks_dir() / "converge.yml",
+            hosts,
+            self.keys.private_path,
+            self.run_dir / "ansible",
+            after=partial(scrub_folder, redactor=redactor_for(self.profile)),
+        )
+        self.journal.record(
+            "converge.finished",
+            duration_s=round(report.duration_s, 2),
+            changed=report.changed,
+            ok=report.ok,
+        )
+        backends = ["docker"] if self.containers else []
+        backends += [f"{len(self.lab_hosts)} lab host(s) over SSH"] if self.lab_hosts else []
+        facts = {
+            "backend": " + ".join(backends),
+            "engine": self.route.engine if self.containers else "none",
+            "nodes": str(len(hosts)),
+            "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
+        }
+        facts.update({f"node {name}": image for name, image in self._images.items()})
+        facts.update(
+            {f"node {n.name}": f"lab host {self.env.address(n.name)}" for n in self.lab_hosts}
+        )
+        self.journal.record("environment.ready", facts=facts)
+        self.check_fidelity()
+
+    def check_fidelity(self) -> list[Fact]:
+        """Compare the converged nodes with the profile; the journal keeps every fact."""
+        assert self.env is not None
+        self.progress("checking the mirror against the profile")
+        found = check_fidelity(self.env, self.profile, playbooks_dir() / "roles")
+        self.journal.record(
+            "fidelity.checked",
+            facts=[fact.as_dict() for fact in found],
+            differences=sum(not fact.matches for fact in found),
+        )
+        return found
+
+    def guard(self) -> None:
+        """Start the run's reaper (once): from here on, a killed run leaks nothing."""
+        if self._reaper is None:
+            self._reaper = start_reaper(self.labels)
+
+    def release(self) -> None:
+        """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""
+        release(self._reaper)
+        self._reaper = None
+
+    def teardown(self, final: bool = True) -> None:
+        """Remove the mirror (or keep it, for the last one of a ``--keep`` run); safe to call
+        again, and a new mirror can be brought up afterwards (a reproduction's next try)."""
+        env, self.env = self.env, None
+        if env is None:
+            return
+        if self.keep and final:
+            env.close()
+            self.journal.record("environment.kept", prefix=env.prefix)
+            return
+        self.progress("tearing the environment down")
+        env.down()
+        if final:
+            shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
+        # lab hosts are not ours to remove: they stay as converged, their faults reverted
+        self.journal.record("environment.removed", lab_hosts_left=[n.name for n in self.lab_hosts])
+
+
+def lab_environment(run_id: str, nodes: list[Node] | list[dict[str, Any]]) -> LabHostEnvironment:
+    """The profile's lab-host nodes (or the journal's record of them) as one backend."""
+    hosts = []
+    for node in nodes:
+        record = node if isinstance(node, dict) else Mirror._lab_host_record(node)
+        access = LabAccess(
+            key_file=Path(record["key_file"]) if record.get("key_file") else None,
+            known_hosts=Path(record["known_hosts"]).expanduser(),
+            host_keys=record["host_keys"],
+        )
+        hosts.append(
+            LabHost(
+                record["node"],
+                record["address"],
+                record["user"],
+                record["port"],
+                tuple(record["networks"]),
+                access,
+            )
+        )
+    return LabHostEnvironment(run_id, hosts, LabAccess())
+
+
+def attach(
+    client: Any, run_id: str, run_dir: Path, events: list[dict[str, Any]]
+) -> MixedEnvironment:
+    """The environment of a run that is already up (``recover``, ``env check``): its
+    containers on this engine and the lab hosts its journal says it used."""
+    up = next((e for e in events if e["event"] == "environment.up"), {})
+    records = up.get("lab_hosts") or []
+    lab = lab_environment(run_id, records) if records else None
+    keys = KeyPair(run_dir / "ssh" / "id_ed25519", "")
+    containers = None
+    if client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"}, sparse=True):
+        containers = DockerEnvironment.attach(client, run_id, keys)
+    found = [*(containers.nodes() if containers else []), *(lab.nodes() if lab else [])]
+    order = [node for node in up.get("nodes") or found if node in found]
+    return MixedEnvironment(run_id, containers, lab, order, keys.private_path)

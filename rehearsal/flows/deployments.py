@@ -1,0 +1,161 @@
+"""`rehearsal serve`: the deployments the Prefect UI launches, and the scheduled drills.
+
+The launch deployment's form lists the scenarios found under the scenarios folder (an
+enum in its parameter schema, so the UI shows a choice, not a free text field). Each drill
+of a drills file becomes its own deployment with its schedule and fixed parameters; its
+runs are unattended (answers file only), and runs after its end date do nothing.
+
+With ``--pool`` the same deployments go to a Prefect work pool instead of being served by
+this process: every worker of the pool (``prefect worker start --pool NAME``, one a Docker
+host) takes runs from it, so drills run in parallel across machines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rehearsal.errors import InvalidInput
+from rehearsal.models.calendar import Calendar
+from rehearsal.models.drills import Drill, ended
+from rehearsal.models.yamlfile import read_yaml
+from rehearsal.scenarios.drill_windows import now_utc, schedule_warnings, window_crons
+from rehearsal.scenarios.planning import drill_calendar, load_drills
+
+LAUNCH = "launch"
+EMERGENCY_STOP = "emergency-stop"
+
+
+def scenario_files(folder: Path) -> list[str]:
+    """Scenario files under ``folder`` (YAML with a top-level ``kind``), relative to it."""
+    found = []
+    for path in sorted(folder.rglob("*.y*ml")):
+        try:
+            if "kind" in read_yaml(path).data:
+                found.append(path.relative_to(folder).as_posix())
+        except InvalidInput:
+            continue
+    return found
+
+
+def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
+    """Drills whose schedule starts runs outside the customer's maintenance windows."""
+    now = now_utc()
+    return [
+        line
+        for drill in drills
+        for line in schedule_warnings(drill, drill_calendar(drill, scenarios), now)
+    ]
+
+
+def build_deployments(
+    scenarios: Path, reports: Path, drills: list[Drill], pooled: bool = False
+) -> list[Any]:
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.types.entrypoint import EntrypointType
+
+    from rehearsal.flows.launch import emergency_stop, rehearsal_launch
+
+    choices = scenario_files(scenarios)
+    common = {"scenarios_dir": str(scenarios.resolve()), "reports_dir": str(reports.resolve())}
+    # A worker imports the flow from the installed package, not from this checkout's files.
+    entrypoint = EntrypointType.MODULE_PATH if pooled else EntrypointType.FILE_PATH
+    launch = rehearsal_launch.to_deployment(
+        name=LAUNCH,
+        parameters=common,
+        description="Launch a rehearsal or reproduction: pick a scenario and start it.",
+        tags=["rehearsal"],
+        entrypoint_type=entrypoint,
+    )
+    assert isinstance(launch, RunnerDeployment), "built outside an event loop"
+    # Prefect marks its own fixed choices the same way (frozen parameters become an enum).
+    launch._parameter_openapi_schema.properties["scenario"]["enum"] = choices
+    stop = emergency_stop.to_deployment(
+        name=EMERGENCY_STOP,
+        description="EMERGENCY STOP: halt every rehearsal (here and on the pool's workers), "
+        "revert every fault, refuse new runs until `rehearsal stop --lift`. Say why.",
+        tags=["rehearsal", "emergency-stop"],
+        entrypoint_type=entrypoint,
+    )
+    deployments: list[Any] = [launch, stop]
+    for drill in drills:
+        calendar = drill_calendar(drill, scenarios)
+        deployments.append(
+            rehearsal_launch.to_deployment(
+                name=drill.name,
+                parameters={
+                    **common,
+                    "scenario": drill.scenario,
+                    "profile": drill.profile,
+                    "answers": drill.answers,
+                    "people": "none",
+                    "until": drill.until.isoformat() if drill.until else None,
+                    "timezone": drill_timezone(drill, calendar),
+                },
+                schedules=_schedules(drill, calendar),
+                description=f"Scheduled drill: {drill.scenario} (unattended)",
+                tags=["rehearsal", "scheduled-drill"],
+                entrypoint_type=entrypoint,
+            )
+        )
+    return deployments
+
+
+def drill_timezone(drill: Drill, calendar: Calendar | None) -> str:
+    """The clock a drill runs on, which its ``until`` is read in: its own ``timezone``, or
+    the calendar's when it runs as the maintenance windows open."""
+    if drill.cron is not None or drill.rrule is not None or calendar is None:
+        return drill.timezone
+    return calendar.timezone
+
+
+def _schedules(drill: Drill, calendar: Calendar | None) -> list[Any]:
+    from prefect.schedules import Cron, RRule
+
+    active = not ended(drill.until, drill_timezone(drill, calendar), now_utc())
+    if drill.rrule is not None:
+        rule = drill.rrule
+        if drill.until is not None and "UNTIL=" not in rule.upper():
+            rule += f";UNTIL={drill.until.strftime('%Y%m%d')}T235959"
+        return [RRule(rule, timezone=drill.timezone, active=active)]
+    if drill.cron is not None or calendar is None:
+        assert drill.cron is not None, "load_drills refuses a drill with no schedule"
+        return [Cron(drill.cron, timezone=drill.timezone, active=active)]
+    return [Cron(c, timezone=calendar.timezone, active=active) for c in window_crons(calendar)]
+
+
+def serve(scenarios: Path, reports: Path, drills_file: Path | None, limit: int | None) -> None:
+    from prefect import serve as prefect_serve
+
+    drills = load_drills(drills_file, scenarios) if drills_file else []
+    reports.mkdir(parents=True, exist_ok=True)
+    prefect_serve(*build_deployments(scenarios, reports, drills), limit=limit)
+
+
+def deploy_to_pool(scenarios: Path, reports: Path, drills_file: Path | None, pool: str) -> None:
+    """Register the deployments on ``pool`` (a process work pool, made if missing)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.deployments.runner import deploy
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    drills = load_drills(drills_file, scenarios) if drills_file else []
+    reports.mkdir(parents=True, exist_ok=True)
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            template = ProcessWorker.get_default_base_job_template()
+            client.create_work_pool(
+                WorkPoolCreate(name=pool, type="process", base_job_template=template)
+            )
+    deployments = build_deployments(scenarios, reports, drills, pooled=True)
+    deploy(
+        *deployments,
+        work_pool_name=pool,
+        build=False,
+        push=False,
+        print_next_steps_message=False,
+        ignore_warnings=True,
+    )

@@ -1,0 +1,375 @@
+"""The Prefect face of a run: the same sequence as the CLI, with each part a task.
+
+Without a configured server Prefect starts a temporary local one, so a CLI run is a flow
+run either way and shows up in the UI whenever a server is configured.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+from uuid import UUID
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect gives its temporary server 20 s to answer; on a busy 2-core machine it needs more,
+# and a CLI run would then fail before building anything (seen with three runs at once).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE
+
+from rehearsal.flows.run_log import keep_refusals_off_console, run_log
+from rehearsal.flows.ui_answers import PrefectPause
+from rehearsal.models.drills import ended
+from rehearsal.runs.lab_window import check_lab_window
+from rehearsal.runs.live import (
+    current_stop,
+    raise_stop,
+    refuse_if_held,
+    refuse_if_stopped,
+    registered,
+)
+from rehearsal.runs.session import RunOptions, RunSession, execute, new_run_id
+from rehearsal.scenarios.people import Answerer, TerminalPrompt
+from rehearsal.scenarios.planning import load_plan
+
+
+def _as_task(name: str, action: Callable[[], Any]) -> Any:
+    as_task = task(name=name, task_run_name=name, cache_policy=NO_CACHE, persist_result=False)
+    return as_task(action)()
+
+
+ASKERS: dict[str, Callable[[], Answerer | None]] = {
+    "none": lambda: None,
+    "terminal": TerminalPrompt,
+    "ui": PrefectPause,
+}
+
+
+@flow(
+    name="rehearsal-run", flow_run_name="{run_id}", persist_result=False, validate_parameters=False
+)
+def rehearsal_run(
+    scenario: str,
+    profile: str | None,
+    out_dir: str,
+    keep: bool,
+    run_id: str,
+    seed: int | None = None,
+    answers: str | None = None,
+    people: str = "none",
+    locale: str = "en",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Build the mirror, run the scenario, tear down and report (the CLI's flow)."""
+    launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale)
+    # The CLI checked the lab window (and --force) before Prefect was imported.
+    return _run(launch, progress, window_checked=True)
+
+
+@dataclass(frozen=True)
+class Launch:
+    scenario: str
+    profile: str | None
+    out_dir: str
+    keep: bool
+    run_id: str
+    seed: int | None = None
+    answers: str | None = None
+    people: str = "none"
+    attempts: int | None = None
+    notes: str = ""
+    locale: str = "en"
+    force: bool = False
+    lab_host: str | None = None
+    """A shared lab host named at launch, held like the profile's own lab hosts."""
+
+
+def _run(
+    launch: Launch,
+    progress: Callable[[str], None] | None = None,
+    window_checked: bool = False,
+) -> dict[str, Any]:
+    logger = get_run_logger()
+    keep_refusals_off_console()
+
+    def say(message: str) -> None:
+        logger.info(message)
+        if progress is not None:
+            progress(message)
+
+    refuse_if_stopped()
+    answers_path = Path(launch.answers) if launch.answers else None
+    plan = load_plan(
+        Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
+    )
+    refuse_if_held(plan.profile.lab_hosts())  # before the run has a folder
+    if not window_checked:
+        forced = check_lab_window(plan.profile, datetime.now(UTC), launch.force)
+        if forced:
+            logger.warning(forced)
+    options = RunOptions(
+        Path(launch.out_dir),
+        launch.keep,
+        launch.seed,
+        answers_path,
+        ASKERS[launch.people](),
+        attempts=launch.attempts,
+        notes=launch.notes,
+        locale=launch.locale,
+    )
+    session = RunSession(plan, options, say, run_id=launch.run_id)
+    tracker = PhaseProgress(
+        plan.scenario.attempts if launch.attempts is None else launch.attempts,
+        len(plan.scenario.phases),
+    )
+    session.why_cancelled = _StopNote(session)
+    watch = CancellationWatch(session.cancelled, on_cancel=session.why_cancelled)
+    flow_run_id = str(watch.flow_run_id) if watch.flow_run_id else None
+    held = plan.profile.lab_hosts()
+    slots = sorted({*held, *([launch.lab_host] if launch.lab_host else [])})
+    with (
+        registered(launch.run_id, session.run_dir, launch.keep, flow_run_id, held),
+        lab_host_slots(slots, say),
+        watch,
+        run_log(session.run_dir, flow_run_id, session.journal.redact),
+    ):
+        results = execute(session, tracker.wrap(_as_task))
+    if watch.seen:
+        watch.mark_cancelled()
+    tracker.finish()
+    report = session.run_dir / "report.html"
+    create_link_artifact(
+        key="findings-report",
+        link=report.as_uri(),
+        link_text=f"Findings report for {launch.run_id}",
+    )
+    create_markdown_artifact(
+        key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
+    )
+    return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
+
+
+class _StopNote:
+    """A cancel that comes from an emergency stop says so, with who and why, in the journal,
+    once: whether the run saw its flow run cancelled or its process was told to stop."""
+
+    def __init__(self, session: RunSession) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._noted = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._noted:
+                return
+            self._noted = True
+        stop = current_stop()
+        if stop is not None:
+            self.session.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+
+
+class CancellationWatch:
+    """Watches the flow run's own state: when someone cancels it in the UI, the run unwinds
+    (faults reverted, mirror removed, report written) even if no signal reaches the process,
+    which Prefect's runner does not always manage to send."""
+
+    def __init__(
+        self,
+        cancelled: threading.Event,
+        every_s: float = 2.0,
+        on_cancel: Callable[[], None] = lambda: None,
+    ) -> None:
+        from prefect.context import FlowRunContext
+
+        context = FlowRunContext.get()
+        self.flow_run_id = context.flow_run.id if context and context.flow_run else None
+        self.cancelled = cancelled
+        self.every_s = every_s
+        self.on_cancel = on_cancel
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="cancel-watch", daemon=True)
+        self.seen = False
+
+    def __enter__(self) -> CancellationWatch:
+        if self.flow_run_id is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._done.set()
+
+    def _watch(self) -> None:
+        from prefect.client.orchestration import get_client
+
+        assert self.flow_run_id is not None
+        with get_client(sync_client=True) as client:
+            while not self._done.wait(self.every_s):
+                try:
+                    state = client.read_flow_run(self.flow_run_id).state
+                except Exception:  # the server away for a moment is not a cancellation
+                    continue
+                if state is not None and (state.is_cancelling() or state.is_cancelled()):
+                    self.seen = True
+                    self.on_cancel()
+                    self.cancelled.set()
+                    return
+
+    def mark_cancelled(self) -> None:
+        """Finish what the runner would have: the run was cancelled and has unwound."""
+        from prefect.client.orchestration import get_client
+        from prefect.states import Cancelled
+
+        assert self.flow_run_id is not None
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(
+                self.flow_run_id, Cancelled(message="cancelled; faults reverted"), force=True
+            )
+
+
+class PhaseProgress:
+    """A progress artifact in the UI that advances as each phase of each attempt ends."""
+
+    def __init__(self, attempts: int, phases: int) -> None:
+        self.total = max(1, attempts * phases)
+        self.done = 0
+        created = create_progress_artifact(
+            0.0, key="phases", description=f"{self.total} phase(s) to run"
+        )
+        assert isinstance(created, UUID), "called from a sync flow, so not a coroutine"
+        self.artifact = created
+
+    def wrap(self, inner: Callable[[str, Callable[[], Any]], Any]) -> Callable[..., Any]:
+        def counted(name: str, action: Callable[[], Any]) -> Any:
+            result = inner(name, action)
+            if name.startswith("phase "):
+                self.done += 1
+                update_progress_artifact(
+                    self.artifact,
+                    100.0 * self.done / self.total,
+                    description=f"{self.done} of {self.total} phase(s) done",
+                )
+            return result
+
+        return counted
+
+    def finish(self) -> None:
+        update_progress_artifact(self.artifact, 100.0, description="finished")
+
+
+def _launch_name() -> str:
+    """Launched runs are named by their rehearsal run id, so `rehearsal resume` finds them."""
+    from prefect.runtime import flow_run
+
+    scenario = str(flow_run.parameters.get("scenario", "run"))
+    return new_run_id(Path(scenario))
+
+
+@flow(name="rehearsal-launch", flow_run_name=_launch_name, persist_result=False)
+def rehearsal_launch(
+    scenario: str,
+    profile: str | None = None,
+    keep: bool = False,
+    seed: int | None = None,
+    attempts: int | None = None,
+    notes: str = "",
+    answers: str | None = None,
+    people: Literal["ui", "none"] = "ui",
+    scenarios_dir: str = ".",
+    reports_dir: str = "reports",
+    until: str | None = None,
+    timezone: str = "UTC",
+    lab_host: str | None = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
+    the UI (people=ui) or by the answers file only (people=none, for unattended drills).
+    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them; a run
+    outside the profile's lab windows is refused unless ``force``. A drill's run after its
+    ``until`` day (on its ``timezone``'s clock) does nothing."""
+    from prefect.runtime import flow_run
+
+    if until is not None and ended(date.fromisoformat(until), timezone, datetime.now(UTC)):
+        get_run_logger().info("This drill's schedule ended on %s; nothing was run.", until)
+        return {"status": "skipped", "reason": f"schedule ended on {until}"}
+    base = Path(scenarios_dir)
+    launch = Launch(
+        scenario=str(base / scenario),
+        profile=str(base / profile) if profile else None,
+        out_dir=reports_dir,
+        keep=keep,
+        run_id=str(flow_run.name),
+        seed=seed,
+        answers=str(base / answers) if answers else None,
+        people=people,
+        attempts=attempts,
+        notes=notes,
+        force=force,
+        lab_host=lab_host,
+    )
+    return _run(launch)
+
+
+def lab_host_limit(lab_host: str) -> str:
+    """The global concurrency limit's name for a lab host (Prefect allows no '/' and such)."""
+    return "lab-host-" + "".join(c if c.isalnum() or c in "-_." else "-" for c in lab_host)
+
+
+@contextmanager
+def lab_host_slots(lab_hosts: list[str], say: Callable[[str], None]) -> Iterator[None]:
+    """Hold each lab host's one slot for the whole run, all at once (so two runs wanting the
+    same two hosts cannot each hold one); created on first use, so a new lab host needs no
+    set-up on the server. A run on this machine holding one refused us already (live runs);
+    this waits for runs elsewhere."""
+    if not lab_hosts:
+        yield
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectAlreadyExists
+
+    names = [lab_host_limit(host) for host in lab_hosts]
+    with get_client(sync_client=True) as client:
+        for name in names:
+            with suppress(ObjectAlreadyExists):
+                client.create_global_concurrency_limit(
+                    GlobalConcurrencyLimitCreate(name=name, limit=1)
+                )
+    say(f"taking lab host(s) {', '.join(lab_hosts)} (waits while a run elsewhere holds one)")
+    with concurrency(names, occupy=1, strict=True):
+        yield
+
+
+@flow(name="rehearsal-emergency-stop", persist_result=False)
+def emergency_stop(why: str, by: str = "Prefect UI") -> list[dict[str, Any]]:
+    """Emergency stop: halt every rehearsal here and on the pool's workers, revert every
+    fault, and refuse new runs until `rehearsal stop --lift`."""
+    from rehearsal.runs.emergency import stop_all
+
+    stop = raise_stop(by, why)
+    logger = get_run_logger()
+    logger.warning("Emergency stop by %s: %s", by, why)
+    stopped = stop_all(stop)
+    for run in stopped:
+        logger.warning(
+            "Stopped %s (%s): %d fault(s) reverted, %d failed",
+            run.run_id,
+            run.where,
+            len(run.reverted),
+            len(run.failed),
+        )
+    return [asdict(run) for run in stopped]

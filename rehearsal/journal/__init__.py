@@ -1,0 +1,5 @@
+"""What a run writes into its folder: the journal (one JSON event a line), the check that says
+what a damaged or older journal lacks, and files written whole.
+
+May import: ``rehearsal.errors``, ``rehearsal.models``.
+"""

@@ -1,0 +1,90 @@
+"""Results about what people, load generators and reproduction attempts did (journal only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rehearsal.results.model import AttemptResult, LoadResult, QuestionResult
+
+Event = dict[str, Any]
+
+
+def questions(events: list[Event]) -> list[QuestionResult]:
+    asked: dict[tuple[int, str], QuestionResult] = {}
+    attempt = 1
+    for event in events:
+        kind = event["event"]
+        key = (attempt, event.get("id", ""))
+        if kind == "attempt.started":
+            attempt = event["attempt"]
+        elif kind == "question.asked":
+            asked[key] = QuestionResult(
+                attempt=attempt,
+                id=event["id"],
+                kind=event["kind"],
+                phase=event["phase"],
+                person=event["person"],
+                instruction=event["instruction"],
+                asked_at=datetime.fromisoformat(event["at"]),
+                outcome="waiting",
+                notes="",
+                waited_s=None,
+            )
+        elif kind in ("question.answered", "question.unanswered") and key in asked:
+            asked[key] = asked[key].model_copy(
+                update={
+                    "outcome": event.get("outcome", "no answer"),
+                    "notes": event.get("notes", ""),
+                    "waited_s": event.get("waited_s"),
+                }
+            )
+    return list(asked.values())
+
+
+def loads(events: list[Event]) -> list[LoadResult]:
+    return [
+        LoadResult(
+            name=e["name"],
+            phase=e["phase"],
+            requests=e["requests"],
+            errors=e["errors"],
+            error_rate=e["error_rate"],
+        )
+        for e in events
+        if e["event"] == "load.finished"
+    ]
+
+
+def attempts(events: list[Event]) -> list[AttemptResult]:
+    found: dict[int, AttemptResult] = {}
+    for event in events:
+        if event["event"] == "attempt.started":
+            found[event["attempt"]] = AttemptResult(
+                attempt=event["attempt"],
+                seed=event.get("seed"),
+                reproduced=False,
+                first_seen_phase=None,
+                first_seen_at=None,
+            )
+        elif event["event"] == "symptom.checked" and event.get("present"):
+            current = found.get(event.get("attempt", 1))
+            if current is not None and not current.reproduced:
+                found[current.attempt] = current.model_copy(
+                    update={
+                        "reproduced": True,
+                        "first_seen_phase": event["phase"],
+                        "first_seen_at": datetime.fromisoformat(event["at"]),
+                    }
+                )
+    return list(found.values())
+
+
+def symptom_by_phase(events: list[Event]) -> dict[tuple[int, str], bool]:
+    """(attempt, phase) → whether the symptom showed at any check in that phase."""
+    seen: dict[tuple[int, str], bool] = {}
+    for event in events:
+        if event["event"] == "symptom.checked":
+            key = (event.get("attempt", 1), event["phase"])
+            seen[key] = seen.get(key, False) or bool(event["present"])
+    return seen

@@ -1,0 +1,79 @@
+"""Findings after the run: ``finding.added`` and ``finding.edited`` events applied in order.
+
+People triage findings once a run is over (who owns it, accepted, fixed); those decisions
+are appended to the journal like everything else, so results stay a function of it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rehearsal.results.model import FidelityFact, Finding, FindingChange
+
+Event = dict[str, Any]
+
+# Fields a person may set on a finding after the run; the rest describe what happened.
+EDITABLE = ("severity", "category", "title", "detail", "phase", "recommendation", "owner", "status")
+
+
+def apply_lifecycle(findings: list[Finding], events: list[Event]) -> list[Finding]:
+    """The findings with every later addition and edit applied, in journal order."""
+    by_id = {finding.id: finding for finding in findings}
+    for event in events:
+        kind = event["event"]
+        if kind == "finding.added" and event["id"] not in by_id:
+            by_id[event["id"]] = _added(event)
+        elif kind == "finding.edited" and event["id"] in by_id:
+            by_id[event["id"]] = _edited(by_id[event["id"]], event)
+    return list(by_id.values())
+
+
+def _added(event: Event) -> Finding:
+    fields = {key: event[key] for key in EDITABLE if event.get(key) is not None}
+    return Finding.model_validate(
+        {
+            "id": event["id"],
+            "detail": "",
+            "phase": None,
+            **fields,
+            "history": [_change(event, {"added": fields.get("title", "")})],
+        }
+    )
+
+
+def _edited(finding: Finding, event: Event) -> Finding:
+    changes = {k: v for k, v in event.get("changes", {}).items() if k in EDITABLE}
+    updated = Finding.model_validate({**finding.model_dump(), **changes})
+    history = [*finding.history, _change(event, {k: str(v) for k, v in changes.items()})]
+    return updated.model_copy(update={"history": history})
+
+
+def _change(event: Event, changes: dict[str, str]) -> FindingChange:
+    return FindingChange(
+        at=datetime.fromisoformat(event["at"]), by=event.get("by") or "unknown", changes=changes
+    )
+
+
+def fidelity_findings(facts: list[FidelityFact]) -> list[Finding]:
+    """One finding a node whose mirror differs from the profile (ids D1, D2, ...; F names
+    faults): what was rehearsed there may not hold for the customer's system."""
+    differing: dict[str, list[FidelityFact]] = {}
+    for fact in facts:
+        if not fact.matches:
+            differing.setdefault(fact.node, []).append(fact)
+    return [
+        Finding(
+            id=f"D{number}",
+            severity="medium",
+            category="environment",
+            title=f"The mirror of {node} differs from the profile",
+            detail="; ".join(
+                f"{fact.name}: profile {fact.expected}, mirror {fact.actual}" for fact in found
+            ),
+            phase=None,
+            recommendation="Fix the role or the profile so the mirror matches the customer's "
+            "system, then run again; `rehearsal env check RUN_ID` re-checks a kept mirror.",
+        )
+        for number, (node, found) in enumerate(differing.items(), start=1)
+    ]

@@ -1,0 +1,485 @@
+"""Response figures from the journal alone: alerts and their delivery, the escalation chain,
+per-phase and per-person times, findings for missed targets, and the calendar note."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from rehearsal.models.calendar import Calendar
+from rehearsal.models.durations import format_duration
+from rehearsal.results.model import Finding, ProbeHistory, QuestionResult, ServiceImpact
+from rehearsal.results.response_model import (
+    AlertResult,
+    CalendarNote,
+    DeliveryResult,
+    EscalationStep,
+    PersonResponse,
+    PhaseResponse,
+)
+
+Event = dict[str, Any]
+# "about 40 orders a minute": a rate the calendar note can turn into a figure.
+RATE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([^\s,.;]+)\s+(?:a|per)\s+minute")
+
+
+def _at(event: Event) -> datetime:
+    return datetime.fromisoformat(event["at"])
+
+
+def _s(start: datetime, end: datetime) -> float:
+    return round((end - start).total_seconds(), 3)
+
+
+def alerts(events: list[Event]) -> list[AlertResult]:
+    found: dict[str, AlertResult] = {}
+    for e in events:
+        kind, key = e["event"], e.get("alert", "")
+        if kind == "alert.fired":
+            found[key] = AlertResult(
+                id=key,
+                attempt=e.get("attempt", 1),
+                monitor=e["monitor"],
+                probe=e["probe"],
+                severity=e["severity"],
+                phase=e.get("phase"),
+                fired_at=_at(e),
+                resolved_at=None,
+            )
+        elif key not in found:
+            continue
+        elif kind == "alert.resolved":
+            found[key] = found[key].model_copy(update={"resolved_at": _at(e)})
+        elif kind in ("alert.delivered", "alert.undelivered"):
+            found[key].deliveries.append(
+                DeliveryResult(
+                    channel=e["channel"],
+                    target=e["target"],
+                    delivered=kind == "alert.delivered",
+                    at=_at(e),
+                    detail=e.get("detail", ""),
+                )
+            )
+        elif kind == "person.acknowledged" and found[key].acknowledged_at is None:
+            found[key] = found[key].model_copy(
+                update={"acknowledged_by": e["person"], "acknowledged_at": _at(e)}
+            )
+    return list(found.values())
+
+
+def escalation(events: list[Event]) -> list[EscalationStep]:
+    steps: dict[tuple[str, int], EscalationStep] = {}
+    ends = {
+        "escalation.resolved": "resolved",
+        "escalation.declined": "declined",
+        "escalation.escalated": "escalated",
+        "escalation.stopped": "run ended",
+    }
+    for e in events:
+        kind = e["event"]
+        key = (e.get("alert", ""), e.get("tier", 0))
+        if kind == "question.asked" and e.get("kind") == "acknowledge":
+            steps[key] = EscalationStep(
+                alert=key[0],
+                tier=key[1],
+                person=e["person"],
+                asked_at=_at(e),
+                ended_at=None,
+                outcome="waiting",
+            )
+        elif key not in steps:
+            continue
+        elif kind == "person.acknowledged":
+            steps[key] = steps[key].model_copy(
+                update={"acknowledged_at": _at(e), "outcome": "acknowledged"}
+            )
+        elif kind in ends and steps[key].outcome in ("waiting", "acknowledged"):
+            outcome = ends[kind]
+            if steps[key].acknowledged_at is not None:
+                outcome = f"acknowledged, then {outcome}"
+            elif outcome == "resolved":
+                outcome = "no answer; the service came back without them"
+            steps[key] = steps[key].model_copy(update={"ended_at": _at(e), "outcome": outcome})
+    return list(steps.values())
+
+
+def _segments(events: list[Event]) -> list[tuple[Event, list[Event]]]:
+    """Each phase.started with the events up to the next one."""
+    segments: list[tuple[Event, list[Event]]] = []
+    for e in events:
+        if e["event"] == "phase.started":
+            segments.append((e, []))
+        elif segments and e["event"] == "attempt.finished":
+            segments.append(({"event": "gap"}, []))
+        elif segments:
+            segments[-1][1].append(e)
+    return [(start, body) for start, body in segments if start["event"] == "phase.started"]
+
+
+def _first_sample(
+    history: ProbeHistory | None, ok: bool, after: datetime, until: datetime | None = None
+) -> datetime | None:
+    if history is None:
+        return None
+    for sample in history.samples:
+        taken = sample.at - timedelta(seconds=sample.latency_s)
+        if taken >= after and sample.ok == ok and (until is None or taken <= until):
+            return taken
+    return None
+
+
+FAULT_BEGINS = "fault.injecting"
+"""The one clock start of every outage figure (time to detect, alert, recover): when the tool
+began to break the node, not when it finished verifying the fault, since a slow-to-verify
+fault can show (and alert) before its ``fault.injected`` event is written."""
+
+
+def fault_began(events: list[Event]) -> datetime | None:
+    begun = [_at(e) for e in events if e["event"] == FAULT_BEGINS]
+    return min(begun) if begun else None
+
+
+def phase_responses(
+    events: list[Event], found: list[AlertResult], probes: list[ProbeHistory], measured: str | None
+) -> list[PhaseResponse]:
+    histories = {p.name: p for p in probes}
+    by_id = {a.id: a for a in found}
+    responses = []
+    for start, body in _segments(events):
+        fired = [by_id[e["alert"]] for e in body if e["event"] == "alert.fired"]
+        alert = fired[0] if fired else None
+        first = fault_began(body)
+        probe = alert.probe if alert else measured
+        down = _first_sample(histories.get(probe or ""), False, first) if first else None
+        ack_at, responder = _responded(alert, body, start["operator"])
+        back = _recovered_by_people(histories, alert, body)
+        waited = [
+            e.get("waited_s") or 0.0
+            for e in body
+            if e["event"] in ("question.answered", "question.unanswered")
+        ]
+        responses.append(
+            PhaseResponse(
+                phase=start["phase"],
+                attempt=start.get("attempt", 1),
+                on_duty=start["operator"],
+                responder=responder,
+                severity=alert.severity if alert else None,
+                time_to_detect_s=_s(first, down) if first and down else None,
+                time_to_alert_s=_s(first, alert.fired_at) if first and alert else None,
+                time_to_acknowledge_s=_s(alert.fired_at, ack_at) if alert and ack_at else None,
+                handling_s=_s(ack_at, back) if ack_at and back and back >= ack_at else None,
+                waiting_for_people_s=round(sum(waited), 3),
+            )
+        )
+    return responses
+
+
+def _recovered_by_people(
+    histories: dict[str, ProbeHistory], alert: AlertResult | None, body: list[Event]
+) -> datetime | None:
+    """When the alert's probe passed again, unless that came only after the tool began
+    reverting the fault: a recovery the tool caused is not a person's handling."""
+    if alert is None:
+        return None
+    reverting = [_at(e) for e in body if e["event"] == "fault.reverting"]
+    until = min((at for at in reverting if at >= alert.fired_at), default=None)
+    return _first_sample(histories.get(alert.probe), True, alert.fired_at, until)
+
+
+def _responded(
+    alert: AlertResult | None, body: list[Event], operator: str
+) -> tuple[datetime | None, str | None]:
+    """A person's first response to the alert: their acknowledgement, or the on-duty
+    operator's first answer to a step they were asked to do, whichever came first after the
+    alert fired. Runbook steps and commands the tool ran by itself are nobody's response."""
+    if alert is None:
+        return None, None
+    candidates: list[tuple[datetime, str]] = []
+    if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
+        candidates.append((alert.acknowledged_at, alert.acknowledged_by))
+    answer = next((at for at in _answers(body, operator) if at >= alert.fired_at), None)
+    if answer is not None:
+        candidates.append((answer, operator))
+    return min(candidates) if candidates else (None, None)
+
+
+def _answers(body: list[Event], operator: str) -> list[datetime]:
+    """When the operator answered a manual step (done or failed: either way they acted)."""
+    return sorted(
+        _at(e)
+        for e in body
+        if e["event"] == "question.answered"
+        and e.get("person") == operator
+        and e.get("outcome") in ("done", "failed")
+        and not str(e.get("id", "")).startswith("ack.")
+    )
+
+
+def people(
+    responses: list[PhaseResponse], steps: list[EscalationStep], asked: list[QuestionResult]
+) -> list[PersonResponse]:
+    names: list[str] = []
+    for name in [r.on_duty for r in responses] + [s.person for s in steps]:
+        if name not in names:
+            names.append(name)
+    result = []
+    for name in names:
+        mine = [r for r in responses if r.responder == name]
+        acks = [r.time_to_acknowledge_s for r in mine if r.time_to_acknowledge_s is not None]
+        result.append(
+            PersonResponse(
+                person=name,
+                phases=[r.phase for r in responses if name in (r.on_duty, r.responder)],
+                acknowledged=sum(1 for s in steps if s.person == name and s.acknowledged_at),
+                mean_time_to_acknowledge_s=round(sum(acks) / len(acks), 3) if acks else None,
+                handling_s=_total([r.handling_s for r in mine]),
+                waited_for_s=round(sum(q.waited_s or 0.0 for q in asked if q.person == name), 3),
+                escalated_past=sum(1 for s in steps if s.person == name and s.passed_on),
+            )
+        )
+    return result
+
+
+def _total(figures: list[float | None]) -> float | None:
+    """The sum of what was measured; None (a dash) when nothing was."""
+    measured = [f for f in figures if f is not None]
+    return round(sum(measured), 3) if measured else None
+
+
+def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote | None:
+    raw = started.get("calendar")
+    if not raw:
+        return None
+    calendar = Calendar.model_validate(raw)
+    when = _at(started)
+    local = calendar.local(when)
+    window = calendar.maintenance_window(when)
+    estimates = {}
+    for service in services:
+        rate = RATE.search(service.impact)
+        if service.downtime_s > 0 and rate:
+            lost = float(rate.group(1).replace(",", "")) * service.downtime_s / 60
+            estimates[service.name] = f"about {max(1, round(lost)):,} {rate.group(2)}"
+    return CalendarNote(
+        timezone=calendar.timezone,
+        ran_at_local=f"{local:%a %Y-%m-%d %H:%M} {calendar.timezone}",
+        business_hours=calendar.business_open(when),
+        holiday=local.date() in calendar.holidays,
+        maintenance_window=(window.name or window.describe()) if window else None,
+        business_hours_text="; ".join(w.describe() for w in calendar.business_hours) or "24x7",
+        estimates=estimates,
+    )
+
+
+def _finding(number: int, severity: str, title: str, detail: str, phase: str | None,
+             fix: str, category: str = "procedure") -> Finding:  # fmt: skip
+    return Finding(
+        id=f"P{number}",
+        severity=severity,
+        category=category,
+        title=title,
+        detail=detail,
+        phase=phase,
+        recommendation=fix,
+    )
+
+
+def response_findings(
+    started: Event,
+    events: list[Event],
+    found: list[AlertResult],
+    chain: list[EscalationStep],
+    responses: list[PhaseResponse],
+    probes: list[ProbeHistory],
+) -> list[Finding]:
+    out: list[Finding] = []
+
+    def add(*args: Any, **kwargs: Any) -> None:
+        out.append(_finding(len(out) + 1, *args, **kwargs))
+
+    _target_findings(started, events, found, chain, responses, add)
+    for alert in found:
+        if not alert.delivered:
+            tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
+            add(
+                "high",
+                f"Alert {alert.label} from monitor {alert.monitor} reached no one",
+                f"It fired at {alert.fired_at:%H:%M:%S} UTC but was not delivered"
+                + (f" ({tried})." if tried else ": the monitor has no 'notify:'."),
+                alert.phase,
+                "Fix the notification path and test it before go-live.",
+                "monitoring",
+            )
+        for delivery in alert.deliveries:
+            if not delivery.delivered and alert.delivered:
+                add(
+                    "low",
+                    f"Alert {alert.label} was not delivered by {delivery.channel}",
+                    f"{delivery.target}: {delivery.detail}",
+                    alert.phase,
+                    "Fix or remove that notification channel.",
+                    "monitoring",
+                )
+    _never_fired(started, events, probes, add)
+    _unacknowledged(found, chain, add)
+    labels = {a.id: a.label for a in found}
+    for e in events:
+        if e["event"] == "escalation.escalated":
+            to = f"tier {e['to_tier']} ({e['to_person']})" if e.get("to_person") else "nobody"
+            label = labels.get(e["alert"], e["alert"])
+            add(
+                "medium",
+                f"Alert {label} escalated past tier {e['tier']} ({e['person']})",
+                f"{e['person']} {_reason(e.get('reason'))}; it went to {to}.",
+                _phase_of(found, e["alert"]),
+                "Check why the first tier could not handle it in time.",
+            )
+        elif e["event"] == "escalation.exhausted":
+            add(
+                "high",
+                f"Escalation ran out for alert {labels.get(e['alert'], e['alert'])}",
+                "Every tier was asked and the service was still not back.",
+                e.get("phase"),
+                "Add a tier, or lengthen the limits to what the people can really do.",
+            )
+    return out
+
+
+def _unacknowledged(found: list[AlertResult], chain: list[EscalationStep], add: Any) -> None:
+    """An acknowledgement asked of people and given by none: a finding as serious as the
+    alert, naming each tier that was asked and how it ended for them."""
+    for alert in found:
+        asked = [s for s in chain if s.alert == alert.id]
+        if not asked or any(s.acknowledged_at is not None for s in asked):
+            continue
+        tiers = "; ".join(
+            f"tier {s.tier} ({s.person}) asked at {s.asked_at:%H:%M:%S} UTC: {s.outcome}"
+            for s in asked
+        )
+        add(
+            alert.severity,
+            f"Nobody acknowledged alert {alert.label} ({alert.severity})",
+            f"{tiers}. No response time can be given for it.",
+            alert.phase,
+            "Make sure the alert reaches the person on duty and that they take it on.",
+        )
+
+
+def _reason(reason: object) -> str:
+    return {
+        "declined": "declined the alert",
+        "limit": "did not get the service back within the tier's limit",
+        "no answer": "did not answer",
+    }.get(str(reason), str(reason))
+
+
+def _phase_of(found: list[AlertResult], alert: str) -> str | None:
+    return next((a.phase for a in found if a.id == alert), None)
+
+
+def _target_findings(
+    started: Event,
+    events: list[Event],
+    found: list[AlertResult],
+    chain: list[EscalationStep],
+    responses: list[PhaseResponse],
+    add: Any,
+) -> None:
+    targets = (started.get("on_call") or {}).get("targets") or {}
+    calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
+    by_phase = {(r.attempt, r.phase): r for r in responses}
+    asked_of_someone = {s.alert for s in chain}
+    attempt = 1
+    for e in events:
+        if e["event"] == "attempt.started":
+            attempt = e["attempt"]
+        if e["event"] != "alert.fired":
+            continue
+        alert = next(a for a in found if a.id == e["alert"])
+        target = targets.get(alert.severity)
+        response = by_phase.get((attempt, alert.phase or ""))
+        if target is None or response is None:
+            continue
+        if (
+            target.get("hours") == "business"
+            and calendar
+            and not calendar.business_open(alert.fired_at)
+        ):
+            continue
+        asked = alert.id in asked_of_someone
+        limit = float(target["first_response"])
+        took = response.time_to_acknowledge_s
+        if took is None and not asked:
+            add(
+                alert.severity,
+                f"Nobody responded to alert {alert.label} ({alert.severity})",
+                f"{response.on_duty} was on duty; no acknowledgement and no action followed.",
+                alert.phase,
+                "Make sure the alert reaches the person on duty and that they act on it.",
+            )
+        elif took is not None and took > limit:
+            add(
+                "high",
+                f"First response by {response.responder} took {format_duration(took)}",
+                f"The target for {alert.severity} alerts is {format_duration(limit)}; "
+                f"missed by {format_duration(took - limit)}.",
+                alert.phase,
+                "Shorten the way from alert to the person on duty.",
+            )
+        recovery = target.get("recovery", "rto")
+        limit_s = started.get("rto_s") if recovery == "rto" else float(recovery)
+        back = alert.resolved_at
+        if limit_s is not None and back is not None and _s(alert.fired_at, back) > limit_s:
+            took_back = format_duration(_s(alert.fired_at, back))
+            who = (
+                f"{response.responder} had taken the alert on."
+                if response.responder
+                else "Nobody had responded to the alert."
+            )
+            add(
+                "high",
+                f"Recovery took {took_back} from alert {alert.label}",
+                f"The recovery target for {alert.severity} alerts is "
+                f"{format_duration(limit_s)}, counted from the alert. {who}",
+                alert.phase,
+                "Shorten the procedure or automate its slowest steps.",
+            )
+
+
+def _never_fired(started: Event, events: list[Event], probes: list[ProbeHistory], add: Any) -> None:
+    histories = {p.name: p for p in probes}
+    for monitor in started.get("monitors") or []:
+        history = histories.get(monitor["probe"])
+        for start, body in _segments(events):
+            if not any(e["event"] == "fault.injecting" for e in body) or history is None:
+                continue
+            if any(e["event"] == "alert.fired" and e["monitor"] == monitor["name"] for e in body):
+                continue
+            end = _at(body[-1]) if body else _at(start)
+            longest = _longest_failure(history, _at(start), end)
+            if longest >= float(monitor.get("after", 0.0)) + 1.0:
+                add(
+                    "high",
+                    f"Monitor {monitor['name']} never fired",
+                    f"{monitor['probe']} failed for {format_duration(longest)} in this phase; "
+                    f"the monitor fires after {format_duration(float(monitor.get('after', 0)))}.",
+                    start["phase"],
+                    "Check the monitor's rule and that it watches the right thing.",
+                    "monitoring",
+                )
+
+
+def _longest_failure(history: ProbeHistory, start: datetime, end: datetime) -> float:
+    longest, since = 0.0, None
+    for sample in history.samples:
+        if not start <= sample.at <= end:
+            continue
+        if not sample.ok and since is None:
+            since = sample.at
+        elif sample.ok and since is not None:
+            longest, since = max(longest, _s(since, sample.at)), None
+    if since is not None:
+        longest = max(longest, _s(since, end))
+    return longest

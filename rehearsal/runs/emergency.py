@@ -1,0 +1,167 @@
+"""``rehearsal stop``: halt runs at once, revert their faults, and keep new ones from starting.
+
+A run is stopped from the outside, so a hung run stops too: its process is frozen
+(SIGSTOP) so it injects nothing more, every fault its journal says is still injected is
+reverted from here, ``emergency_stop`` is journalled with who and why, the process and its
+children are killed, the mirror is torn down (or kept, when the run said ``--keep``), and
+the report is rebuilt from the journal. Runs on a pool's workers elsewhere are cancelled
+through Prefect: each unwinds itself (reverts, tears down) and sees the stop.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs.labels import process_start
+from rehearsal.errors import RehearsalError, RunRefused
+from rehearsal.journal.writer import Journal
+from rehearsal.runs.live import LiveRun, Stop, forget, live_runs, prefect_configured
+
+LAUNCHED_FLOWS = ("rehearsal-launch", "rehearsal-run")
+
+
+@dataclass
+class Stopped:
+    run_id: str
+    reverted: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    kept: bool = False
+    where: str = "here"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (ansible, ssh, probes), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _signal(run: LiveRun, signum: signal.Signals) -> None:
+    if process_start(run.pid) != run.start:
+        return
+    for pid in [run.pid, *descendants(run.pid)]:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            continue
+
+
+def _stop_one(client: Any, run: LiveRun, stop: Stop) -> Stopped:
+    from rehearsal.envs.docker import remove_run
+    from rehearsal.runs.recovery import recover
+    from rehearsal.runs.session import write_results
+
+    run_dir = Path(run.run_dir)
+    done = Stopped(run.run_id, kept=run.keep)
+    with Journal(run_dir) as journal:
+        journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+    try:
+        for item in recover(client, run_dir, force=True, by="emergency_stop"):
+            (done.failed if item.error else done.reverted).append(item.label)
+    except RunRefused:
+        pass  # no nodes yet (still building images): nothing can be injected
+    _signal(run, signal.SIGKILL)
+    forget(run.run_id)
+    if not run.keep:
+        remove_run(client, run.run_id)
+    with Journal(run_dir) as journal:
+        journal.record("run.finished", outcome="cancelled", error=stop.sentence())
+    try:
+        write_results(run_dir)
+    except RehearsalError:
+        pass  # the journal is the record; `rehearsal report RUN_DIR` retries the report
+    return done
+
+
+def stop_runs(runs: list[LiveRun], stop: Stop) -> list[Stopped]:
+    """Freeze every run first, so none injects more while the others are being reverted."""
+    from rehearsal.envs.docker import docker_client
+
+    if not runs:
+        return []
+    client = docker_client()
+    for run in runs:
+        _signal(run, signal.SIGSTOP)
+    with ThreadPoolExecutor(max_workers=len(runs)) as pool:
+        stopped = list(pool.map(lambda run: _stop_one(client, run, stop), runs))
+    _mark_flow_runs_cancelled([r for r in runs if r.flow_run_id], stop)
+    return stopped
+
+
+def stop_all(stop: Stop) -> list[Stopped]:
+    """Every live run here, then (with a Prefect server) every flow run still going
+    elsewhere; runs that slipped in while stopping are caught by a second look."""
+    stopped = stop_runs(live_runs(), stop)
+    stopped += stop_runs(live_runs(), stop)
+    return stopped + _cancel_remote(stop)
+
+
+def stop_run(run_id: str, stop: Stop) -> Stopped:
+    found = [run for run in live_runs() if run.run_id == run_id]
+    if not found:
+        raise RunRefused(
+            f"no live run {run_id!r} on this machine; `rehearsal env ls` lists environments "
+            "and their owners"
+        )
+    return stop_runs(found, stop)[0]
+
+
+def _mark_flow_runs_cancelled(runs: list[LiveRun], stop: Stop) -> None:
+    if not prefect_configured():
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    with get_client(sync_client=True) as client:
+        for run in runs:
+            assert run.flow_run_id is not None
+            client.set_flow_run_state(
+                run.flow_run_id, Cancelled(message=stop.sentence()), force=True
+            )
+
+
+def _cancel_remote(stop: Stop) -> list[Stopped]:
+    """Cancel rehearsal flow runs still going on other machines; their own watch unwinds
+    them (faults reverted, mirror torn down) and journals the stop."""
+    if not prefect_configured():
+        return []
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelling
+
+    going = [StateType.RUNNING, StateType.PENDING, StateType.PAUSED]
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(
+            flow_filter=FlowFilter(name=FlowFilterName(any_=list(LAUNCHED_FLOWS))),
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=going))
+            ),
+        )
+        for flow_run in runs:
+            client.set_flow_run_state(flow_run.id, Cancelling(message=stop.sentence()), force=True)
+    return [Stopped(flow_run.name, where="via Prefect") for flow_run in runs]

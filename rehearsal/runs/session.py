@@ -1,0 +1,298 @@
+"""One run from start to report: images, environment, converge, scenario, teardown.
+
+``execute`` is the single sequence both front ends use: the CLI calls each part directly,
+the Prefect flow passes a ``wrap`` that turns each part into a task. Teardown is owned by
+an exit stack, so it happens on success, failure, Ctrl-C and SIGTERM alike, and a report
+is written from the journal whatever happened.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from rehearsal.envs.mirror import Mirror
+from rehearsal.errors import (
+    RehearsalError,
+    ReportsFolderFull,
+    RunCancelled,
+    RunStopped,
+    out_of_space,
+)
+from rehearsal.journal.writer import Journal
+from rehearsal.models.profile import Profile
+from rehearsal.report.rebuild import ReportOptions, rebuild
+from rehearsal.results.model import Results
+from rehearsal.scenarios.capabilities import needed_capabilities
+from rehearsal.scenarios.engine import Engine, Wrap, call_directly
+from rehearsal.scenarios.faults.preflight import preflight
+from rehearsal.scenarios.faults.switch import HEARTBEAT
+from rehearsal.scenarios.people import (
+    Answerer,
+    FirstThatAnswers,
+    NobodyAnswers,
+    load_answers,
+)
+from rehearsal.scenarios.planning import Plan
+from rehearsal.secrets.redaction import redactor_for
+from rehearsal.secrets.resolve import resolve_secrets
+
+Progress = Callable[[str], None]
+
+
+def new_run_id(scenario_path: Path) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{scenario_path.stem}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    out_dir: Path
+    keep: bool = False
+    seed: int | None = None
+    answers: Path | None = None
+    ask: Answerer | None = None
+    """Who answers questions the answers file does not: the terminal, the Prefect UI."""
+    attempts: int | None = None
+    notes: str = ""
+    locale: str = "en"
+    """The language of the customer-facing wording in the reports."""
+
+
+class RunSession:
+    def __init__(
+        self,
+        plan: Plan,
+        options: RunOptions,
+        progress: Progress = lambda _m: None,
+        run_id: str | None = None,
+    ) -> None:
+        self.plan = replace(plan, profile=resolve_secrets(plan.profile))
+        plan = self.plan
+        self.options = options
+        self.progress = progress
+        self.run_id = run_id or new_run_id(plan.scenario_path)
+        self.run_dir = (options.out_dir / self.run_id).resolve()
+        self.journal = Journal(self.run_dir, redactor_for(plan.profile) or None, full_disk_ok=True)
+        self.stack = ExitStack()
+        self.cancelled = threading.Event()
+        self.why_cancelled: Callable[[], None] = lambda: None
+        """Journals who cancelled the run, when the caller can tell (an emergency stop)."""
+        chosen = options.seed if options.seed is not None else plan.scenario.seed
+        self.seed: int = chosen if chosen is not None else secrets.randbelow(2**31)
+        self.attempts = options.attempts or plan.scenario.attempts
+        self.mirror = Mirror(
+            plan.profile,
+            self.run_id,
+            self.run_dir,
+            self.journal,
+            options.keep,
+            self.stack,
+            progress,
+            needed_capabilities(plan.scenario, plan.profile),
+            self.environment_lost,
+        )
+        self.lost: str | None = None
+        """Why the mirror broke under the run, when it did."""
+        self._lost_lock = threading.Lock()
+
+    def environment_lost(self, detail: str) -> None:
+        """The mirror broke (a node removed from outside, the engine gone): journal it as a
+        problem of the environment, not of the customer's system, and unwind the run."""
+        with self._lost_lock:
+            if self.lost is not None:
+                return
+            self.lost = detail
+        self.journal.record("environment.lost", detail=detail)
+        self.journal.record(
+            "finding",
+            id="E1",
+            severity="high",
+            category="environment",
+            title="The test environment broke during the run",
+            detail=f"{detail}. This is a problem of the mirror, not of the customer's system; "
+            "what happened after it says nothing about the procedure.",
+            phase=None,
+            recommendation="Find out what removed it (another tool, a prune, a Docker "
+            "restart) and run the scenario again.",
+            source="automatic",
+            evidence=[],
+        )
+        self.cancelled.set()
+
+    def start(self) -> None:
+        self.mirror.guard()
+        scenario, profile = self.plan.scenario, self.plan.profile
+        services = [s.model_dump() for s in profile.business.services]
+        service_probes = [s.probe for s in profile.business.services]
+        measured = next(
+            (p for p in scenario.steady_state if p in service_probes), scenario.steady_state[0]
+        )
+        self.journal.record(
+            "run.started",
+            run_id=self.run_id,
+            kind=scenario.kind,
+            title=scenario.title or self.plan.scenario_path.stem,
+            purpose=scenario.purpose,
+            customer=profile.customer.name,
+            account_manager=profile.customer.account_manager,
+            profile=str(self.plan.profile_path),
+            scenario=str(self.plan.scenario_path),
+            team={
+                "operators": [p.name for p in scenario.team.operators],
+                "analysts": [p.name for p in scenario.team.analysts],
+                "owner": [scenario.team.owner.name] if scenario.team.owner else [],
+            },
+            services=services,
+            measured_probe=measured,
+            rto_s=profile.business.targets.rto,
+            sla_pct=profile.business.targets.sla,
+            criteria=[c.model_dump() for c in scenario.criteria],
+            keep=self.options.keep,
+            seed=self.seed,
+            attempts=self.attempts,
+            notes=self.options.notes,
+            symptom=scenario.symptom.say if scenario.symptom else None,
+            stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
+            locale=self.options.locale,
+            **people_fields(profile),
+        )
+
+    def answerer(self) -> Answerer:
+        answerers: list[Answerer] = []
+        if self.options.answers is not None:
+            answerers.append(load_answers(self.options.answers))
+        if self.options.ask is not None:
+            answerers.append(self.options.ask)
+        return FirstThatAnswers(answerers) if answerers else NobodyAnswers()
+
+    def run_attempt(self, attempt: int, wrap: Wrap = call_directly) -> None:
+        assert self.mirror.env is not None
+        attempts = self.attempts
+        self.progress("running the scenario" + (f" (attempt {attempt})" if attempts > 1 else ""))
+        self.journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
+        try:
+            if attempt == 1:
+                preflight(self.plan, self.mirror.env, self.seed)
+            Engine(
+                self.plan.scenario,
+                self.plan.profile,
+                self.mirror.env,
+                self.journal,
+                cancelled=self.cancelled,
+                wrap=wrap,
+                answerer=self.answerer(),
+                run_dir=self.run_dir,
+                attempt=attempt,
+                seed=self.seed + attempt - 1,
+            ).run()
+        finally:
+            self.journal.record("attempt.finished", attempt=attempt)
+
+    def guarded(self, step: Step) -> Step:
+        """``step`` with a full disk under the run folder told as ReportsFolderFull inside
+        it (a Prefect task logs any other exception with its traceback on the console)."""
+
+        def guarded_step(name: str, action: Callable[[], Any]) -> Any:
+            return step(name, partial(self._full_disk_told, action))
+
+        return guarded_step
+
+    def _full_disk_told(self, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except OSError as error:
+            if not out_of_space(error) or not self._ours(error):
+                raise
+            raise ReportsFolderFull(self.run_dir, self.journal.unwritten == 0) from error
+
+    def _ours(self, error: OSError) -> bool:
+        """A write without a file name (most of them) is taken to be under the run folder:
+        everything a run writes on this machine goes there."""
+        return error.filename is None or Path(str(error.filename)).resolve().is_relative_to(
+            self.run_dir.parent
+        )
+
+    def finish(self, outcome: str, error: str | None) -> Results:
+        self.journal.record("run.finished", outcome=outcome, error=error)
+        self.journal.close()
+        try:
+            try:
+                results = write_results(self.run_dir)
+            except ReportsFolderFull:
+                raise ReportsFolderFull(self.run_dir, self.journal.unwritten == 0) from None
+            if self.journal.unwritten:
+                raise ReportsFolderFull(self.run_dir, journal_intact=False)
+            return results
+        finally:
+            if self.mirror.env is not None:
+                HEARTBEAT.forget(self.mirror.env)  # a fault whose revert failed beats no more
+            # Only now: a run killed while writing its reports still has its helpers ended.
+            self.mirror.release()
+
+
+def people_fields(profile: Profile) -> dict[str, Any]:
+    """What results need to judge alerts, responses and escalation against (run.started)."""
+    return {
+        "monitors": [m.shown() for m in profile.monitors],
+        "on_call": profile.on_call.model_dump(mode="json") if profile.on_call else None,
+        "calendar": profile.calendar.model_dump(mode="json", by_alias=True)
+        if profile.calendar
+        else None,
+    }
+
+
+def write_results(run_dir: Path, options: ReportOptions | None = None) -> Results:
+    """Derive results from the journal, write results.json and every report, and index the
+    run into the reports folder's case library."""
+    return rebuild(run_dir, options).results
+
+
+Step = Callable[[str, Callable[[], Any]], Any]
+
+
+def execute(session: RunSession, step: Step = call_directly) -> Results:
+    """Run every part in order; whatever happens, tear down and write the report."""
+    outcome, error = "completed", None
+    step = session.guarded(step)
+    session.start()
+    try:
+        with session.stack:
+            step("prepare images", session.mirror.prepare_images)
+            attempts = session.attempts
+            for attempt in range(1, attempts + 1):
+                prefix = f"attempt {attempt}: " if attempts > 1 else ""
+                last = attempt == attempts
+                step(f"{prefix}environment up", session.mirror.environment_up)
+                step(f"{prefix}converge", session.mirror.converge)
+                step(f"{prefix}run scenario", partial(session.run_attempt, attempt, step))
+                step(f"{prefix}tear down", partial(session.mirror.teardown, final=last))
+    except RunStopped as stopped:
+        outcome, error = "stopped", str(stopped)
+    except RunCancelled as cancelled:
+        outcome, error = "cancelled", str(cancelled)
+    except RehearsalError as failure:
+        outcome, error = "error", str(failure)
+    except Exception as failure:
+        outcome, error = "error", f"{type(failure).__name__}: {failure}"
+    except BaseException as interruption:  # Ctrl-C, or SIGTERM turned into an exception
+        if isinstance(interruption, GeneratorExit | SystemExit):
+            raise
+        how = (
+            "interrupted (Ctrl-C or SIGTERM)"
+            if isinstance(interruption, KeyboardInterrupt)
+            else "cancelled (from Prefect, or its process was told to stop)"
+        )
+        outcome, error = "cancelled", f"{how}; faults reverted, torn down"
+    if session.lost is not None:
+        outcome, error = "error", f"the test environment broke: {session.lost}"
+    elif outcome == "cancelled":
+        session.why_cancelled()
+    return session.finish(outcome, error)
