@@ -1,4 +1,4 @@
-"""The CLI keeps its word: every command the README's table names, and every command a
+"""The CLI keeps its word: every command the commands page's table names, and every command a
 message, finding, help text or report tells the user to run, exists with the options
 named."""
 
@@ -40,7 +40,7 @@ class Mention:
 def readme_mentions() -> list[Mention]:
     """Every backticked command in the first column of the "Everyday commands" table,
     including shorthands such as ``findings add`` (read as ``rehearsal findings add``)."""
-    text = (ROOT / "README.md").read_text()
+    text = (ROOT / "docs" / "commands.md").read_text()
     section = text.split("## Everyday commands", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("|")]
     assert rows[0].startswith("| command | what it does |"), rows[0]
@@ -48,7 +48,7 @@ def readme_mentions() -> list[Mention]:
     for number, row in enumerate(rows[2:], start=3):
         first = re.split(r"(?<!\\)\|", row)[1].replace("\\|", "|")
         mentions += [
-            Mention(f"README table row {number}", quoted)
+            Mention(f"docs/commands.md table row {number}", quoted)
             for quoted in re.findall(r"`([^`]+)`", first)
         ]
     assert len(mentions) > 20, mentions
