@@ -190,8 +190,10 @@ def run(
             for line in describe_plan(plan, seed):
                 out.print(line, markup=False, highlight=False)
             return
+        from rehearsal.flows.adapters import install
         from rehearsal.runs.live import refuse_if_stopped
 
+        install()
         refuse_if_stopped()
 
         from datetime import UTC, datetime
@@ -386,8 +388,10 @@ def stop(
     """
     import getpass
 
+    from rehearsal.flows.adapters import install
     from rehearsal.runs.live import Stop, lift_stop, raise_stop
 
+    install()
     if sum([run_id is not None, all_runs, lift]) != 1:
         err.print("give one of: RUN_ID, --all or --lift", highlight=False)
         raise typer.Exit(2)
@@ -561,8 +565,10 @@ def env_up(
         loaded = load_profile(profile)
     except RehearsalError as error:
         _fail(error)
+    from rehearsal.flows.adapters import install
     from rehearsal.runs.standalone import bring_up
 
+    install()
     reporter = Reporter()
     try:
         with reporter.status:

@@ -31,6 +31,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 
+from rehearsal.flows.adapters import install
 from rehearsal.flows.run_log import keep_refusals_off_console, run_log
 from rehearsal.flows.ui_answers import PrefectPause
 from rehearsal.models.drills import ended
@@ -45,6 +46,8 @@ from rehearsal.runs.live import (
 from rehearsal.runs.session import RunOptions, RunSession, execute, new_run_id
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.scenarios.planning import load_plan
+
+install()  # a flow run, wherever it runs, reads Secret blocks and sees a stop set elsewhere
 
 
 def _as_task(name: str, action: Callable[[], Any]) -> Any:

@@ -223,6 +223,11 @@ class SecretSource(Strict):
             )
         return self
 
+    @property
+    def kind(self) -> str:
+        """The key naming the source, which picks the reader that fetches it."""
+        return "env" if self.env is not None else "prefect_secret"
+
 
 class Profile(Strict):
     include: list[str] = Field(

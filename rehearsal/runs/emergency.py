@@ -4,8 +4,9 @@ A run is stopped from the outside, so a hung run stops too: its process is froze
 (SIGSTOP) so it injects nothing more, every fault its journal says is still injected is
 reverted from here, ``emergency_stop`` is journalled with who and why, the process and its
 children are killed, the mirror is torn down (or kept, when the run said ``--keep``), and
-the report is rebuilt from the journal. Runs on a pool's workers elsewhere are cancelled
-through Prefect: each unwinds itself (reverts, tears down) and sees the stop.
+the report is rebuilt from the journal. Runs on other machines are cancelled through each
+orchestrator in ``ELSEWHERE`` (with Prefect, a pool's workers: ``rehearsal.flows.adapters``
+adds it): each unwinds itself (reverts, tears down) and sees the stop.
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rehearsal.envs.labels import process_start
 from rehearsal.errors import RehearsalError, RunRefused
 from rehearsal.journal.writer import Journal
-from rehearsal.runs.live import LiveRun, Stop, forget, live_runs, prefect_configured
-
-LAUNCHED_FLOWS = ("rehearsal-launch", "rehearsal-run")
+from rehearsal.runs.live import LiveRun, Stop, forget, live_runs
 
 
 @dataclass
@@ -91,6 +90,22 @@ def _stop_one(client: Any, run: LiveRun, stop: Stop) -> Stopped:
     return done
 
 
+class Orchestrator(Protocol):
+    """What launched runs, and can cancel those going on other machines."""
+
+    def mark_cancelled(self, runs: list[LiveRun], stop: Stop) -> None:
+        """Record as cancelled the orchestrator's runs among ``runs``, stopped here."""
+        ...
+
+    def cancel_elsewhere(self, stop: Stop) -> list[Stopped]:
+        """Cancel its runs still going on other machines; their own watch unwinds them."""
+        ...
+
+
+ELSEWHERE: dict[str, Orchestrator] = {}
+"""The orchestrators a stop reaches beyond this machine, by name."""
+
+
 def stop_runs(runs: list[LiveRun], stop: Stop) -> list[Stopped]:
     """Freeze every run first, so none injects more while the others are being reverted."""
     from rehearsal.envs.docker import docker_client
@@ -102,16 +117,17 @@ def stop_runs(runs: list[LiveRun], stop: Stop) -> list[Stopped]:
         _signal(run, signal.SIGSTOP)
     with ThreadPoolExecutor(max_workers=len(runs)) as pool:
         stopped = list(pool.map(lambda run: _stop_one(client, run, stop), runs))
-    _mark_flow_runs_cancelled([r for r in runs if r.flow_run_id], stop)
+    for orchestrator in ELSEWHERE.values():
+        orchestrator.mark_cancelled(runs, stop)
     return stopped
 
 
 def stop_all(stop: Stop) -> list[Stopped]:
-    """Every live run here, then (with a Prefect server) every flow run still going
-    elsewhere; runs that slipped in while stopping are caught by a second look."""
+    """Every live run here, then every run still going elsewhere that an orchestrator knows;
+    runs that slipped in while stopping are caught by a second look."""
     stopped = stop_runs(live_runs(), stop)
     stopped += stop_runs(live_runs(), stop)
-    return stopped + _cancel_remote(stop)
+    return stopped + [run for each in ELSEWHERE.values() for run in each.cancel_elsewhere(stop)]
 
 
 def stop_run(run_id: str, stop: Stop) -> Stopped:
@@ -122,46 +138,3 @@ def stop_run(run_id: str, stop: Stop) -> Stopped:
             "and their owners"
         )
     return stop_runs(found, stop)[0]
-
-
-def _mark_flow_runs_cancelled(runs: list[LiveRun], stop: Stop) -> None:
-    if not prefect_configured():
-        return
-    from prefect.client.orchestration import get_client
-    from prefect.states import Cancelled
-
-    with get_client(sync_client=True) as client:
-        for run in runs:
-            assert run.flow_run_id is not None
-            client.set_flow_run_state(
-                run.flow_run_id, Cancelled(message=stop.sentence()), force=True
-            )
-
-
-def _cancel_remote(stop: Stop) -> list[Stopped]:
-    """Cancel rehearsal flow runs still going on other machines; their own watch unwinds
-    them (faults reverted, mirror torn down) and journals the stop."""
-    if not prefect_configured():
-        return []
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowFilter,
-        FlowFilterName,
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.states import Cancelling
-
-    going = [StateType.RUNNING, StateType.PENDING, StateType.PAUSED]
-    with get_client(sync_client=True) as client:
-        runs = client.read_flow_runs(
-            flow_filter=FlowFilter(name=FlowFilterName(any_=list(LAUNCHED_FLOWS))),
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=going))
-            ),
-        )
-        for flow_run in runs:
-            client.set_flow_run_state(flow_run.id, Cancelling(message=stop.sentence()), force=True)
-    return [Stopped(flow_run.name, where="via Prefect") for flow_run in runs]

@@ -2,8 +2,9 @@
 
 Both live in a state folder (``REHEARSAL_STATE_DIR``, else ``$XDG_STATE_HOME/rehearsal``):
 ``runs/RUN_ID.json`` for each live run (written as it starts, removed as it ends) and
-``stopped.json`` while an emergency stop is in force. With a Prefect server configured, the
-stop is also a Prefect variable, so the workers of a pool on other machines see it too.
+``stopped.json`` while an emergency stop is in force. The stop is mirrored to every store
+in ``SHARED_STOPS``, so that machines sharing one see it too: with Prefect, a Prefect
+variable the workers of a pool read (``rehearsal.flows.adapters.install`` adds it).
 Nothing heavy is imported here: ``rehearsal run`` checks the stop before loading anything.
 """
 
@@ -17,12 +18,10 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from rehearsal.envs.labels import process_start
 from rehearsal.errors import RunRefused
-
-STOP_VARIABLE = "rehearsal-emergency-stop"
 
 
 def state_dir() -> Path:
@@ -129,24 +128,49 @@ class Stop:
         return f"emergency stop by {self.by} at {self.at}: {self.why}"
 
 
-def _flag() -> Path:
-    return state_dir() / "stopped.json"
+class StopStore(Protocol):
+    """A place an emergency stop is kept; reading it answers None when there is none."""
+
+    def read(self) -> Stop | None: ...
+
+    def write(self, stop: Stop) -> None: ...
+
+    def clear(self) -> None: ...
 
 
-def prefect_configured() -> bool:
-    return bool(os.environ.get("PREFECT_API_URL"))
+class StopFlag:
+    """The stop on this machine: ``stopped.json`` in the state folder."""
+
+    def path(self) -> Path:
+        return state_dir() / "stopped.json"
+
+    def read(self) -> Stop | None:
+        with suppress(OSError, ValueError, TypeError):
+            return Stop(**json.loads(self.path().read_text()))
+        return None
+
+    def write(self, stop: Stop) -> None:
+        self.path().parent.mkdir(parents=True, exist_ok=True)
+        self.path().write_text(json.dumps(asdict(stop)))
+
+    def clear(self) -> None:
+        self.path().unlink(missing_ok=True)
+
+
+SHARED_STOPS: dict[str, StopStore] = {}
+"""Stores beside this machine's flag, by name, consulted in order after it."""
+
+
+def _stores() -> list[StopStore]:
+    return [StopFlag(), *SHARED_STOPS.values()]
 
 
 def current_stop() -> Stop | None:
-    """The stop in force on this machine, or on the Prefect server when one is configured."""
-    with suppress(OSError, ValueError, TypeError):
-        return Stop(**json.loads(_flag().read_text()))
-    if prefect_configured():
-        from prefect.variables import Variable
-
-        value: Any = Variable.get(STOP_VARIABLE, default=None)
-        if isinstance(value, dict):
-            return Stop(**value)
+    """The stop in force on this machine, or in a store shared with others."""
+    for store in _stores():
+        stop = store.read()
+        if stop is not None:
+            return stop
     return None
 
 
@@ -160,12 +184,8 @@ def refuse_if_stopped() -> None:
 
 def raise_stop(by: str, why: str) -> Stop:
     stop = Stop(by, why, datetime.now(UTC).isoformat(timespec="seconds"))
-    _flag().parent.mkdir(parents=True, exist_ok=True)
-    _flag().write_text(json.dumps(asdict(stop)))
-    if prefect_configured():
-        from prefect.variables import Variable
-
-        Variable.set(STOP_VARIABLE, asdict(stop), overwrite=True)
+    for store in _stores():
+        store.write(stop)
     return stop
 
 
@@ -173,9 +193,6 @@ def lift_stop() -> Stop:
     stop = current_stop()
     if stop is None:
         raise RunRefused("nothing is stopped: there is no emergency stop to lift")
-    _flag().unlink(missing_ok=True)
-    if prefect_configured():
-        from prefect.variables import Variable
-
-        Variable.unset(STOP_VARIABLE)
+    for store in _stores():
+        store.clear()
     return stop

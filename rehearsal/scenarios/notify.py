@@ -3,6 +3,10 @@
 Delivery never raises: whatever goes wrong (refused, timed out, an error status) comes back
 as an undelivered result with the reason, for the journal to record. The webhook gets its
 whole URL; what comes back, and what is written to ``alerts.log``, has no token or secret.
+
+Each channel is a function in ``CHANNELS`` keyed by ``Notify.channel``: webhook and log are
+here; the Prefect event is added by whoever runs with Prefect
+(``rehearsal.flows.adapters.install``), so this package needs no Prefect.
 """
 
 from __future__ import annotations
@@ -10,11 +14,11 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from rehearsal.models.alerts import Notify
 from rehearsal.secrets.redaction import Redactor
@@ -29,20 +33,32 @@ class Delivery:
     detail: str
 
 
+Redact = Callable[[str], str]
+
+
+class Channel(Protocol):
+    def __call__(
+        self, notify: Notify, alert: Mapping[str, str], run_dir: Path, redact: Redact, /
+    ) -> Delivery:
+        """Send ``alert`` the way ``notify`` says; may raise, which ``deliver`` records."""
+        ...
+
+
 def deliver(
     notify: Notify,
-    alert: dict[str, Any],
+    alert: Mapping[str, str],
     run_dir: Path,
-    redact: Callable[[str], str] = lambda text: text,
+    redact: Redact = lambda text: text,
 ) -> Delivery:
     """Send ``alert``; ``redact`` masks the run's secrets in what is written to disk."""
+    channel = CHANNELS.get(notify.channel)
     try:
-        if notify.webhook is not None:
-            sent = _webhook(notify.webhook, alert)
-        elif notify.log is not None:
-            sent = _log(notify.log, alert, run_dir, redact)
+        if channel is None:
+            sent = Delivery(
+                False, f"no {notify.channel} channel in this process, so nothing was sent"
+            )
         else:
-            sent = _prefect(alert)
+            sent = channel(notify, alert, run_dir, redact)
     except Exception as error:  # a broken channel is a finding, never a crashed run
         sent = Delivery(False, f"{type(error).__name__}: {error}")
     # The one way out for a detail: ours quotes the URL, and urllib's errors may.
@@ -50,7 +66,9 @@ def deliver(
     return Delivery(sent.delivered, hook.text(sent.detail))
 
 
-def _webhook(url: str, alert: dict[str, Any]) -> Delivery:
+def _webhook(notify: Notify, alert: Mapping[str, str], _run_dir: Path, _redact: Redact) -> Delivery:
+    assert notify.webhook is not None
+    url = notify.webhook
     body = json.dumps(alert, default=str).encode()
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
@@ -65,28 +83,13 @@ def _webhook(url: str, alert: dict[str, Any]) -> Delivery:
         return Delivery(False, f"cannot reach {url}: {reason}")
 
 
-def _log(
-    template: str, alert: dict[str, Any], run_dir: Path, redact: Callable[[str], str]
-) -> Delivery:
-    line = redact(template.format_map({k: v for k, v in alert.items() if isinstance(v, str)}))
+def _log(notify: Notify, alert: Mapping[str, str], run_dir: Path, redact: Redact) -> Delivery:
+    assert notify.log is not None
+    line = redact(notify.log.format_map(alert))
     stamp = datetime.now(UTC).isoformat()
     with (run_dir / ALERTS_LOG).open("a", encoding="utf-8") as log:
         log.write(f"{stamp} {line}\n")
     return Delivery(True, f"logged to {ALERTS_LOG}: {line}")
 
 
-def _prefect(alert: dict[str, Any]) -> Delivery:
-    from prefect.context import FlowRunContext
-    from prefect.events import emit_event
-
-    if FlowRunContext.get() is None:
-        return Delivery(False, "not inside a Prefect flow run, so no Prefect event was sent")
-
-    event = emit_event(
-        event="rehearsal.alert.fired",
-        resource={"prefect.resource.id": f"rehearsal.monitor.{alert['monitor']}"},
-        payload=alert,
-    )
-    if event is None:
-        return Delivery(False, "Prefect has no events API to send the event to")
-    return Delivery(True, f"Prefect event {event.id}")
+CHANNELS: dict[str, Channel] = {"webhook": _webhook, "log": _log}

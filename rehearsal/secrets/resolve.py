@@ -1,37 +1,50 @@
-"""Secret parameter values fetched at run time, from environment variables or Prefect Secret
-blocks, so that profiles (kept in version control, shared with customers) hold none."""
+"""Secret parameter values fetched at run time, so that profiles (kept in version control,
+shared with customers) hold none.
+
+Each kind of source has a reader, keyed in ``READERS`` by the profile's key for it:
+environment variables are read here; whoever runs with Prefect adds the reader of
+``prefect_secret:`` (``rehearsal.flows.adapters.install``), so this package needs no Prefect.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Protocol
 
 from rehearsal.errors import RunRefused
 from rehearsal.models.profile import Profile, SecretSource
 
 
-def fetch(source: SecretSource) -> str:
-    """The secret's value; refused (exit 2) with what to set when it is not there."""
-    if source.env is not None:
-        value = os.environ.get(source.env)
-        if not value:
-            raise RunRefused(
-                f"profile secret {source.param!r}: environment variable {source.env} is not "
-                f"set; export it before the run"
-            )
-        return value
-    assert source.prefect_secret is not None
-    from prefect.blocks.system import Secret
+class SecretReader(Protocol):
+    def __call__(self, source: SecretSource, /) -> str:
+        """The secret's value; refused (exit 2) with what to set when it is not there."""
+        ...
 
-    try:
-        block: Any = Secret.load(source.prefect_secret)
-    except Exception as error:  # whatever Prefect raised, the block could not be read
+
+def read_env(source: SecretSource) -> str:
+    assert source.env is not None
+    value = os.environ.get(source.env)
+    if not value:
         raise RunRefused(
-            f"profile secret {source.param!r}: Prefect Secret block "
-            f"{source.prefect_secret!r} cannot be read ({error}); create it in the Prefect UI "
-            "(Blocks → Secret) or with Secret(value=...).save(NAME)"
-        ) from None
-    return str(block.get())
+            f"profile secret {source.param!r}: environment variable {source.env} is not "
+            f"set; export it before the run"
+        )
+    return value
+
+
+READERS: dict[str, SecretReader] = {"env": read_env}
+
+
+def fetch(source: SecretSource) -> str:
+    """The secret's value from the reader of its kind of source."""
+    reader = READERS.get(source.kind)
+    if reader is None:
+        raise RunRefused(
+            f"profile secret {source.param!r}: nothing in this process reads "
+            f"'{source.kind}:' sources; start the run with `rehearsal run` or `rehearsal env "
+            "up`, or call rehearsal.flows.adapters.install() first"
+        )
+    return reader(source)
 
 
 def resolve_secrets(profile: Profile) -> Profile:

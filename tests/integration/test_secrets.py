@@ -79,8 +79,10 @@ def test_a_prefect_secret_block_is_a_secret_source(tmp_path: Path) -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from rehearsal.errors import RunRefused
+    from rehearsal.flows.adapters import install
     from rehearsal.secrets.resolve import resolve_secrets
 
+    install()  # as `rehearsal run`, `env up` and every flow do
     text = (DATA / "profile.yaml").read_text()
     (tmp_path / "profile.yaml").write_text(
         text.replace("env: REHEARSAL_TEST_API_TOKEN", "prefect_secret: rh-test-api-token")
