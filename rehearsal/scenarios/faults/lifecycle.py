@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.faults import switch
-from rehearsal.scenarios.faults.base import Fault
+from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.node import on_each, tag
 
 REVERT_ATTEMPTS = 3
@@ -24,7 +24,12 @@ Finding = Callable[..., None]
 
 class ActiveFault:
     def __init__(
-        self, fault_id: str, fault: Fault, journal: Journal, phase: str, finding: Finding
+        self,
+        fault_id: str,
+        fault: Fault[FaultSpec],
+        journal: Journal,
+        phase: str,
+        finding: Finding,
     ) -> None:
         self.id = fault_id
         self.fault = fault
@@ -174,7 +179,7 @@ class ActiveFault:
             )
 
 
-def revert_with_retries(fault: Fault) -> str | None:
+def revert_with_retries(fault: Fault[FaultSpec]) -> str | None:
     """Revert until ``is_reverted``; None on success, else what went wrong the last time."""
     problem: str | None = None
     for attempt in range(REVERT_ATTEMPTS):
