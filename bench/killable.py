@@ -24,14 +24,14 @@ from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.faults import FAULTS
-from rehearsal.scenarios.faults.base import Fault
+from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.lifecycle import ActiveFault, revert_with_retries
 from rehearsal.scenarios.faults.node import on_each
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _fault(env: Environment, raw: dict[str, Any]) -> Fault:
+def _fault(env: Environment, raw: dict[str, Any]) -> Fault[FaultSpec]:
     kind = FAULTS[str(raw["type"])]
     return kind(kind.Spec.model_validate(raw), env)
 
@@ -79,7 +79,7 @@ def self_revert_times(
     return took
 
 
-def _not_on(faults: dict[str, Fault], wait_s: float = 10.0) -> list[str]:
+def _not_on(faults: dict[str, Fault[FaultSpec]], wait_s: float = 10.0) -> list[str]:
     """The faults not seen on their nodes within ``wait_s`` (a busy machine is slow)."""
     deadline = time.monotonic() + wait_s
     off = list(faults)

@@ -6,6 +6,8 @@ import os
 import socket
 from pathlib import Path
 
+import psutil
+
 RUN = "rehearsal.run"
 NODE = "rehearsal.node"
 NETWORKS = "rehearsal.networks"
@@ -15,14 +17,20 @@ OWNER_START = "rehearsal.owner.start"
 KEEP = "rehearsal.keep"
 RUN_DIR = "rehearsal.run_dir"
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def process_start(pid: int) -> str:
-    """The kernel's start time of ``pid``: with the pid, it names one process for good."""
+    """The kernel's start time of ``pid``, in clock ticks since boot: with the pid, it names
+    one process for good ("" when there is none). psutil gives wall-clock seconds, boot time
+    added; taking it off again keeps the value unmoved when the clock is set, and in the
+    format labels and live-run files have always had."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        booted = psutil.boot_time()  # first: psutil before 7 caches it for create_time
+        started = psutil.Process(pid).create_time()
+    except (psutil.Error, ValueError):  # ValueError: a negative pid
         return ""
-    return stat.rsplit(")", 1)[1].split()[19]
+    return str(round((started - booted) * CLOCK_TICKS))
 
 
 def owner_labels(run_id: str, keep: bool, run_dir: Path) -> dict[str, str]:

@@ -16,6 +16,7 @@ get no reaper: ``rehearsal gc --include-kept`` removes those.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -23,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import psutil
 
 from rehearsal.envs import labels as L
 
@@ -111,32 +114,31 @@ def _drop_ansible_inputs(workdir: Path) -> None:
 
 def _children(pid: int) -> dict[int, str]:
     """The owner's child processes (but us), each with its start time."""
-    found: dict[int, str] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[1] == str(pid):
-            found[int(entry.name)] = fields[19]
-    return found
+    try:
+        children = psutil.Process(pid).children()
+    except psutil.Error:
+        return {}
+    starts = {child.pid: L.process_start(child.pid) for child in children}
+    return {child: start for child, start in starts.items() if start and child != os.getpid()}
+
+
+def _still(pid: int, start: str) -> psutil.Process | None:
+    """The process ``pid`` if it is still the one that started at ``start``."""
+    try:
+        process = psutil.Process(pid)
+    except psutil.Error:
+        return None
+    return process if L.process_start(pid) == start != "" else None
 
 
 def _end(children: dict[int, str]) -> None:
     """SIGTERM the dead owner's children that are still the same processes, then SIGKILL."""
+    alive = [process for c, start in children.items() if (process := _still(c, start))]
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        alive = [c for c, start in children.items() if L.process_start(c) == start != ""]
-        for child in alive:
-            try:
-                os.kill(child, sig)
-            except ProcessLookupError:
-                continue
-        deadline = time.monotonic() + 3
-        while alive and time.monotonic() < deadline:
-            alive = [c for c in alive if L.process_start(c) == children[c]]
-            time.sleep(0.1)
+        for process in alive:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                process.send_signal(sig)
+        _gone, alive = psutil.wait_procs(alive, timeout=3)
 
 
 def main(argv: list[str]) -> int:

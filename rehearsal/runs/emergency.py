@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+import psutil
+
 from rehearsal.envs.labels import process_start
 from rehearsal.errors import RehearsalError, RunRefused
 from rehearsal.journal.writer import Journal
@@ -34,23 +36,11 @@ class Stopped:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (ansible, ssh, probes), read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """Every process below ``pid`` (ansible, ssh, probes)."""
+    try:
+        return [child.pid for child in psutil.Process(pid).children(recursive=True)]
+    except psutil.Error:
+        return []
 
 
 def _signal(run: LiveRun, signum: signal.Signals) -> None:

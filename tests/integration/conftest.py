@@ -15,7 +15,7 @@ import pytest
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.labels import owner_labels
-from rehearsal.scenarios.faults import Fault
+from rehearsal.scenarios.faults import Fault, FaultSpec
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
 from tests.integration.wheel import install_wheel
@@ -116,7 +116,7 @@ def eventually(check: Callable[[], bool], timeout_s: float = 15.0) -> bool:
     return True
 
 
-def make(env: DockerEnvironment, spec: dict[str, Any]) -> Fault:
+def make(env: DockerEnvironment, spec: dict[str, Any]) -> Fault[FaultSpec]:
     from rehearsal.scenarios.faults import FAULTS
 
     fault_type = FAULTS[spec["type"]]
@@ -124,7 +124,7 @@ def make(env: DockerEnvironment, spec: dict[str, Any]) -> Fault:
 
 
 @contextmanager
-def injected(env: DockerEnvironment, spec: dict[str, Any]) -> Iterator[Fault]:
+def injected(env: DockerEnvironment, spec: dict[str, Any]) -> Iterator[Fault[FaultSpec]]:
     """Inject ``spec``, hand the fault to the test, and always revert it as the engine does
     (retried); checks that both took."""
     fault = make(env, spec)

@@ -30,7 +30,7 @@ from rehearsal.scenarios.faults.resource import (
 from rehearsal.scenarios.faults.service import ServiceBrokenStart, ServiceStop
 from rehearsal.scenarios.faults.shaping import NetworkBandwidth, NetworkLatency
 
-FAULTS: dict[str, type[Fault]] = {
+FAULTS: dict[str, type[Fault[FaultSpec]]] = {
     fault.kind: fault
     for fault in (
         ContainerStop,

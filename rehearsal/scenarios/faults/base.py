@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -78,9 +78,16 @@ class Placement:
     peers: tuple[str, ...] = ()
 
 
-class Fault(ABC):
+S = TypeVar("S", bound=FaultSpec, covariant=True)
+"""A fault's spec type; covariant, so ``Fault[FaultSpec]`` is any fault."""
+
+
+class Fault(ABC, Generic[S]):
+    """One fault type, generic over its spec so ``self.spec`` has the fault's own fields."""
+
     kind: ClassVar[str]
     Spec: ClassVar[type[FaultSpec]]
+    """The spec class, ``S`` itself (a class variable cannot name a type variable)."""
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
@@ -94,9 +101,7 @@ class Fault(ABC):
     containers_only: ClassVar[bool] = False
     """It stops, pauses or rebuilds the node's container: a lab host is not ours to do that to."""
 
-    def __init__(
-        self, spec: FaultSpec, env: Environment, placement: Placement | None = None
-    ) -> None:
+    def __init__(self, spec: S, env: Environment, placement: Placement | None = None) -> None:
         self.spec = spec
         self.env = env
         self.placement = placement or Placement(tuple(spec.targets))

@@ -55,7 +55,7 @@ class ConfigChangeSpec(FaultSpec):
     restart: Name | None = Field(default=None, description="SysV service to restart after")
 
 
-class ConfigChange(Fault):
+class ConfigChange(Fault[ConfigChangeSpec]):
     """Sets one line (a parameter) in a file, optionally its mode, and restarts a service."""
 
     requires: ClassVar[frozenset[str]] = frozenset({"python3"})
@@ -73,7 +73,6 @@ class ConfigChange(Fault):
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, ConfigChangeSpec)
         for node in self.targets:
             files.save(self.env, node, spec.file, self.kind)
             argv = [spec.file, spec.line, spec.replace or "", spec.mode or ""]
@@ -83,7 +82,6 @@ class ConfigChange(Fault):
 
     def is_injected(self) -> bool:
         spec = self.spec
-        assert isinstance(spec, ConfigChangeSpec)
         return all(
             files.saved(self.env, node, spec.file, self.kind)
             and spec.line in run(self.env, node, ["cat", spec.file]).splitlines()
@@ -91,14 +89,12 @@ class ConfigChange(Fault):
         )
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ConfigChangeSpec)
         for node in self.targets:
             files.restore(self.env, node, self.spec.file, self.kind)
             if self.spec.restart:
                 service_run(self.env, node, self.spec.restart, "restart")
 
     def is_reverted(self) -> bool:
-        assert isinstance(self.spec, ConfigChangeSpec)
         spec = self.spec
         return not any(files.saved(self.env, node, spec.file, self.kind) for node in self.targets)
 
@@ -110,7 +106,7 @@ class ConfigCorruptSpec(FaultSpec):
     restart: Name | None = Field(default=None, description="SysV service to restart after")
 
 
-class ConfigCorrupt(Fault):
+class ConfigCorrupt(Fault[ConfigCorruptSpec]):
     """Damages a file: random bytes (repeatable with ``seed``), cut in half, or emptied."""
 
     requires: ClassVar[frozenset[str]] = frozenset({"python3"})
@@ -126,7 +122,6 @@ class ConfigCorrupt(Fault):
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, ConfigCorruptSpec)
         for node in self.targets:
             files.save(self.env, node, spec.file, self.kind)
             seed = str(spec.seed if spec.seed is not None else 0)
@@ -136,7 +131,6 @@ class ConfigCorrupt(Fault):
 
     def is_injected(self) -> bool:
         spec = self.spec
-        assert isinstance(spec, ConfigCorruptSpec)
         backup = files.backup_path
         return all(
             files.saved(self.env, node, spec.file, self.kind)
@@ -147,13 +141,11 @@ class ConfigCorrupt(Fault):
         )
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ConfigCorruptSpec)
         for node in self.targets:
             files.restore(self.env, node, self.spec.file, self.kind)
             if self.spec.restart:
                 service_run(self.env, node, self.spec.restart, "restart")
 
     def is_reverted(self) -> bool:
-        assert isinstance(self.spec, ConfigCorruptSpec)
         spec = self.spec
         return not any(files.saved(self.env, node, spec.file, self.kind) for node in self.targets)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from rehearsal.models.durations import Duration
-from rehearsal.scenarios.faults.base import Fault, FaultSpec
+from rehearsal.scenarios.faults.base import Fault, FaultSpec, S
 
 Signal = Literal["SIGKILL", "SIGTERM", "SIGINT", "SIGQUIT"]
 
 
-class _NodeBack(Fault):
+class _NodeBack(Fault[S]):
     """Revert shared by the node faults: start whatever is not running, unpause the rest."""
 
     containers_only: ClassVar[bool] = True
@@ -36,7 +36,7 @@ class ContainerStopSpec(FaultSpec):
     grace: Duration = 10.0
 
 
-class ContainerStop(_NodeBack):
+class ContainerStop(_NodeBack[ContainerStopSpec]):
     """Stops the targets; revert starts them again, so they boot their enabled services."""
 
     kind: ClassVar[str] = "container.stop"
@@ -44,7 +44,6 @@ class ContainerStop(_NodeBack):
     example: ClassVar[dict[str, Any]] = {"type": "container.stop", "target": "n1", "grace": 1}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ContainerStopSpec)
         for node in self.targets:
             self.env.stop_node(node, self.spec.grace)
 
@@ -57,7 +56,7 @@ class ContainerKillSpec(FaultSpec):
     signal: Signal = "SIGKILL"
 
 
-class ContainerKill(_NodeBack):
+class ContainerKill(_NodeBack[ContainerKillSpec]):
     """Sends a signal to the node's init: a crash (SIGKILL) rather than an orderly stop."""
 
     kind: ClassVar[str] = "container.kill"
@@ -65,7 +64,6 @@ class ContainerKill(_NodeBack):
     example: ClassVar[dict[str, Any]] = {"type": "container.kill", "target": "n1"}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ContainerKillSpec)
         for node in self.targets:
             self.env.kill_node(node, self.spec.signal)
 
@@ -77,7 +75,7 @@ class ContainerPauseSpec(FaultSpec):
     type: Literal["container.pause"]
 
 
-class ContainerPause(_NodeBack):
+class ContainerPause(_NodeBack[ContainerPauseSpec]):
     """Freezes every process of the node: it holds its connections but answers nothing."""
 
     kind: ClassVar[str] = "container.pause"
@@ -97,7 +95,7 @@ class ContainerRestartSpec(FaultSpec):
     grace: Duration = 10.0
 
 
-class ContainerRestart(_NodeBack):
+class ContainerRestart(_NodeBack[ContainerRestartSpec]):
     """Reboots the node: a short outage, then its enabled services start again."""
 
     kind: ClassVar[str] = "container.restart"
@@ -105,7 +103,6 @@ class ContainerRestart(_NodeBack):
     example: ClassVar[dict[str, Any]] = {"type": "container.restart", "target": "n1", "grace": 1}
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ContainerRestartSpec)
         self._before = {node: self.env.started_at(node) for node in self.targets}
         for node in self.targets:
             self.env.restart_node(node, self.spec.grace)
@@ -119,7 +116,7 @@ class ContainerRecreateSpec(FaultSpec):
     type: Literal["container.recreate"]
 
 
-class ContainerRecreate(_NodeBack):
+class ContainerRecreate(_NodeBack[ContainerRecreateSpec]):
     """Removes the node and makes it again from its image, at the same addresses.
 
     Everything changed inside the node since it was built is lost (files, installed

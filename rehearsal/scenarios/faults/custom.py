@@ -34,7 +34,7 @@ class CustomCommandSpec(FaultSpec):
     timeout: float = Field(default=60, gt=0, le=3600, description="seconds per command")
 
 
-class CustomCommand(Fault):
+class CustomCommand(Fault[CustomCommandSpec]):
     """Runs ``inject`` in each target; revert runs ``revert``; ``check`` tells which holds."""
 
     # a custom fault may do what a network fault does
@@ -51,34 +51,29 @@ class CustomCommand(Fault):
     }
     _ok: dict[str, bool] = {}
 
-    @property
-    def _spec(self) -> CustomCommandSpec:
-        assert isinstance(self.spec, CustomCommandSpec)
-        return self.spec
-
     def _run(self, node: str, command: Command) -> bool:
-        return attempt(self.env, node, _argv(command), self._spec.timeout).ok
+        return attempt(self.env, node, _argv(command), self.spec.timeout).ok
 
     def inject(self) -> None:
-        self._ok = {node: self._run(node, self._spec.inject) for node in self.targets}
+        self._ok = {node: self._run(node, self.spec.inject) for node in self.targets}
         failed = [node for node, ok in self._ok.items() if not ok]
         if failed:
             raise FaultFailure(f"the inject command failed on {', '.join(failed)}")
 
     def is_injected(self) -> bool:
-        check = self._spec.check
+        check = self.spec.check
         if check is None:
             return all(self._ok.get(node, False) for node in self.targets)
         return all(self._run(node, check) for node in self.targets)
 
     def revert(self) -> None:
-        self._ok = {node: self._run(node, self._spec.revert) for node in self.targets}
+        self._ok = {node: self._run(node, self.spec.revert) for node in self.targets}
         failed = [node for node, ok in self._ok.items() if not ok]
         if failed:
             raise FaultFailure(f"the revert command failed on {', '.join(failed)}")
 
     def is_reverted(self) -> bool:
-        check = self._spec.check
+        check = self.spec.check
         if check is None:
             return all(self._ok.get(node, False) for node in self.targets)
         return not any(self._run(node, check) for node in self.targets)
@@ -90,7 +85,7 @@ class CustomPlaybookSpec(FaultSpec):
     revert: str = Field(min_length=1, description="playbook that undoes it")
 
 
-class CustomPlaybook(Fault):
+class CustomPlaybook(Fault[CustomPlaybookSpec]):
     """Runs the ``inject`` playbook on the targets (as host ``all``); revert runs ``revert``."""
 
     # a custom fault may do what a network fault does
@@ -121,7 +116,6 @@ class CustomPlaybook(Fault):
                 raise FaultFailure(str(error)) from None
 
     def inject(self) -> None:
-        assert isinstance(self.spec, CustomPlaybookSpec)
         self._done = False
         self._play(self.spec.inject)
         self._done = True
@@ -130,7 +124,6 @@ class CustomPlaybook(Fault):
         return self._done
 
     def revert(self) -> None:
-        assert isinstance(self.spec, CustomPlaybookSpec)
         self._done = True
         self._play(self.spec.revert)
         self._done = False

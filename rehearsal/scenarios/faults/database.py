@@ -28,7 +28,7 @@ class DbDropSpec(FaultSpec):
     user: str = Field(default="postgres", pattern=_IDENTIFIER, description="OS user")
 
 
-class DbDrop(Fault):
+class DbDrop(Fault[DbDropSpec]):
     """Drops ``table`` (or deletes the rows matching ``where``) after dumping it."""
 
     kind: ClassVar[str] = "db.drop"
@@ -42,29 +42,24 @@ class DbDrop(Fault):
     needs: ClassVar[str | None] = "a PostgreSQL node (role postgresql) with the table"
 
     @property
-    def _spec(self) -> DbDropSpec:
-        assert isinstance(self.spec, DbDropSpec)
-        return self.spec
-
-    @property
     def _dump(self) -> str:
         return f"{STATE_DIR}/dumps/{tag(self.kind, self.spec.model_dump_json())}.dump"
 
     def _as_user(self, *argv: str) -> list[str]:
-        return ["runuser", "-u", self._spec.user, "--", *argv]
+        return ["runuser", "-u", self.spec.user, "--", *argv]
 
     def _sql(self, node: str, sql: str) -> str:
-        argv = self._as_user("psql", "-XqAt", "-v", "ON_ERROR_STOP=1", "-d", self._spec.database)
+        argv = self._as_user("psql", "-XqAt", "-v", "ON_ERROR_STOP=1", "-d", self.spec.database)
         return run(self.env, node, [*argv, "-c", sql], 120).strip()
 
     def _exists(self, node: str) -> bool:
         return (
-            self._sql(node, f"SELECT to_regclass('public.\"{self._spec.table}\"') IS NOT NULL")
+            self._sql(node, f"SELECT to_regclass('public.\"{self.spec.table}\"') IS NOT NULL")
             == "t"
         )
 
     def inject(self) -> None:
-        spec = self._spec
+        spec = self.spec
         for node in self.targets:
             if not self._exists(node):
                 raise FaultFailure(f"{node}: no table {spec.table!r} in database {spec.database!r}")
@@ -78,7 +73,7 @@ class DbDrop(Fault):
                 self._sql(node, f'DELETE FROM public."{spec.table}" WHERE {spec.where}')
 
     def is_injected(self) -> bool:
-        spec = self._spec
+        spec = self.spec
         for node in self.targets:
             if spec.where is None and self._exists(node):
                 return False
@@ -91,7 +86,7 @@ class DbDrop(Fault):
         return True
 
     def revert(self) -> None:
-        spec = self._spec
+        spec = self.spec
         for node in self.targets:
             if not attempt(self.env, node, ["test", "-s", self._dump]).ok:
                 continue

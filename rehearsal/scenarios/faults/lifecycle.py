@@ -12,9 +12,11 @@ import threading
 import time
 from collections.abc import Callable
 
+from tenacity import retry, stop_after_attempt, wait_exponential
+
 from rehearsal.journal.writer import Journal
 from rehearsal.scenarios.faults import switch
-from rehearsal.scenarios.faults.base import Fault
+from rehearsal.scenarios.faults.base import Fault, FaultSpec
 from rehearsal.scenarios.faults.node import on_each, tag
 
 REVERT_ATTEMPTS = 3
@@ -24,7 +26,12 @@ Finding = Callable[..., None]
 
 class ActiveFault:
     def __init__(
-        self, fault_id: str, fault: Fault, journal: Journal, phase: str, finding: Finding
+        self,
+        fault_id: str,
+        fault: Fault[FaultSpec],
+        journal: Journal,
+        phase: str,
+        finding: Finding,
     ) -> None:
         self.id = fault_id
         self.fault = fault
@@ -174,17 +181,27 @@ class ActiveFault:
             )
 
 
-def revert_with_retries(fault: Fault) -> str | None:
+class NotReverted(Exception):
+    """The revert ran without error, yet ``is_reverted`` says the node is not back."""
+
+
+@retry(
+    stop=stop_after_attempt(REVERT_ATTEMPTS),
+    wait=wait_exponential(multiplier=BACKOFF_S),  # 0.5 s, then 1 s
+    reraise=True,
+)
+def _revert_until_back(fault: Fault[FaultSpec]) -> None:
+    fault.revert()
+    if not fault.is_reverted():
+        raise NotReverted("the revert ran but the node is not back to normal")
+
+
+def revert_with_retries(fault: Fault[FaultSpec]) -> str | None:
     """Revert until ``is_reverted``; None on success, else what went wrong the last time."""
-    problem: str | None = None
-    for attempt in range(REVERT_ATTEMPTS):
-        if attempt:
-            time.sleep(BACKOFF_S * 2 ** (attempt - 1))
-        try:
-            fault.revert()
-            if fault.is_reverted():
-                return None
-            problem = "the revert ran but the node is not back to normal"
-        except Exception as error:
-            problem = f"{type(error).__name__}: {error}"
-    return problem
+    try:
+        _revert_until_back(fault)
+    except NotReverted as error:
+        return str(error)
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None

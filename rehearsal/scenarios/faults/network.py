@@ -13,14 +13,14 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from rehearsal.models.base import Name, Strict
-from rehearsal.scenarios.faults.base import Fault, FaultSpec
+from rehearsal.scenarios.faults.base import Fault, FaultSpec, S
 from rehearsal.scenarios.faults.firewall import Chains
 from rehearsal.scenarios.faults.node import on_each, tag
 
 DOCKER_DNS = "127.0.0.11"
 
 
-class _Firewalled(Fault):
+class _Firewalled(Fault[S]):
     """A fault that is a set of rules per target node; revert removes its chains."""
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # iptables
@@ -72,7 +72,7 @@ class NetworkPartitionSpec(FaultSpec):
     )
 
 
-class NetworkPartition(_Firewalled):
+class NetworkPartition(_Firewalled[NetworkPartitionSpec]):
     """The targets and their peers stop seeing each other (their other traffic flows)."""
 
     kind: ClassVar[str] = "network.partition"
@@ -85,7 +85,6 @@ class NetworkPartition(_Firewalled):
 
     def _peers(self) -> list[str]:
         """Resolved peers; without a profile, the peers named outright, else everyone else."""
-        assert isinstance(self.spec, NetworkPartitionSpec)
         if self.placement.peers:
             return list(self.placement.peers)
         named = self.spec.peers.target if self.spec.peers else None
@@ -98,7 +97,6 @@ class NetworkPartition(_Firewalled):
         return [address for peer in peers for address in self.env.peer_addresses(peer)]
 
     def rules(self, node: str) -> dict[str, list[str]]:
-        assert isinstance(self.spec, NetworkPartitionSpec)
         addresses = self._peer_addresses()
         new = "-m conntrack --ctstate NEW "
         inbound = self.spec.direction in ("both", "inbound")
@@ -114,7 +112,7 @@ class NetworkIsolateSpec(FaultSpec):
     type: Literal["network.isolate"]
 
 
-class NetworkIsolate(_Firewalled):
+class NetworkIsolate(_Firewalled[NetworkIsolateSpec]):
     """The targets lose every peer; only loopback and the orchestrator still reach them."""
 
     kind: ClassVar[str] = "network.isolate"
@@ -134,7 +132,7 @@ class NetworkLossSpec(FaultSpec):
     loss: float = Field(gt=0, le=100, description="percent of packets dropped")
 
 
-class NetworkLoss(_Firewalled):
+class NetworkLoss(_Firewalled[NetworkLossSpec]):
     """Drops a share of the packets the targets send and receive (loopback spared)."""
 
     kind: ClassVar[str] = "network.loss"
@@ -142,7 +140,6 @@ class NetworkLoss(_Firewalled):
     example: ClassVar[dict[str, Any]] = {"type": "network.loss", "target": "n1", "loss": 30}
 
     def rules(self, node: str) -> dict[str, list[str]]:
-        assert isinstance(self.spec, NetworkLossSpec)
         chance = f"-m statistic --mode random --probability {self.spec.loss / 100:.4f} -j DROP"
         return {"INPUT": [f"! -i lo {chance}"], "OUTPUT": [f"! -o lo {chance}"]}
 
@@ -154,7 +151,7 @@ class NetworkDnsSpec(FaultSpec):
     )
 
 
-class NetworkDns(_Firewalled):
+class NetworkDns(_Firewalled[NetworkDnsSpec]):
     """Name lookups fail: queries to Docker's resolver (127.0.0.11) and to any port 53.
 
     Docker's resolver is reached through NAT rules in the node, which rewrite the port but
@@ -166,7 +163,6 @@ class NetworkDns(_Firewalled):
     hooks: ClassVar[tuple[str, ...]] = ("OUTPUT",)
 
     def rules(self, node: str) -> dict[str, list[str]]:
-        assert isinstance(self.spec, NetworkDnsSpec)
         verdict = "DROP" if self.spec.action == "drop" else "REJECT"
         return {
             "OUTPUT": [
@@ -186,7 +182,7 @@ class NetworkPortBlockSpec(FaultSpec):
     )
 
 
-class NetworkPortBlock(_Firewalled):
+class NetworkPortBlock(_Firewalled[NetworkPortBlockSpec]):
     """Connections to a port of the targets are refused (or silently dropped)."""
 
     kind: ClassVar[str] = "network.port-block"
@@ -195,7 +191,6 @@ class NetworkPortBlock(_Firewalled):
     hooks: ClassVar[tuple[str, ...]] = ("INPUT",)
 
     def rules(self, node: str) -> dict[str, list[str]]:
-        assert isinstance(self.spec, NetworkPortBlockSpec)
         spec = self.spec
         if spec.action == "drop":
             verdict = "DROP"

@@ -23,7 +23,7 @@ class ProcessKillSpec(FaultSpec, ProcessMatch):
     )
 
 
-class ProcessKill(Fault):
+class ProcessKill(Fault[ProcessKillSpec]):
     """Signals the matching processes. Revert starts ``service`` again when given; a node
     whose main process was killed (so it stopped) is started again."""
 
@@ -36,7 +36,6 @@ class ProcessKill(Fault):
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, ProcessKillSpec)
         self._killed = {}
         self.confirmed = set()
         outcomes = on_each(
@@ -62,7 +61,6 @@ class ProcessKill(Fault):
         )
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ProcessKillSpec)
         service = self.spec.service
         for node in self.targets:
             if service and self.env.node_running(node) and not service_ok(self.env, node, service):
@@ -71,7 +69,6 @@ class ProcessKill(Fault):
                 self.env.start_node(node)
 
     def is_reverted(self) -> bool:
-        assert isinstance(self.spec, ProcessKillSpec)
         service = self.spec.service
         return all(
             self.env.node_running(node) and (service is None or service_ok(self.env, node, service))
@@ -83,7 +80,7 @@ class ProcessHangSpec(FaultSpec, ProcessMatch):
     type: Literal["process.hang"]
 
 
-class ProcessHang(Fault):
+class ProcessHang(Fault[ProcessHangSpec]):
     """Freezes the matching processes (SIGSTOP); revert thaws them (SIGCONT). Connections
     stay open and time out, which is harder on clients than a clean crash."""
 
@@ -99,7 +96,6 @@ class ProcessHang(Fault):
     def _signal(self, name: str, took: str) -> bool:
         """Signal every target's matches; True when the signal took on all of them."""
         spec = self.spec
-        assert isinstance(spec, ProcessHangSpec)
         outcomes = on_each(
             self.targets, lambda node: spec.signal_and_wait(self.env, node, name, took)
         )
@@ -109,7 +105,6 @@ class ProcessHang(Fault):
         return all(outcome is None or outcome[1] for outcome in outcomes)
 
     def _states(self, node: str) -> list[str]:
-        assert isinstance(self.spec, ProcessHangSpec)
         return alive(self.env, node, self.spec.pids(self.env, node))
 
     def is_injected(self) -> bool:
@@ -118,7 +113,6 @@ class ProcessHang(Fault):
         )
 
     def revert_argv(self, node: str) -> list[str] | None:
-        assert isinstance(self.spec, ProcessHangSpec)
         return self.spec.signal_argv("SIGCONT", "running")
 
     def revert(self) -> None:

@@ -43,11 +43,11 @@ print(made)
 """
 
 
-def _marker(fault: Fault) -> str:
+def _marker(fault: Fault[FaultSpec]) -> str:
     return f"rehearsal-stress-{tag(fault.kind, fault.spec.model_dump_json())}"
 
 
-def _stressors(fault: Fault, node: str) -> list[str]:
+def _stressors(fault: Fault[FaultSpec], node: str) -> list[str]:
     pids = ProcessMatch(pattern=_marker(fault)).pids(fault.env, node)
     return pids if alive(fault.env, node, pids) else []
 
@@ -55,12 +55,12 @@ def _stressors(fault: Fault, node: str) -> list[str]:
 _KILL_MARKED = f'for p in $(pgrep -f -- "$1"); do {NOT_OURS} kill -9 "$p"; done; true'
 
 
-def stop_stressors_argv(fault: Fault) -> list[str]:
+def stop_stressors_argv(fault: Fault[FaultSpec]) -> list[str]:
     """Ends the fault's stressors (the watchdog that runs this is ``$PPID``, so spared)."""
     return sh(_KILL_MARKED, _marker(fault))
 
 
-def _stop_stressors(fault: Fault) -> None:
+def _stop_stressors(fault: Fault[FaultSpec]) -> None:
     for node in fault.targets:
         if fault.env.node_running(node):
             signal(fault.env, node, _stressors(fault, node), "SIGKILL")
@@ -71,7 +71,7 @@ class ResourceCpuSpec(FaultSpec):
     workers: int = Field(default=1, ge=1, le=64, description="busy loops, one core each")
 
 
-class ResourceCpu(Fault):
+class ResourceCpu(Fault[ResourceCpuSpec]):
     """Busy loops that each keep one core busy for as long as the fault lasts."""
 
     requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid"})
@@ -84,13 +84,11 @@ class ResourceCpu(Fault):
         return stop_stressors_argv(self)
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ResourceCpuSpec)
         for node in self.targets:
             for _ in range(self.spec.workers - len(_stressors(self, node))):
                 run(self.env, node, spawn(["sh", "-c", _BUSY, _marker(self)]))
 
     def is_injected(self) -> bool:
-        assert isinstance(self.spec, ResourceCpuSpec)
         wanted = self.spec.workers
         return all(len(_stressors(self, node)) >= wanted for node in self.targets)
 
@@ -106,7 +104,7 @@ class ResourceMemorySpec(FaultSpec):
     megabytes: int = Field(ge=1, le=65536, description="memory to allocate and touch")
 
 
-class ResourceMemory(Fault):
+class ResourceMemory(Fault[ResourceMemorySpec]):
     """One process that allocates and touches ``megabytes`` of memory, then holds it."""
 
     requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid", "python3"})
@@ -119,7 +117,6 @@ class ResourceMemory(Fault):
         return stop_stressors_argv(self)
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ResourceMemorySpec)
         for node in self.targets:
             if not _stressors(self, node):
                 argv = ["python3", "-c", _HOLD, str(self.spec.megabytes), _marker(self)]
@@ -133,7 +130,6 @@ class ResourceMemory(Fault):
         return sum(int(value) for value in kilobytes.split()) / 1024
 
     def is_injected(self) -> bool:
-        assert isinstance(self.spec, ResourceMemorySpec)
         wanted = self.spec.megabytes * 0.9
         return all(self._resident_mb(node) >= wanted for node in self.targets)
 
@@ -162,7 +158,7 @@ class ResourceDiskFillSpec(FaultSpec):
     )
 
 
-class ResourceDiskFill(Fault):
+class ResourceDiskFill(Fault[ResourceDiskFillSpec]):
     """One preallocated file that brings the file system to ``fill`` percent used.
 
     The root file system of a container is often the host's disk: ``max_megabytes`` keeps
@@ -181,12 +177,10 @@ class ResourceDiskFill(Fault):
     }
 
     def _file(self) -> str:
-        assert isinstance(self.spec, ResourceDiskFillSpec)
         return f"{self.spec.path.rstrip('/')}/.{_marker(self)}"
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, ResourceDiskFillSpec)
         for node in self.targets:
             used, total = usage(self.env, node, spec.path)
             needed = int(total * spec.fill / 100) - used
@@ -202,7 +196,6 @@ class ResourceDiskFill(Fault):
 
     def is_injected(self) -> bool:
         spec = self.spec
-        assert isinstance(spec, ResourceDiskFillSpec)
         for node in self.targets:
             used, total = usage(self.env, node, spec.path)
             if used * 100 < (spec.fill - 1) * total:
@@ -227,7 +220,7 @@ class ResourceInodesSpec(FaultSpec):
     )
 
 
-class ResourceInodes(Fault):
+class ResourceInodes(Fault[ResourceInodesSpec]):
     """Empty files until the file system has no inode left or ``files`` were made."""
 
     kind: ClassVar[str] = "resource.inodes"
@@ -241,11 +234,9 @@ class ResourceInodes(Fault):
     _made: dict[str, int] = {}
 
     def _folder(self) -> str:
-        assert isinstance(self.spec, ResourceInodesSpec)
         return f"{self.spec.path.rstrip('/')}/.{_marker(self)}"
 
     def inject(self) -> None:
-        assert isinstance(self.spec, ResourceInodesSpec)
         wanted = str(self.spec.files)
         self._made = {
             node: int(

@@ -37,7 +37,7 @@ class ServiceStopSpec(FaultSpec):
     service: Name = Field(description="the SysV service (/etc/init.d/NAME)")
 
 
-class ServiceStop(Fault):
+class ServiceStop(Fault[ServiceStopSpec]):
     """``/etc/init.d/NAME stop``; revert starts it (or the node, if the service was its
     main process and the node stopped with it)."""
 
@@ -46,7 +46,7 @@ class ServiceStop(Fault):
     example: ClassVar[dict[str, Any]] = {"type": "service.stop", "target": "n1", "service": "ssh"}
 
     def inject(self) -> None:
-        service = self.spec.service if isinstance(self.spec, ServiceStopSpec) else ""
+        service = self.spec.service
         stops = on_each(
             self.targets,
             lambda node: attempt(self.env, node, sh(_STOP, service), SERVICE_TIMEOUT_S),
@@ -60,7 +60,6 @@ class ServiceStop(Fault):
                 raise FaultFailure(f"{node}: {service} stop failed: {result.output}")
 
     def is_injected(self) -> bool:
-        assert isinstance(self.spec, ServiceStopSpec)
         return all(
             self.env.node_state(node) != "running"
             or not service_ok(self.env, node, self.spec.service)
@@ -68,11 +67,9 @@ class ServiceStop(Fault):
         )
 
     def revert_argv(self, node: str) -> list[str] | None:
-        assert isinstance(self.spec, ServiceStopSpec)
         return [f"/etc/init.d/{self.spec.service}", "start"]
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ServiceStopSpec)
         for node in self.targets:
             if self.env.node_running(node) and not service_ok(self.env, node, self.spec.service):
                 service_run(self.env, node, self.spec.service, "start")
@@ -80,7 +77,6 @@ class ServiceStop(Fault):
                 self.env.start_node(node)
 
     def is_reverted(self) -> bool:
-        assert isinstance(self.spec, ServiceStopSpec)
         return all(
             self.env.node_running(node) and service_ok(self.env, node, self.spec.service)
             for node in self.targets
@@ -95,7 +91,7 @@ class ServiceBrokenStartSpec(FaultSpec):
     line: str = Field(default=BAD_LINE, max_length=1000, description="the line bad-line adds")
 
 
-class ServiceBrokenStart(Fault):
+class ServiceBrokenStart(Fault[ServiceBrokenStartSpec]):
     """Breaks a file the service needs, then restarts it. A service whose init script checks
     its configuration first refuses the restart and keeps running the old one; the fault
     has taken either way (journal notes say which). Revert puts the file back, starts it."""
@@ -112,7 +108,6 @@ class ServiceBrokenStart(Fault):
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, ServiceBrokenStartSpec)
         self._refused = set()
         for node in self.targets:
             files.save(self.env, node, spec.file, self.kind)
@@ -126,7 +121,6 @@ class ServiceBrokenStart(Fault):
                 )
 
     def is_injected(self) -> bool:
-        assert isinstance(self.spec, ServiceBrokenStartSpec)
         return all(
             files.saved(self.env, node, self.spec.file, self.kind)
             and (node in self._refused or not service_ok(self.env, node, self.spec.service))
@@ -134,14 +128,12 @@ class ServiceBrokenStart(Fault):
         )
 
     def revert(self) -> None:
-        assert isinstance(self.spec, ServiceBrokenStartSpec)
         for node in self.targets:
             files.restore(self.env, node, self.spec.file, self.kind)
             if not service_ok(self.env, node, self.spec.service):
                 service_run(self.env, node, self.spec.service, "start")
 
     def is_reverted(self) -> bool:
-        assert isinstance(self.spec, ServiceBrokenStartSpec)
         return all(
             not files.saved(self.env, node, self.spec.file, self.kind)
             and service_ok(self.env, node, self.spec.service)

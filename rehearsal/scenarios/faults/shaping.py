@@ -101,7 +101,7 @@ def _bits(rate: str) -> int:
     raise ValueError(rate)
 
 
-class NetworkBandwidth(Fault):
+class NetworkBandwidth(Fault[NetworkBandwidthSpec]):
     """Caps what the targets send on every interface to ``rate`` (a token bucket)."""
 
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # tc, iptables
@@ -120,7 +120,6 @@ class NetworkBandwidth(Fault):
         return handle(tag(self.kind, self.spec.model_dump_json()))
 
     def inject(self) -> None:
-        assert isinstance(self.spec, NetworkBandwidthSpec)
         burst = str(max(1600, _bits(self.spec.rate) // 8 // 50))
         argv = sh(_CAP, self._handle, self.spec.rate, burst)
         results = on_each(self.targets, lambda node: attempt(self.env, node, argv))
@@ -221,7 +220,7 @@ true
 )
 
 
-class NetworkLatency(Fault):
+class NetworkLatency(Fault[NetworkLatencySpec]):
     """Adds ``delay`` ± ``jitter`` ms to what the targets send (netem), or, without netem,
     to the replies of the TCP service on ``port`` (a delaying proxy in the node)."""
 
@@ -263,7 +262,6 @@ class NetworkLatency(Fault):
 
     def inject(self) -> None:
         spec = self.spec
-        assert isinstance(spec, NetworkLatencySpec)
         script = resources.files("rehearsal.scenarios.faults") / "node_scripts" / "delay_proxy.py"
         port = str(spec.port or "")
         redirect = f"-p tcp --dport {port} -j REDIRECT --to-ports {self._listen_port}"

@@ -53,7 +53,7 @@ def test_peers_exclude_the_targets() -> None:
     assert placement.peers == ("app1", "app2", "app3", "app4", "app5")
 
 
-class _Stuck(Fault):
+class _Stuck(Fault[NetworkPartitionSpec]):
     kind: ClassVar[str] = "test.stuck"
     Spec: ClassVar[type[FaultSpec]] = NetworkPartitionSpec
     example: ClassVar[dict[str, Any]] = {}
