@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
 from rehearsal.results import activity, response
 from rehearsal.results.findings import apply_lifecycle, fidelity_findings
@@ -23,8 +24,6 @@ from rehearsal.results.model import (
     ServiceImpact,
     StepResult,
 )
-
-Event = dict[str, Any]
 
 
 def _at(event: Event) -> datetime:

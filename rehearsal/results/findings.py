@@ -7,11 +7,9 @@ are appended to the journal like everything else, so results stay a function of 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.results.model import FidelityFact, Finding, FindingChange
-
-Event = dict[str, Any]
 
 # Fields a person may set on a finding after the run; the rest describe what happened.
 EDITABLE = ("severity", "category", "title", "detail", "phase", "recommendation", "owner", "status")

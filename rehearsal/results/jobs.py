@@ -4,12 +4,10 @@ it ran, and a finding for each job that failed, overran its limit or its schedul
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
 from rehearsal.results.model import FaultResult, Finding, JobResult
-
-Event = dict[str, Any]
 
 
 def _at(value: str | None) -> datetime | None:

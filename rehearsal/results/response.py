@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
 from rehearsal.results.model import Finding, ProbeHistory, QuestionResult, ServiceImpact
@@ -19,7 +20,6 @@ from rehearsal.results.response_model import (
     PhaseResponse,
 )
 
-Event = dict[str, Any]
 # "about 40 orders a minute": a rate the calendar note can turn into a figure.
 RATE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([^\s,.;]+)\s+(?:a|per)\s+minute")
 
