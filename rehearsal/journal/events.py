@@ -17,6 +17,7 @@ from typing import Any
 Event = dict[str, Any]
 """One journal line as read back: ``at``, ``event`` and the fields of its type."""
 
+# What a field's value may be; a NUMBER may be written as an int (a limit of 300 seconds).
 Kind = type | tuple[type, ...]
 TEXT: Kind = str
 INT: Kind = int
@@ -24,7 +25,6 @@ NUMBER: Kind = (int, float)
 FLAG: Kind = bool
 LIST: Kind = list
 MAP: Kind = dict
-ANY: Kind = object
 
 
 class EventMismatch(ValueError):
@@ -73,7 +73,6 @@ def _fields(names: str, kind: Kind) -> dict[str, Kind]:
 
 
 ALERT = _fields("alert", TEXT)
-QUESTION = _fields("id kind phase person instruction", TEXT)
 TIER = {"alert": TEXT, "tier": INT}
 
 CATALOGUE = _catalogue(
@@ -92,7 +91,8 @@ CATALOGUE = _catalogue(
     ),
     EventType("run.finished", optional=_fields("outcome error", TEXT)),
     EventType("run.stopping", optional=_fields("reason", TEXT)),
-    EventType("emergency_stop", optional={**_fields("by why", TEXT), "at": ANY}),
+    # ``at``: when the stop was pressed, which stands for when it was journalled.
+    EventType("emergency_stop", optional=_fields("by why at", TEXT)),
     EventType("attempt.started", required={"attempt": INT}, optional={"seed": INT}),
     EventType("attempt.finished", optional={"attempt": INT}),
     # The mirror
@@ -107,7 +107,7 @@ CATALOGUE = _catalogue(
     EventType("environment.kept", optional={"prefix": TEXT}),
     EventType("environment.removed", optional={"lab_hosts_left": LIST}),
     EventType("environment.lost", optional={"detail": TEXT}),
-    EventType("converge.finished", optional={"duration_s": NUMBER, "changed": MAP, "ok": ANY}),
+    EventType("converge.finished", optional={"duration_s": NUMBER, "changed": MAP, "ok": MAP}),
     EventType("fidelity.checked", optional={"facts": LIST, "differences": INT, "by": TEXT}),
     EventType("steady_state.checking", optional={"when": TEXT, "probes": LIST}),
     EventType("steady_state.checked", optional={"when": TEXT, "ok": FLAG, "failing": LIST}),
@@ -180,7 +180,7 @@ CATALOGUE = _catalogue(
         optional={
             "peers": LIST,
             "spec": MAP,
-            "until": ANY,
+            "until": TEXT,
             "duration_s": NUMBER,
             "switch": TEXT,
         },
@@ -192,7 +192,7 @@ CATALOGUE = _catalogue(
             **_fields("type phase error", TEXT),
             "targets": LIST,
             "verified": FLAG,
-            "notes": ANY,
+            "notes": LIST,
         },
     ),
     EventType(
@@ -219,7 +219,7 @@ CATALOGUE = _catalogue(
             **_fields("name phase", TEXT),
             **_fields("requests errors", INT),
             "p95_s": NUMBER,
-            "failures": ANY,
+            "failures": MAP,
         },
     ),
     EventType(
@@ -257,7 +257,7 @@ CATALOGUE = _catalogue(
     # People
     EventType(
         "question.asked",
-        required=QUESTION,
+        required=_fields("id kind phase person instruction", TEXT),
         optional={"timeout_s": NUMBER, **TIER},
     ),
     EventType(
