@@ -104,7 +104,16 @@ def main(
     else:
         env = lab_environment(run_id, lab)
     journal = Journal(run_dir)
-    journal.record("run.started", run_id=run_id)
+    journal.record(
+        "run.started",
+        run_id=run_id,
+        kind="rehearsal",
+        title="a run to kill",
+        customer="bench",
+        profile=str(run_dir / "profile.yaml"),
+        scenario="killable",
+        team={},
+    )
     for number, raw in enumerate(specs):
         active = ActiveFault(f"F{number + 1}", _fault(env, raw), journal, "p1", lambda *_: None)
         active.inject()  # the parent waits until each is seen on its node

@@ -11,56 +11,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, get_args
+from typing import get_args
 
+from rehearsal.journal.events import CATALOGUE, Event
 from rehearsal.journal.writer import read_journal_lines
 from rehearsal.models.vocabulary import Category, FindingStatus, Severity, StepStatus
 
-Event = dict[str, Any]
-
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "phase.started": ("phase", "operator", "analyst"),
-    "phase.finished": ("status",),
-    "step.started": ("index", "type", "label"),
-    "step.finished": ("status",),
-    "runbook.step.started": ("index", "say"),
-    "runbook.step.skipped": ("index", "say"),
-    "runbook.step.finished": ("status",),
-    "fault.injecting": ("fault", "type", "targets", "phase"),
-    "fault.injected": ("fault",),
-    "fault.reverted": ("fault", "status"),
-    "probe.sample": ("probe", "ok"),
-    "finding": ("id", "severity", "category", "title", "detail"),
-    "finding.added": ("id", "severity", "category", "title"),
-    "finding.edited": ("id",),
-    "question.asked": ("id", "kind", "phase", "person", "instruction"),
-    "load.finished": ("name", "phase", "requests", "errors", "error_rate"),
-    "job.started": ("job", "node"),
-    "job.skipped": ("job", "node"),
-    "job.finished": ("job", "status"),
-    "attempt.started": ("attempt",),
-    "symptom.checked": ("phase", "present"),
-    "alert.fired": ("alert", "monitor", "probe", "severity"),
-    "alert.delivered": ("alert", "channel", "target"),
-    "alert.undelivered": ("alert", "channel", "target"),
-    "alert.resolved": ("alert",),
-    "person.acknowledged": ("alert", "person"),
-    "escalation.escalated": ("alert", "tier", "person"),
-    "escalation.declined": ("alert", "tier", "person"),
-    "escalation.resolved": ("alert", "tier"),
-    "escalation.exhausted": ("alert",),
-    "escalation.stopped": ("alert", "tier"),
-}
-# Read by derivation only through .get(), or only kept for the raw journal.
-OPTIONAL_ONLY = {
-    "run.started", "run.finished", "run.stopping", "attempt.finished", "fault.reverting",
-    "question.answered", "question.unanswered", "images.ready", "environment.requested",
-    "environment.probes",
-    "environment.up", "environment.ready", "environment.kept", "environment.removed",
-    "converge.finished", "fidelity.checked", "steady_state.checking", "steady_state.checked",
-    "evidence.collected", "action.command", "runbook.started", "runbook.finished", "load.started",
-    "load.sample", "fault.switch_armed", "fault.switch_fired", "jobs.scheduled",
-}  # fmt: skip
 ALLOWED: dict[str, tuple[str, ...]] = {
     "severity": get_args(Severity),
     "category": get_args(Category),
@@ -68,6 +24,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 STATUS_OF = {"phase.finished", "step.finished", "runbook.step.finished"}
 JOB_STATUSES = ("passed", "failed", "timed out")
 JOB_TRIGGERS = ("step", "schedule")
+# What a report shows for each field a run.started event lacks (run_id has its own).
 RUN_DEFAULTS = {
     "kind": "rehearsal",
     "title": "untitled run",
@@ -111,16 +68,17 @@ def check_journal(run_dir: Path) -> CheckedJournal:
             skipped[f"{kind} (no valid time)"] += 1
         elif kind == "run.started":
             events.append(_with_run_defaults(event, problems))
-        elif kind in REQUIRED:
-            missing = [f for f in REQUIRED[kind] if event.get(f) is None] + _bad_values(event)
+        elif kind not in CATALOGUE:
+            events.append(event)
+            unknown[kind] += 1
+        elif required := CATALOGUE[kind].required:
+            missing = [f for f in required if event.get(f) is None] + _bad_values(event)
             if missing:
                 skipped[f"{kind} (missing or invalid: {', '.join(missing)})"] += 1
             else:
                 events.append(event)
         else:
             events.append(event)
-            if kind not in OPTIONAL_ONLY:
-                unknown[kind] += 1
     problems += [f"{n} {what} event(s) were left out." for what, n in skipped.items()]
     if unknown:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(unknown.items()))
@@ -138,7 +96,7 @@ def _has_time(event: Event) -> bool:
 
 
 def _with_run_defaults(event: Event, problems: list[str]) -> Event:
-    missing = [key for key in ("run_id", *RUN_DEFAULTS) if event.get(key) is None]
+    missing = [key for key in CATALOGUE["run.started"].required if event.get(key) is None]
     if not missing:
         return event
     problems.append(

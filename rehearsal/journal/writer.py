@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rehearsal.errors import out_of_space
+from rehearsal.journal.events import Event, refuse_mismatch
 
 JOURNAL_NAME = "journal.jsonl"
 
@@ -55,7 +56,10 @@ class Journal:
         """``value`` with secrets masked: for what goes to disk beside the journal (evidence)."""
         return self._redact(value) if self._redact is not None else value
 
-    def record(self, event: str, **fields: Any) -> dict[str, Any]:
+    def record(self, event: str, **fields: Any) -> Event:
+        """Append ``event``; one that does not fit the catalogue is refused before anything
+        is written (:class:`~rehearsal.journal.events.EventMismatch`)."""
+        refuse_mismatch(event, fields)
         if self._redact is not None:
             fields = self._redact(fields)
         entry = {"at": utc_now().isoformat(), "event": event, **fields}
@@ -102,18 +106,18 @@ def _ends_mid_line(path: Path) -> bool:
 class JournalRead:
     """The complete events, and how many lines were unreadable (the last one: cut short)."""
 
-    events: list[dict[str, Any]]
+    events: list[Event]
     unreadable: int
     last_line_cut: bool
 
 
-def read_journal(run_dir: Path) -> list[dict[str, Any]]:
+def read_journal(run_dir: Path) -> list[Event]:
     """Every complete event; a line cut short by a kill is skipped, not fatal."""
     return read_journal_lines(run_dir).events
 
 
 def read_journal_lines(run_dir: Path) -> JournalRead:
-    events: list[dict[str, Any]] = []
+    events: list[Event] = []
     unreadable, last_bad = 0, False
     path = run_dir / JOURNAL_NAME
     with path.open(encoding="utf-8", errors="replace") as journal:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.journal.whole_files import write_whole
 from rehearsal.models.calendar import Calendar
 from rehearsal.report.html import render_html
@@ -28,7 +28,7 @@ __all__ = ["render_reports"]
 
 def render_reports(
     results: Results,
-    events: list[dict[str, Any]],
+    events: list[Event],
     out_dir: Path,
     wording: Wording | None = None,
     earlier: Sequence[RunPoint] = (),
@@ -48,7 +48,7 @@ def render_reports(
     return [html, markdown, notice, write_junit(results, out_dir / "junit.xml")]
 
 
-def _calendar(events: list[dict[str, Any]]) -> Calendar | None:
+def _calendar(events: list[Event]) -> Calendar | None:
     started = next((e for e in events if e["event"] == "run.started"), {})
     raw = started.get("calendar")
     return Calendar.model_validate(raw) if raw else None

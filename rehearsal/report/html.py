@@ -6,11 +6,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
 from rehearsal.report import response, summary
 from rehearsal.report.budgets import render_budgets
@@ -54,7 +54,7 @@ def environment() -> jinja2.Environment:
 
 def render_html(
     results: Results,
-    events: list[dict[str, Any]],
+    events: list[Event],
     w: Wording,
     earlier: Sequence[RunPoint] = (),
 ) -> str:
@@ -97,7 +97,7 @@ def _stretches(probe: ProbeHistory, results: Results) -> list[ProbeStretch]:
     ]
 
 
-def _journal(events: list[dict[str, Any]]) -> list[JournalLine]:
+def _journal(events: list[Event]) -> list[JournalLine]:
     lines = []
     for event in events:
         rest = {k: v for k, v in event.items() if k not in ("at", "event")}

@@ -9,16 +9,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rehearsal.errors import PdfUnavailable, ReportsFolderFull, out_of_space
 from rehearsal.journal.check import check_journal
+from rehearsal.journal.events import Event
 from rehearsal.journal.whole_files import write_whole
 from rehearsal.results.derive import derive_results
 from rehearsal.results.model import Results
 from rehearsal.secrets.redaction import Redactor, redactor_from_file
-
-Event = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import get_args
 
 from rehearsal.errors import ReportRefused
 from rehearsal.journal.check import check_journal
+from rehearsal.journal.finding_ids import first_free
 from rehearsal.journal.writer import JOURNAL_NAME, Journal
 from rehearsal.models.vocabulary import Category, FindingStatus, Severity
 from rehearsal.report.rebuild import run_redactor
@@ -41,11 +42,7 @@ def add_finding(run_dir: Path, by: str, fields: dict[str, str | None]) -> str:
     for needed in ("severity", "category", "title"):
         if not given.get(needed):
             raise ReportRefused(f"a finding needs --{needed}")
-    taken = {finding.id for finding in current_findings(run_dir)}
-    number = 1
-    while f"{ADDED_PREFIX}{number}" in taken:
-        number += 1
-    finding_id = f"{ADDED_PREFIX}{number}"
+    finding_id = first_free(ADDED_PREFIX, {finding.id for finding in current_findings(run_dir)})
     _append(run_dir, "finding.added", id=finding_id, by=by, **given)
     return finding_id
 

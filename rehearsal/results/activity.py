@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.results.model import AttemptResult, LoadResult, QuestionResult
-
-Event = dict[str, Any]
 
 
 def questions(events: list[Event]) -> list[QuestionResult]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
 from rehearsal.results import activity, response
-from rehearsal.results.findings import apply_lifecycle, fidelity_findings
+from rehearsal.results.findings import FindingMaker, apply_lifecycle, fidelity_findings, recorded
 from rehearsal.results.jobs import job_findings, jobs
 from rehearsal.results.model import (
     Criterion,
@@ -23,8 +24,6 @@ from rehearsal.results.model import (
     ServiceImpact,
     StepResult,
 )
-
-Event = dict[str, Any]
 
 
 def _at(event: Event) -> datetime:
@@ -53,7 +52,7 @@ def derive_results(events: list[Event]) -> Results:
     ran = jobs(events, faults)
     services = _services(started, probes)
     findings = apply_lifecycle(
-        _findings(events)
+        recorded(events)
         + _metric_findings(metrics)
         + _sla_findings(started, services)
         + people_findings
@@ -333,38 +332,19 @@ def _fidelity(events: list[Event]) -> list[FidelityFact]:
     return facts
 
 
-def _findings(events: list[Event]) -> list[Finding]:
-    return [
-        Finding(
-            id=e["id"],
-            severity=e["severity"],
-            category=e["category"],
-            title=e["title"],
-            detail=e["detail"],
-            phase=e.get("phase"),
-            evidence=e.get("evidence", []),
-            recommendation=e.get("recommendation"),
-        )
-        for e in events
-        if e["event"] == "finding"
-    ]
-
-
 def _metric_findings(metrics: Metrics) -> list[Finding]:
+    findings = FindingMaker("M")
     if metrics.within_rto is False and metrics.time_to_recover_s and metrics.rto_s:
-        return [
-            Finding(
-                id="M1",
-                severity="high",
-                category="procedure",
-                title="Recovery took longer than the RTO",
-                detail=f"The service came back after {format_duration(metrics.time_to_recover_s)}; "
-                f"the RTO is {format_duration(metrics.rto_s)}.",
-                phase=None,
-                recommendation="Shorten the procedure or automate its slowest steps.",
-            )
-        ]
-    return []
+        findings.add(
+            severity="high",
+            category="procedure",
+            title="Recovery took longer than the RTO",
+            detail=f"The service came back after {format_duration(metrics.time_to_recover_s)}; "
+            f"the RTO is {format_duration(metrics.rto_s)}.",
+            phase=None,
+            recommendation="Shorten the procedure or automate its slowest steps.",
+        )
+    return findings.made
 
 
 def _criteria(started: Event, metrics: Metrics) -> list[Criterion]:
@@ -415,9 +395,9 @@ def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding
     over = [
         s for s in services if s.sla_allowance_s is not None and s.downtime_s > s.sla_allowance_s
     ]
-    return [
-        Finding(
-            id=f"S{number}",
+    findings = FindingMaker("S")
+    for service in over:
+        findings.add(
             severity="high",
             category="capacity",
             title=f"One outage like this breaks the SLA for {service.name}",
@@ -428,8 +408,7 @@ def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding
             recommendation="Detect and recover faster (automate the slowest runbook steps), "
             "or agree an SLA the system can keep.",
         )
-        for number, service in enumerate(over, start=1)
-    ]
+    return findings.made
 
 
 def _downtime(history: ProbeHistory) -> float:

@@ -1,4 +1,6 @@
-"""Findings after the run: ``finding.added`` and ``finding.edited`` events applied in order.
+"""Where every finding of the results is made: from the run's ``finding`` events, by the
+derivations that judge figures against targets (each numbering its own under its prefix),
+and from people's ``finding.added`` and ``finding.edited`` events applied in order.
 
 People triage findings once a run is over (who owns it, accepted, fixed); those decisions
 are appended to the journal like everything else, so results stay a function of it.
@@ -7,14 +9,62 @@ are appended to the journal like everything else, so results stay a function of 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from rehearsal.journal.events import Event
+from rehearsal.journal.finding_ids import FindingNumbers
 from rehearsal.results.model import FidelityFact, Finding, FindingChange
-
-Event = dict[str, Any]
 
 # Fields a person may set on a finding after the run; the rest describe what happened.
 EDITABLE = ("severity", "category", "title", "detail", "phase", "recommendation", "owner", "status")
+
+
+class FindingMaker:
+    """Makes one derivation's findings, numbered in order under its prefix (P1, P2, ...)."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+        self._ids = FindingNumbers()
+        self.made: list[Finding] = []
+
+    def add(
+        self,
+        *,
+        severity: str,
+        category: str,
+        title: str,
+        detail: str,
+        phase: str | None,
+        recommendation: str,
+    ) -> Finding:
+        finding = Finding(
+            id=self._ids.next(self._prefix),
+            severity=severity,
+            category=category,
+            title=title,
+            detail=detail,
+            phase=phase,
+            recommendation=recommendation,
+        )
+        self.made.append(finding)
+        return finding
+
+
+def recorded(events: list[Event]) -> list[Finding]:
+    """The findings the run recorded as it went (``finding`` events), ids as written."""
+    return [
+        Finding(
+            id=e["id"],
+            severity=e["severity"],
+            category=e["category"],
+            title=e["title"],
+            detail=e["detail"],
+            phase=e.get("phase"),
+            evidence=e.get("evidence", []),
+            recommendation=e.get("recommendation"),
+        )
+        for e in events
+        if e["event"] == "finding"
+    ]
 
 
 def apply_lifecycle(findings: list[Finding], events: list[Event]) -> list[Finding]:
@@ -62,9 +112,9 @@ def fidelity_findings(facts: list[FidelityFact]) -> list[Finding]:
     for fact in facts:
         if not fact.matches:
             differing.setdefault(fact.node, []).append(fact)
-    return [
-        Finding(
-            id=f"D{number}",
+    findings = FindingMaker("D")
+    for node, found in differing.items():
+        findings.add(
             severity="medium",
             category="environment",
             title=f"The mirror of {node} differs from the profile",
@@ -75,5 +125,4 @@ def fidelity_findings(facts: list[FidelityFact]) -> list[Finding]:
             recommendation="Fix the role or the profile so the mirror matches the customer's "
             "system, then run again; `rehearsal env check RUN_ID` re-checks a kept mirror.",
         )
-        for number, (node, found) in enumerate(differing.items(), start=1)
-    ]
+    return findings.made

@@ -4,12 +4,11 @@ it ran, and a finding for each job that failed, overran its limit or its schedul
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
+from rehearsal.results.findings import FindingMaker
 from rehearsal.results.model import FaultResult, Finding, JobResult
-
-Event = dict[str, Any]
 
 
 def _at(value: str | None) -> datetime | None:
@@ -76,15 +75,14 @@ def _active(run: JobResult, faults: list[FaultResult]) -> list[str]:
 
 def job_findings(runs: list[JobResult]) -> list[Finding]:
     """One finding a job run that failed, timed out or could not start (ids J1, J2, ...)."""
-    found: list[Finding] = []
+    findings = FindingMaker("J")
     for run in runs:
-        if run.status not in ("failed", "timed out", "skipped"):
-            continue
-        found.append(_finding(f"J{len(found) + 1}", run))
-    return found
+        if run.status in ("failed", "timed out", "skipped"):
+            _finding(findings, run)
+    return findings.made
 
 
-def _finding(finding_id: str, run: JobResult) -> Finding:
+def _finding(findings: FindingMaker, run: JobResult) -> None:
     where = f"in phase {run.phase!r}" if run.phase else "between phases"
     how = "by its schedule" if run.trigger == "schedule" else "by the scenario"
     if run.scheduled_for is not None:
@@ -95,8 +93,7 @@ def _finding(finding_id: str, run: JobResult) -> Finding:
         else "No fault was active: it fails in normal operation too."
     )
     if run.status == "skipped":
-        return Finding(
-            id=finding_id,
+        findings.add(
             severity="medium",
             category="capacity",
             title=f"Batch job {run.name} overran its schedule on {run.node}",
@@ -106,6 +103,7 @@ def _finding(finding_id: str, run: JobResult) -> Finding:
             recommendation="Make the job faster, space its schedule out, or make sure a slow "
             "run cannot pile up behind another.",
         )
+        return
     took = format_duration(run.duration_s or 0.0)
     if run.status == "timed out":
         title = f"Batch job {run.name} did not finish in time on {run.node}"
@@ -121,8 +119,7 @@ def _finding(finding_id: str, run: JobResult) -> Finding:
         if run.faults_active
         else "Fix the job's command or what it needs on the node: it fails with nothing broken."
     )
-    return Finding(
-        id=finding_id,
+    findings.add(
         severity="high",
         category=category,
         title=title,

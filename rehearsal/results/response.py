@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
 
+from rehearsal.journal.events import Event
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
+from rehearsal.results.findings import FindingMaker
 from rehearsal.results.model import Finding, ProbeHistory, QuestionResult, ServiceImpact
 from rehearsal.results.response_model import (
     AlertResult,
@@ -19,7 +20,6 @@ from rehearsal.results.response_model import (
     PhaseResponse,
 )
 
-Event = dict[str, Any]
 # "about 40 orders a minute": a rate the calendar note can turn into a figure.
 RATE = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s+([^\s,.;]+)\s+(?:a|per)\s+minute")
 
@@ -273,19 +273,6 @@ def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote
     )
 
 
-def _finding(number: int, severity: str, title: str, detail: str, phase: str | None,
-             fix: str, category: str = "procedure") -> Finding:  # fmt: skip
-    return Finding(
-        id=f"P{number}",
-        severity=severity,
-        category=category,
-        title=title,
-        detail=detail,
-        phase=phase,
-        recommendation=fix,
-    )
-
-
 def response_findings(
     started: Event,
     events: list[Event],
@@ -294,60 +281,61 @@ def response_findings(
     responses: list[PhaseResponse],
     probes: list[ProbeHistory],
 ) -> list[Finding]:
-    out: list[Finding] = []
-
-    def add(*args: Any, **kwargs: Any) -> None:
-        out.append(_finding(len(out) + 1, *args, **kwargs))
-
-    _target_findings(started, events, found, chain, responses, add)
+    findings = FindingMaker("P")
+    _target_findings(started, events, found, chain, responses, findings)
     for alert in found:
         if not alert.delivered:
             tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
-            add(
-                "high",
-                f"Alert {alert.label} from monitor {alert.monitor} reached no one",
-                f"It fired at {alert.fired_at:%H:%M:%S} UTC but was not delivered"
+            findings.add(
+                severity="high",
+                category="monitoring",
+                title=f"Alert {alert.label} from monitor {alert.monitor} reached no one",
+                detail=f"It fired at {alert.fired_at:%H:%M:%S} UTC but was not delivered"
                 + (f" ({tried})." if tried else ": the monitor has no 'notify:'."),
-                alert.phase,
-                "Fix the notification path and test it before go-live.",
-                "monitoring",
+                phase=alert.phase,
+                recommendation="Fix the notification path and test it before go-live.",
             )
         for delivery in alert.deliveries:
             if not delivery.delivered and alert.delivered:
-                add(
-                    "low",
-                    f"Alert {alert.label} was not delivered by {delivery.channel}",
-                    f"{delivery.target}: {delivery.detail}",
-                    alert.phase,
-                    "Fix or remove that notification channel.",
-                    "monitoring",
+                findings.add(
+                    severity="low",
+                    category="monitoring",
+                    title=f"Alert {alert.label} was not delivered by {delivery.channel}",
+                    detail=f"{delivery.target}: {delivery.detail}",
+                    phase=alert.phase,
+                    recommendation="Fix or remove that notification channel.",
                 )
-    _never_fired(started, events, probes, add)
-    _unacknowledged(found, chain, add)
+    _never_fired(started, events, probes, findings)
+    _unacknowledged(found, chain, findings)
     labels = {a.id: a.label for a in found}
     for e in events:
         if e["event"] == "escalation.escalated":
             to = f"tier {e['to_tier']} ({e['to_person']})" if e.get("to_person") else "nobody"
             label = labels.get(e["alert"], e["alert"])
-            add(
-                "medium",
-                f"Alert {label} escalated past tier {e['tier']} ({e['person']})",
-                f"{e['person']} {_reason(e.get('reason'))}; it went to {to}.",
-                _phase_of(found, e["alert"]),
-                "Check why the first tier could not handle it in time.",
+            findings.add(
+                severity="medium",
+                category="procedure",
+                title=f"Alert {label} escalated past tier {e['tier']} ({e['person']})",
+                detail=f"{e['person']} {_reason(e.get('reason'))}; it went to {to}.",
+                phase=_phase_of(found, e["alert"]),
+                recommendation="Check why the first tier could not handle it in time.",
             )
         elif e["event"] == "escalation.exhausted":
-            add(
-                "high",
-                f"Escalation ran out for alert {labels.get(e['alert'], e['alert'])}",
-                "Every tier was asked and the service was still not back.",
-                e.get("phase"),
-                "Add a tier, or lengthen the limits to what the people can really do.",
+            findings.add(
+                severity="high",
+                category="procedure",
+                title=f"Escalation ran out for alert {labels.get(e['alert'], e['alert'])}",
+                detail="Every tier was asked and the service was still not back.",
+                phase=e.get("phase"),
+                recommendation="Add a tier, or lengthen the limits to what the people can "
+                "really do.",
             )
-    return out
+    return findings.made
 
 
-def _unacknowledged(found: list[AlertResult], chain: list[EscalationStep], add: Any) -> None:
+def _unacknowledged(
+    found: list[AlertResult], chain: list[EscalationStep], findings: FindingMaker
+) -> None:
     """An acknowledgement asked of people and given by none: a finding as serious as the
     alert, naming each tier that was asked and how it ended for them."""
     for alert in found:
@@ -358,12 +346,14 @@ def _unacknowledged(found: list[AlertResult], chain: list[EscalationStep], add: 
             f"tier {s.tier} ({s.person}) asked at {s.asked_at:%H:%M:%S} UTC: {s.outcome}"
             for s in asked
         )
-        add(
-            alert.severity,
-            f"Nobody acknowledged alert {alert.label} ({alert.severity})",
-            f"{tiers}. No response time can be given for it.",
-            alert.phase,
-            "Make sure the alert reaches the person on duty and that they take it on.",
+        findings.add(
+            severity=alert.severity,
+            category="procedure",
+            title=f"Nobody acknowledged alert {alert.label} ({alert.severity})",
+            detail=f"{tiers}. No response time can be given for it.",
+            phase=alert.phase,
+            recommendation="Make sure the alert reaches the person on duty and that they take "
+            "it on.",
         )
 
 
@@ -385,7 +375,7 @@ def _target_findings(
     found: list[AlertResult],
     chain: list[EscalationStep],
     responses: list[PhaseResponse],
-    add: Any,
+    findings: FindingMaker,
 ) -> None:
     targets = (started.get("on_call") or {}).get("targets") or {}
     calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
@@ -412,21 +402,25 @@ def _target_findings(
         limit = float(target["first_response"])
         took = response.time_to_acknowledge_s
         if took is None and not asked:
-            add(
-                alert.severity,
-                f"Nobody responded to alert {alert.label} ({alert.severity})",
-                f"{response.on_duty} was on duty; no acknowledgement and no action followed.",
-                alert.phase,
-                "Make sure the alert reaches the person on duty and that they act on it.",
+            findings.add(
+                severity=alert.severity,
+                category="procedure",
+                title=f"Nobody responded to alert {alert.label} ({alert.severity})",
+                detail=f"{response.on_duty} was on duty; no acknowledgement and no action "
+                "followed.",
+                phase=alert.phase,
+                recommendation="Make sure the alert reaches the person on duty and that they "
+                "act on it.",
             )
         elif took is not None and took > limit:
-            add(
-                "high",
-                f"First response by {response.responder} took {format_duration(took)}",
-                f"The target for {alert.severity} alerts is {format_duration(limit)}; "
+            findings.add(
+                severity="high",
+                category="procedure",
+                title=f"First response by {response.responder} took {format_duration(took)}",
+                detail=f"The target for {alert.severity} alerts is {format_duration(limit)}; "
                 f"missed by {format_duration(took - limit)}.",
-                alert.phase,
-                "Shorten the way from alert to the person on duty.",
+                phase=alert.phase,
+                recommendation="Shorten the way from alert to the person on duty.",
             )
         recovery = target.get("recovery", "rto")
         limit_s = started.get("rto_s") if recovery == "rto" else float(recovery)
@@ -438,17 +432,20 @@ def _target_findings(
                 if response.responder
                 else "Nobody had responded to the alert."
             )
-            add(
-                "high",
-                f"Recovery took {took_back} from alert {alert.label}",
-                f"The recovery target for {alert.severity} alerts is "
+            findings.add(
+                severity="high",
+                category="procedure",
+                title=f"Recovery took {took_back} from alert {alert.label}",
+                detail=f"The recovery target for {alert.severity} alerts is "
                 f"{format_duration(limit_s)}, counted from the alert. {who}",
-                alert.phase,
-                "Shorten the procedure or automate its slowest steps.",
+                phase=alert.phase,
+                recommendation="Shorten the procedure or automate its slowest steps.",
             )
 
 
-def _never_fired(started: Event, events: list[Event], probes: list[ProbeHistory], add: Any) -> None:
+def _never_fired(
+    started: Event, events: list[Event], probes: list[ProbeHistory], findings: FindingMaker
+) -> None:
     histories = {p.name: p for p in probes}
     for monitor in started.get("monitors") or []:
         history = histories.get(monitor["probe"])
@@ -460,14 +457,15 @@ def _never_fired(started: Event, events: list[Event], probes: list[ProbeHistory]
             end = _at(body[-1]) if body else _at(start)
             longest = _longest_failure(history, _at(start), end)
             if longest >= float(monitor.get("after", 0.0)) + 1.0:
-                add(
-                    "high",
-                    f"Monitor {monitor['name']} never fired",
-                    f"{monitor['probe']} failed for {format_duration(longest)} in this phase; "
+                findings.add(
+                    severity="high",
+                    category="monitoring",
+                    title=f"Monitor {monitor['name']} never fired",
+                    detail=f"{monitor['probe']} failed for {format_duration(longest)} in this "
+                    "phase; "
                     f"the monitor fires after {format_duration(float(monitor.get('after', 0)))}.",
-                    start["phase"],
-                    "Check the monitor's rule and that it watches the right thing.",
-                    "monitoring",
+                    phase=start["phase"],
+                    recommendation="Check the monitor's rule and that it watches the right thing.",
                 )
 
 

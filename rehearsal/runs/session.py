@@ -26,6 +26,7 @@ from rehearsal.errors import (
     RunStopped,
     out_of_space,
 )
+from rehearsal.journal.finding_ids import finding_id
 from rehearsal.journal.writer import Journal
 from rehearsal.models.profile import Profile
 from rehearsal.report.rebuild import ReportOptions, rebuild
@@ -113,7 +114,7 @@ class RunSession:
         self.journal.record("environment.lost", detail=detail)
         self.journal.record(
             "finding",
-            id="E1",
+            id=finding_id("E", 1),
             severity="high",
             category="environment",
             title="The test environment broke during the run",

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunCancelled, RunStopped, SteadyStateNotReached
+from rehearsal.journal.finding_ids import FindingNumbers
 from rehearsal.journal.writer import Journal
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import Profile
@@ -55,11 +56,14 @@ class Engine:
     working directory)."""
     attempt: int = 1
     seed: int = 0
-    _findings: int = 0
     _faults: int = 0
+    _finding_ids: FindingNumbers = field(init=False)
     _symptom: SymptomWatch | None = None
     _guard: StopGuard | None = None
     _phase_name: str | None = None
+
+    def __post_init__(self) -> None:
+        self._finding_ids = FindingNumbers(self.attempt)
 
     @property
     def folder(self) -> Path:
@@ -249,12 +253,9 @@ class Engine:
         source: str = "automatic",
         evidence: list[str] | None = None,
     ) -> None:
-        self._findings += 1
-        prefix = "R" if source == "automatic" else "A"
-        number = f"{self._findings}" if self.attempt == 1 else f"{self.attempt}.{self._findings}"
         self.journal.record(
             "finding",
-            id=f"{prefix}{number}",
+            id=self._finding_ids.next("R" if source == "automatic" else "A"),
             severity=severity,
             category=category,
             title=title,

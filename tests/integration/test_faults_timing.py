@@ -209,7 +209,16 @@ def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
         {"type": "network.latency", "target": "n2", "delay": 100, "port": HTTP_PORT},
     ]
     with Journal(run_dir) as journal:
-        journal.record("run.started", run_id=nodes.run_id)
+        journal.record(
+            "run.started",
+            run_id=nodes.run_id,
+            kind="rehearsal",
+            title="a dead run",
+            customer="c",
+            profile="p",
+            scenario="s",
+            team={},
+        )
         for number, raw in enumerate(specs):
             kind = FAULTS[raw["type"]]
             fault = kind(kind.Spec.model_validate(raw), nodes)

@@ -32,14 +32,25 @@ def test_any_other_journal_raises_on_a_full_disk(tmp_path: Path) -> None:
     """`findings add` must not say "added" for a finding it could not write."""
     journal = Journal(_on_a_full_disk(tmp_path / "run"))
     with pytest.raises(OSError, match="No space left"):
-        journal.record("finding.added", id="F9")
+        journal.record(
+            "finding.added", id="F9", severity="low", category="procedure", title="a note"
+        )
     with pytest.raises(OSError, match="No space left"):  # and again when closed, never silent
         journal.close()
 
 
 def test_a_journal_with_room_is_appended_as_before(tmp_path: Path) -> None:
     with Journal(tmp_path, full_disk_ok=True) as journal:
-        journal.record("run.started", run_id="r1")
+        journal.record(
+            "run.started",
+            run_id="r1",
+            kind="rehearsal",
+            title="t",
+            customer="c",
+            profile="p",
+            scenario="s",
+            team={},
+        )
     assert [e["event"] for e in read_journal(tmp_path)] == ["run.started"]
     assert journal.unwritten == 0
 

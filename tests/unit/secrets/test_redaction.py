@@ -66,7 +66,7 @@ def test_a_password_in_runbook_output_appears_in_no_file_of_the_run(tmp_path: Pa
         team={},
         measured_probe="shop-http",
         rto_s=300.0,
-        note=f"the key is {API_KEY}",
+        notes=f"the key is {API_KEY}",
     )
     probes = {"shop-http": (ShopProbe(shop), 0.02), "standby-http": (ShopProbe(shop), 0.05)}
     Engine(plan.scenario, plan.profile, shop, journal, probes=probes).run()
