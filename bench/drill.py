@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rehearsal.cli.app import main
+from rehearsal.cli.main import main
 from rehearsal.runs import session
 
 _cli_run_id = session.new_run_id

@@ -1,3 +1,3 @@
-from rehearsal.cli.app import main
+from rehearsal.cli.main import main
 
 main()

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from rehearsal.cli.checks import check_files
 from rehearsal.cli.console import out
 
 
@@ -32,28 +33,6 @@ def validate(
     shape); print FILE:LINE:COL: message for each problem (and each warning, which does not
     fail the check)."""
     raise typer.Exit(check_files(files, scenario, scenarios))
-
-
-def check_files(
-    files: list[Path], scenario: Path | None = None, scenarios: Path | None = None
-) -> int:
-    """Print one plain, never-wrapped line a problem (editors and CI parse them), then the
-    warnings; the exit status."""
-    from rehearsal.scenarios.planning import file_warnings, validate_file
-
-    problems = list(
-        dict.fromkeys(
-            problem for path in files for problem in validate_file(path, scenario, scenarios)
-        )
-    )
-    for problem in problems:
-        print(problem)
-    if problems:
-        return 2
-    for warning in (warning for path in files for warning in file_warnings(path, scenarios)):
-        print(warning)
-    print(f"{len(files)} file(s) valid")
-    return 0
 
 
 def schema() -> None:

@@ -182,7 +182,7 @@ def test_the_command_line_answers_validate_as_the_typer_command_does(
     webshop: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """``rehearsal validate FILE...`` skips Typer (for speed): same lines, same exit status."""
-    from rehearsal.cli.app import main
+    from rehearsal.cli.main import main
 
     scenario = webshop / "drill-app-node-loss.yaml"
     _edit(scenario, "type: container.stop, target: app1", "type: container.stop, target: app9")
