@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rehearsal.cli.main import main as cli
-from rehearsal.cli.main import session
+from rehearsal.cli.main import main
+from rehearsal.runs import session
 
 _cli_run_id = session.new_run_id
 
@@ -22,4 +22,4 @@ def bench_run_id(scenario_path: Path) -> str:
 
 if __name__ == "__main__":
     session.new_run_id = bench_run_id
-    cli.main()
+    main()

@@ -61,15 +61,18 @@ def _direct(out: Path) -> float:
 
 
 def _flow(out: Path) -> float:
-    from rehearsal.flows.launch import rehearsal_run
+    from rehearsal.flows.launch import Handover, rehearsal_run
+    from rehearsal.runs.admission import admit
+    from rehearsal.scenarios.planning import load_plan
 
     run_id = bench_id("flow")
     with owned(docker_client(), run_id):
         started = time.monotonic()
-        outcome = rehearsal_run(str(SCENARIO), None, str(out), False, run_id)
+        handover = Handover(admit(load_plan(SCENARIO)), None)
+        results = rehearsal_run(str(SCENARIO), None, str(out), False, run_id, handover)
         elapsed = time.monotonic() - started
-    if outcome["status"] != "passed":
-        raise RuntimeError(f"the tiny run as a flow: {outcome['status']}")
+    if results.status != "passed":
+        raise RuntimeError(f"the tiny run as a flow: {results.status}")
     return elapsed
 
 

@@ -1,30 +1,22 @@
-"""The commands that work on finished runs: findings triage, comparing runs, past cases.
-
-Registered on the ``rehearsal`` app by cli.py; like it, they import their libraries inside
-each command so ``rehearsal --help`` stays quick.
+"""The commands that work on finished runs: rebuilding reports, findings triage, comparing
+runs, past cases. Like every command, they import their libraries inside, so ``rehearsal
+--help`` stays quick.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from rehearsal.errors import RehearsalError
+from rehearsal.cli.console import err, out, say_plainly
+from rehearsal.cli.options import Locale
 from rehearsal.journal.whole_files import write_whole
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 RunDir = Annotated[Path, typer.Argument(help="a run folder (reports/<run-id>)")]
 By = Annotated[str, typer.Option("--by", help="who decides (recorded with the change)")]
 Opt = Annotated[str | None, typer.Option()]
-
-
-def _fail(error: RehearsalError) -> NoReturn:
-    err.print(str(error), markup=False, highlight=False)
-    raise typer.Exit(error.exit_code)
 
 
 class _ListByDefault(typer.core.TyperGroup):
@@ -34,6 +26,40 @@ class _ListByDefault(typer.core.TyperGroup):
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["list", *args]
         return super().parse_args(ctx, args)
+
+
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="a run folder")],
+    locale: Locale = None,
+    wording: Annotated[
+        Path | None, typer.Option(help="a YAML file overriding wording keys (see locales/en.yaml)")
+    ] = None,
+    pdf: Annotated[bool, typer.Option(help="also print report.pdf with headless Chromium")] = False,
+) -> None:
+    """Rebuild results.json, the reports and the case-library entry from a run's journal.
+
+    A journal cut short or from an older version still gives a report, which says what the
+    journal lacked.
+    """
+    from rehearsal import ReportOptions, rebuild
+    from rehearsal.errors import PdfUnavailable
+    from rehearsal.journal.check import NotAJournal
+
+    if not (run_dir / "journal.jsonl").is_file():
+        err.print(f"{run_dir}: no journal.jsonl here; pass a run folder", highlight=False)
+        raise typer.Exit(2)
+    try:
+        done = rebuild(run_dir, ReportOptions(locale, wording, pdf))
+    except NotAJournal as not_one:
+        say_plainly(str(not_one))
+        raise typer.Exit(2) from None
+    for problem in done.results.journal_problems:
+        say_plainly(f"note: {problem}")
+    for note in done.notes:
+        say_plainly(note)
+    out.print(f"{done.results.status}: {run_dir / 'report.html'}", highlight=False)
+    if pdf and not any(path.suffix == ".pdf" for path in done.paths):
+        raise typer.Exit(PdfUnavailable.exit_code)
 
 
 findings_app = typer.Typer(
@@ -47,11 +73,11 @@ cases_app = typer.Typer(no_args_is_help=True, help="Search past runs and finding
 
 
 def _rebuilt(run_dir: Path) -> None:
-    from rehearsal.report.rebuild import rebuild
+    from rehearsal import rebuild
 
     done = rebuild(run_dir)
     for note in done.notes:
-        err.print(note, markup=False, highlight=False)
+        say_plainly(note)
     out.print(f"reports rebuilt: {run_dir / 'report.html'}", highlight=False)
 
 
@@ -63,10 +89,7 @@ def findings_list(run_dir: RunDir) -> None:
     from rehearsal.report.summary import by_severity
     from rehearsal.report.triage import current_findings
 
-    try:
-        findings = by_severity(current_findings(run_dir))
-    except RehearsalError as error:
-        _fail(error)
+    findings = by_severity(current_findings(run_dir))
     table = Table("id", "severity", "category", "title", "owner", "status", "phase")
     for f in findings:
         table.add_row(f.id, f.severity, f.category, f.title, f.owner or "", f.status, f.phase or "")
@@ -98,10 +121,7 @@ def findings_add(
         "phase": phase,
         "status": "open",
     }
-    try:
-        finding_id = add_finding(run_dir, by, fields)
-    except RehearsalError as error:
-        _fail(error)
+    finding_id = add_finding(run_dir, by, fields)
     out.print(f"added {finding_id}", highlight=False)
     _rebuilt(run_dir)
 
@@ -133,10 +153,7 @@ def findings_edit(
         "recommendation": recommendation,
         "phase": phase,
     }
-    try:
-        edit_finding(run_dir, finding_id, by, changes)
-    except RehearsalError as error:
-        _fail(error)
+    edit_finding(run_dir, finding_id, by, changes)
     out.print(f"{finding_id} changed", highlight=False)
     _rebuilt(run_dir)
 

@@ -35,17 +35,12 @@ from rehearsal.flows.adapters import install
 from rehearsal.flows.run_log import keep_refusals_off_console, run_log
 from rehearsal.flows.ui_answers import PrefectPause
 from rehearsal.models.drills import ended
-from rehearsal.runs.lab_window import check_lab_window
-from rehearsal.runs.live import (
-    current_stop,
-    raise_stop,
-    refuse_if_held,
-    refuse_if_stopped,
-    registered,
-)
+from rehearsal.results.model import Results
+from rehearsal.runs.admission import Admitted, admit
+from rehearsal.runs.live import current_stop, raise_stop, registered
 from rehearsal.runs.session import RunOptions, RunSession, execute, new_run_id
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
-from rehearsal.scenarios.planning import load_plan
+from rehearsal.scenarios.planning import Plan, load_plan
 
 install()  # a flow run, wherever it runs, reads Secret blocks and sees a stop set elsewhere
 
@@ -62,6 +57,18 @@ ASKERS: dict[str, Callable[[], Answerer | None]] = {
 }
 
 
+class Handover:
+    """What the CLI hands its flow beyond the parameters a flow run's record shows: the
+    admitted plan (secrets filled in) and the progress printer. It has no fields Prefect can
+    read, so the record holds ``<Handover>``, never a secret or the whole profile."""
+
+    __slots__ = ("admitted", "progress")
+
+    def __init__(self, admitted: Admitted, progress: Callable[[str], None] | None) -> None:
+        self.admitted = admitted
+        self.progress = progress
+
+
 @flow(
     name="rehearsal-run", flow_run_name="{run_id}", persist_result=False, validate_parameters=False
 )
@@ -71,16 +78,17 @@ def rehearsal_run(
     out_dir: str,
     keep: bool,
     run_id: str,
+    handover: Handover,
     seed: int | None = None,
     answers: str | None = None,
     people: str = "none",
     locale: str = "en",
-    progress: Callable[[str], None] | None = None,
-) -> dict[str, Any]:
-    """Build the mirror, run the scenario, tear down and report (the CLI's flow)."""
+) -> Results:
+    """Build the mirror, run the scenario, tear down and report (the CLI's flow). The CLI
+    loaded and admitted the plan before Prefect was imported; the paths are the record."""
+    keep_refusals_off_console()
     launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale)
-    # The CLI checked the lab window (and --force) before Prefect was imported.
-    return _run(launch, progress, window_checked=True)
+    return _run(launch, handover.admitted, handover.progress)
 
 
 @dataclass(frozen=True)
@@ -100,35 +108,30 @@ class Launch:
     lab_host: str | None = None
     """A shared lab host named at launch, held like the profile's own lab hosts."""
 
+    def plan(self) -> Plan:
+        return load_plan(
+            Path(self.scenario),
+            Path(self.profile) if self.profile else None,
+            Path(self.answers) if self.answers else None,
+        )
+
 
 def _run(
-    launch: Launch,
-    progress: Callable[[str], None] | None = None,
-    window_checked: bool = False,
-) -> dict[str, Any]:
+    launch: Launch, admitted: Admitted, progress: Callable[[str], None] | None = None
+) -> Results:
     logger = get_run_logger()
-    keep_refusals_off_console()
 
     def say(message: str) -> None:
         logger.info(message)
         if progress is not None:
             progress(message)
 
-    refuse_if_stopped()
-    answers_path = Path(launch.answers) if launch.answers else None
-    plan = load_plan(
-        Path(launch.scenario), Path(launch.profile) if launch.profile else None, answers_path
-    )
-    refuse_if_held(plan.profile.lab_hosts())  # before the run has a folder
-    if not window_checked:
-        forced = check_lab_window(plan.profile, datetime.now(UTC), launch.force)
-        if forced:
-            logger.warning(forced)
+    plan = admitted.plan
     options = RunOptions(
         Path(launch.out_dir),
         launch.keep,
         launch.seed,
-        answers_path,
+        Path(launch.answers) if launch.answers else None,
         ASKERS[launch.people](),
         attempts=launch.attempts,
         notes=launch.notes,
@@ -163,7 +166,7 @@ def _run(
     create_markdown_artifact(
         key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
     )
-    return {"run_id": results.run_id, "status": results.status, "run_dir": str(session.run_dir)}
+    return results
 
 
 class _StopNote:
@@ -297,7 +300,7 @@ def rehearsal_launch(
     timezone: str = "UTC",
     lab_host: str | None = None,
     force: bool = False,
-) -> dict[str, Any]:
+) -> Results | None:
     """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
     the UI (people=ui) or by the answers file only (people=none, for unattended drills).
     Runs naming the same ``lab_host`` run one at a time, whichever worker takes them; a run
@@ -307,7 +310,7 @@ def rehearsal_launch(
 
     if until is not None and ended(date.fromisoformat(until), timezone, datetime.now(UTC)):
         get_run_logger().info("This drill's schedule ended on %s; nothing was run.", until)
-        return {"status": "skipped", "reason": f"schedule ended on {until}"}
+        return None
     base = Path(scenarios_dir)
     launch = Launch(
         scenario=str(base / scenario),
@@ -323,7 +326,11 @@ def rehearsal_launch(
         force=force,
         lab_host=lab_host,
     )
-    return _run(launch)
+    keep_refusals_off_console()  # a refusal is the run's answer, not a bug to trace
+    admitted = admit(launch.plan(), launch.force)
+    if admitted.forced:
+        get_run_logger().warning(admitted.forced)
+    return _run(launch, admitted)
 
 
 def lab_host_limit(lab_host: str) -> str:

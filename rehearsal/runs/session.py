@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -43,7 +43,6 @@ from rehearsal.scenarios.people import (
 )
 from rehearsal.scenarios.planning import Plan
 from rehearsal.secrets.redaction import redactor_for
-from rehearsal.secrets.resolve import resolve_secrets
 
 Progress = Callable[[str], None]
 
@@ -68,6 +67,8 @@ class RunOptions:
 
 
 class RunSession:
+    """One run's state, from a plan whose secrets are filled in (``admission.admit``)."""
+
     def __init__(
         self,
         plan: Plan,
@@ -75,8 +76,7 @@ class RunSession:
         progress: Progress = lambda _m: None,
         run_id: str | None = None,
     ) -> None:
-        self.plan = replace(plan, profile=resolve_secrets(plan.profile))
-        plan = self.plan
+        self.plan = plan
         self.options = options
         self.progress = progress
         self.run_id = run_id or new_run_id(plan.scenario_path)

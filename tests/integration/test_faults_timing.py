@@ -197,7 +197,7 @@ def test_run_interrupted_while_each_fault_type_is_on_restores_the_node(
 def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
     from typer.testing import CliRunner
 
-    from rehearsal.cli.main import app
+    from rehearsal.cli.app import app
     from rehearsal.scenarios.faults import FAULTS
     from rehearsal.scenarios.faults.lifecycle import ActiveFault
     from rehearsal.scenarios.faults.switch import HEARTBEAT

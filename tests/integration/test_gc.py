@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.envs import labels as L
 from rehearsal.envs.docker import docker_client, remove_run
 from rehearsal.envs.images import BASE_IMAGE

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.envs import labels as L
 from rehearsal.envs.docker import (
     DockerEnvironment,

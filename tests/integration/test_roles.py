@@ -163,7 +163,7 @@ def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:
 def test_env_check_finds_a_parameter_changed_behind_the_profiles_back(built: Mirror) -> None:
     from typer.testing import CliRunner
 
-    from rehearsal.cli.main import app
+    from rehearsal.cli.app import app
     from rehearsal.results.findings import fidelity_findings
     from rehearsal.results.model import FidelityFact
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.errors import RunRefused
 from rehearsal.flows import adapters
 from rehearsal.flows.adapters import install

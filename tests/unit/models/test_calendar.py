@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.errors import InvalidInput, RunRefused
 from rehearsal.flows.deployments import build_deployments, serve_warnings
 from rehearsal.models.calendar import DAYS

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.errors import InvalidInput
 from rehearsal.flows.deployments import build_deployments, scenario_files
 from rehearsal.models.drills import ended

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from tests.conftest import EXAMPLES
 
 WEBSHOP = EXAMPLES / "webshop"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.report.cases import CASES_NAME, reindex, search
 from rehearsal.runs.session import write_results
 from tests.drill_journal import T0, write_drill_journal

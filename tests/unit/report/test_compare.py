@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.report.compare import compare
 from rehearsal.report.trend import load_point
 from rehearsal.runs.session import write_results

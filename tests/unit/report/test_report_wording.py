@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.errors import ReportRefused
 from rehearsal.report.wording import _builtin, load_wording, locales
 from tests.drill_journal import write_drill_journal

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.profile import Profile
 from rehearsal.scenarios.faults import FaultSpec

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.envs.base import CommandResult
 from rehearsal.journal.check import check_journal
 from rehearsal.journal.writer import Journal, read_journal

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rehearsal.cli.main import app
+from rehearsal.cli.app import app
 from rehearsal.errors import RunRefused
 from rehearsal.models.loading import load_profile
 from rehearsal.secrets.redaction import Redactor, redactor_for, scrub_folder

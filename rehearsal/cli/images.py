@@ -1,0 +1,66 @@
+"""`rehearsal images`: the base node image and the cached role images made from it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rehearsal.cli.console import Reporter, out
+
+images_app = typer.Typer(help="The node images.", no_args_is_help=True)
+
+
+@images_app.command("bootstrap")
+def images_bootstrap() -> None:
+    """Make the base node image: pulled when a registry answers, else built with mmdebstrap."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.images import BASE_IMAGE, base_image_present, ensure_base_image
+
+    client = docker_client()
+    if base_image_present(client):
+        out.print(f"{BASE_IMAGE} is already there", highlight=False)
+        return
+    reporter = Reporter()
+    with reporter.status:
+        image = ensure_base_image(client, reporter)
+    out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
+
+
+@images_app.command("ls")
+def images_ls() -> None:
+    """List the cached role images: role, version, size, whether current, containers using it."""
+    from rich.table import Table
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import cached_role_images
+    from rehearsal.models.loading import playbooks_dir
+
+    images = cached_role_images(docker_client(), playbooks_dir())
+    table = Table("image", "role", "version", "size", "created", "state", "containers")
+    for image in images:
+        state = "current" if image.current else "stale"
+        size = f"{image.size_bytes / 1e6:.0f} MB"
+        table.add_row(
+            image.tag, image.role, image.version, size, image.created, state, str(image.in_use)
+        )
+    out.print(table)
+
+
+@images_app.command("prune")
+def images_prune(
+    everything: Annotated[
+        bool, typer.Option("--all", help="also remove current images no container uses")
+    ] = False,
+    role: Annotated[str | None, typer.Option(help="only images of this role")] = None,
+) -> None:
+    """Remove stale role images (made from older role files or an older base image)."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_cache import prune
+    from rehearsal.models.loading import playbooks_dir
+
+    removed = prune(docker_client(), playbooks_dir(), everything, role)
+    for image in removed:
+        out.print(f"removed {image.tag}", highlight=False)
+    freed = sum(image.size_bytes for image in removed) / 1e6
+    out.print(f"{len(removed)} image(s) removed ({freed:.0f} MB)", highlight=False)
