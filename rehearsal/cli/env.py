@@ -102,14 +102,7 @@ def gc(
     ] = False,
 ) -> None:
     """Remove every Docker resource left by runs whose process is gone."""
-    from rehearsal.envs import labels as L
-    from rehearsal.envs.docker import docker_client, labelled_runs, remove_run
+    from rehearsal.runs.gc import collect
 
-    client = docker_client()
-    removed = 0
-    for run_id, found in labelled_runs(client).items():
-        if L.owner_alive(found) or (found.get(L.KEEP) == "true" and not include_kept):
-            continue
-        removed += remove_run(client, run_id)
-        out.print(f"removed {run_id}", highlight=False)
+    removed = collect(include_kept, lambda run_id: out.print(f"removed {run_id}", highlight=False))
     out.print(f"{removed} resource(s) removed", highlight=False)

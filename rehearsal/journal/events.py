@@ -274,15 +274,13 @@ CATALOGUE = _catalogue(
         required=_fields("alert monitor probe severity", TEXT),
         optional={**_fields("phase detail", TEXT), "attempt": INT},
     ),
-    EventType(
-        "alert.delivered",
-        required=_fields("alert channel target", TEXT),
-        optional=_fields("monitor detail", TEXT),
-    ),
-    EventType(
-        "alert.undelivered",
-        required=_fields("alert channel target", TEXT),
-        optional=_fields("monitor detail", TEXT),
+    *(
+        EventType(
+            name,
+            required=_fields("alert channel target", TEXT),
+            optional=_fields("monitor detail", TEXT),
+        )
+        for name in ("alert.delivered", "alert.undelivered")
     ),
     EventType("alert.resolved", required=ALERT, optional=_fields("monitor", TEXT)),
     EventType(

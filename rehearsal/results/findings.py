@@ -49,19 +49,15 @@ class FindingMaker:
         return finding
 
 
+RECORDED = ("id", "severity", "category", "title", "detail", "evidence", "recommendation")
+"""What a ``finding`` event gives its Finding besides its phase (which an older journal may
+lack); owner and status come from triage."""
+
+
 def recorded(events: list[Event]) -> list[Finding]:
     """The findings the run recorded as it went (``finding`` events), ids as written."""
     return [
-        Finding(
-            id=e["id"],
-            severity=e["severity"],
-            category=e["category"],
-            title=e["title"],
-            detail=e["detail"],
-            phase=e.get("phase"),
-            evidence=e.get("evidence", []),
-            recommendation=e.get("recommendation"),
-        )
+        Finding(phase=e.get("phase"), **{k: v for k, v in e.items() if k in RECORDED})
         for e in events
         if e["event"] == "finding"
     ]

@@ -5,7 +5,8 @@ Both live in a state folder (``REHEARSAL_STATE_DIR``, else ``$XDG_STATE_HOME/reh
 ``stopped.json`` while an emergency stop is in force. The stop is mirrored to every store
 in ``SHARED_STOPS``, so that machines sharing one see it too: with Prefect, a Prefect
 variable the workers of a pool read (``rehearsal.flows.adapters.install`` adds it).
-Nothing heavy is imported here: ``rehearsal run`` checks the stop before loading anything.
+Nothing heavy is imported here: ``rehearsal run`` checks the stop before Docker or Prefect
+is loaded.
 """
 
 from __future__ import annotations

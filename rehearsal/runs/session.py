@@ -1,7 +1,8 @@
 """One run from start to report: images, environment, converge, scenario, teardown.
 
-``execute`` is the single sequence both front ends use: the CLI calls each part directly,
-the Prefect flow passes a ``wrap`` that turns each part into a task. Teardown is owned by
+``execute`` is the single sequence every front end uses: ``rehearsal.run`` calls each part
+directly, the Prefect flow (which ``rehearsal run`` starts) passes a ``wrap`` that turns each
+part into a task. Teardown is owned by
 an exit stack, so it happens on success, failure, Ctrl-C and SIGTERM alike, and a report
 is written from the journal whatever happened.
 """

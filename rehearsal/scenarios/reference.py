@@ -113,6 +113,21 @@ def nested_models(hint: Any) -> Iterator[type[BaseModel]]:
         yield from nested_models(arg)
 
 
+def reachable(
+    roots: list[type[BaseModel]], done: set[type[BaseModel]]
+) -> Iterator[type[BaseModel]]:
+    """Each model not in ``done`` that the roots lead to, breadth first, once (added to done)."""
+    todo = list(roots)
+    while todo:
+        model = todo.pop(0)
+        if model in done:
+            continue
+        done.add(model)
+        yield model
+        for _, _, hint in fields_of(model):
+            todo.extend(nested_models(hint))
+
+
 def fields_of(model: type[BaseModel]) -> list[tuple[str, FieldInfo, Any]]:
     """Each key of a model as written in YAML (its alias), its field and its full type."""
     hints = typing.get_type_hints(model, include_extras=True)
@@ -129,15 +144,7 @@ class Reference:
     def name_models(self, roots: list[type[BaseModel]]) -> None:
         """Give every reachable model a heading; two models of one name are told apart by
         their module."""
-        found: list[type[BaseModel]] = []
-        todo = list(roots)
-        while todo:
-            model = todo.pop(0)
-            if model in found:
-                continue
-            found.append(model)
-            for _, _, hint in fields_of(model):
-                todo.extend(nested_models(hint))
+        found = list(reachable(roots, set()))
         for model in found:
             same = [m for m in found if m.__name__ == model.__name__]
             suffix = f" ({model.__module__.rsplit('.', 1)[-1]})" if len(same) > 1 else ""
@@ -204,17 +211,7 @@ class Reference:
     def tree(self, roots: list[type[BaseModel]], done: set[type[BaseModel]]) -> list[str]:
         """Sections for these models and every model under them not yet written, each
         after the one that first uses it."""
-        lines: list[str] = []
-        todo = list(roots)
-        while todo:
-            model = todo.pop(0)
-            if model in done:
-                continue
-            done.add(model)
-            lines += self.section(model)
-            for _, _, hint in fields_of(model):
-                todo.extend(nested_models(hint))
-        return lines
+        return [line for model in reachable(roots, done) for line in self.section(model)]
 
 
 def _bounds(metadata: list[Any]) -> str:

@@ -31,28 +31,13 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
                 )
             )
     for p, phase in enumerate(scenario.phases):
-        if phase.operator not in operators:
-            problems.append(
-                unknown_name(
-                    doc,
-                    ("phases", p, "operator"),
-                    "operator",
-                    phase.operator,
-                    operators,
-                    "add them to team.operators",
-                )
-            )
-        if phase.analyst not in analysts:
-            problems.append(
-                unknown_name(
-                    doc,
-                    ("phases", p, "analyst"),
-                    "analyst",
-                    phase.analyst,
-                    analysts,
-                    "add them to team.analysts",
-                )
-            )
+        for role, name, team in (
+            ("operator", phase.operator, operators),
+            ("analyst", phase.analyst, analysts),
+        ):
+            if name not in team:
+                fix = f"add them to team.{role}s"
+                problems.append(unknown_name(doc, ("phases", p, role), role, name, team, fix))
         for s, step in enumerate(phase.steps):
             key = step_key(step)
             assert key is not None

@@ -3,7 +3,6 @@ with input continues the run; a question nobody answers times out and the run go
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -16,16 +15,12 @@ from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.results.derive import derive_results
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.planning import load_plan
-from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
+from tests.scaffolds import webshop_scenario
 
 pytestmark = pytest.mark.prefect
 
-SCENARIO = """\
-kind: rehearsal
-profile: profile.yaml
-team: {operators: [{name: Kim}], analysts: [{name: Sato}]}
-steady_state: [shop-http]
+PHASES = """\
 phases:
   - name: p
     operator: Kim
@@ -41,9 +36,7 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
 
     from rehearsal.flows.ui_answers import PrefectPause
 
-    shutil.copy(EXAMPLES / "webshop" / "profile.yaml", tmp_path / "profile.yaml")
-    (tmp_path / "s.yaml").write_text(SCENARIO)
-    plan = load_plan(tmp_path / "s.yaml")
+    plan = load_plan(webshop_scenario(tmp_path, PHASES))
     shop = FakeShop()
 
     @flow(name="people-in-the-loop")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Literal, Self, TypeVar
+from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
 
 from pydantic import Field, model_validator
 
@@ -87,7 +87,8 @@ class Fault(ABC, Generic[S]):
 
     kind: ClassVar[str]
     Spec: ClassVar[type[FaultSpec]]
-    """The spec class, ``S`` itself (a class variable cannot name a type variable)."""
+    """The spec class, ``S`` itself: taken from ``Fault[XSpec]`` when the class is made (a
+    class variable cannot name a type variable)."""
     example: ClassVar[dict[str, Any]]
     """A spec that works on any node of the base image (nodes ``n1``, ``n2``); used by the
     protocol-compliance test and the fault-latency benchmark."""
@@ -100,6 +101,13 @@ class Fault(ABC, Generic[S]):
     nodes a scenario's faults can hit get them."""
     containers_only: ClassVar[bool] = False
     """It stops, pauses or rebuilds the node's container: a lab host is not ours to do that to."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            spec = next(iter(get_args(base)), None)
+            if isinstance(spec, type) and issubclass(spec, FaultSpec):
+                cls.Spec = spec
 
     def __init__(self, spec: S, env: Environment, placement: Placement | None = None) -> None:
         self.spec = spec

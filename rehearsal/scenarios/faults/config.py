@@ -3,7 +3,8 @@ the file damaged. Revert puts back the original bytes, mode and owner."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from abc import abstractmethod
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import Field
 
@@ -44,24 +45,59 @@ open(path, "wb").write(bytes(data))
 """
 
 
-class ConfigChangeSpec(FaultSpec):
-    type: Literal["config.change"]
+class FileSpec(FaultSpec):
+    """What both config faults share: the file, and the service that reads it."""
+
     file: str = Field(pattern=r"^/[^\x00]*$", description="absolute path in the node")
+    restart: Name | None = Field(default=None, description="SysV service to restart after")
+
+
+F = TypeVar("F", bound=FileSpec, covariant=True)
+
+
+class _FileFault(Fault[F]):
+    """Backs the file up before the change and puts the backup back on revert; the service
+    named in ``restart`` is restarted after either."""
+
+    requires: ClassVar[frozenset[str]] = frozenset({"python3"})
+
+    def inject(self) -> None:
+        for node in self.targets:
+            files.save(self.env, node, self.spec.file, self.kind)
+            self._change(node)
+            self._restart(node)
+
+    @abstractmethod
+    def _change(self, node: str) -> None:
+        """Make the change on one node, its backup already taken."""
+
+    def _restart(self, node: str) -> None:
+        if self.spec.restart:
+            service_run(self.env, node, self.spec.restart, "restart")
+
+    def revert(self) -> None:
+        for node in self.targets:
+            files.restore(self.env, node, self.spec.file, self.kind)
+            self._restart(node)
+
+    def is_reverted(self) -> bool:
+        spec = self.spec
+        return not any(files.saved(self.env, node, spec.file, self.kind) for node in self.targets)
+
+
+class ConfigChangeSpec(FileSpec):
+    type: Literal["config.change"]
     line: str = Field(max_length=2000, description="the line to write")
     replace: str | None = Field(
         default=None, max_length=500, description="regex of the line it replaces (else appended)"
     )
     mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$", description="e.g. '0600'")
-    restart: Name | None = Field(default=None, description="SysV service to restart after")
 
 
-class ConfigChange(Fault[ConfigChangeSpec]):
+class ConfigChange(_FileFault[ConfigChangeSpec]):
     """Sets one line (a parameter) in a file, optionally its mode, and restarts a service."""
 
-    requires: ClassVar[frozenset[str]] = frozenset({"python3"})
-
     kind: ClassVar[str] = "config.change"
-    Spec: ClassVar[type[FaultSpec]] = ConfigChangeSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "config.change",
         "target": "n1",
@@ -71,14 +107,10 @@ class ConfigChange(Fault[ConfigChangeSpec]):
         "mode": "0600",
     }
 
-    def inject(self) -> None:
+    def _change(self, node: str) -> None:
         spec = self.spec
-        for node in self.targets:
-            files.save(self.env, node, spec.file, self.kind)
-            argv = [spec.file, spec.line, spec.replace or "", spec.mode or ""]
-            run(self.env, node, ["python3", "-c", _SET_LINE, *argv])
-            if spec.restart:
-                service_run(self.env, node, spec.restart, "restart")
+        argv = [spec.file, spec.line, spec.replace or "", spec.mode or ""]
+        run(self.env, node, ["python3", "-c", _SET_LINE, *argv])
 
     def is_injected(self) -> bool:
         spec = self.spec
@@ -88,31 +120,16 @@ class ConfigChange(Fault[ConfigChangeSpec]):
             for node in self.targets
         )
 
-    def revert(self) -> None:
-        for node in self.targets:
-            files.restore(self.env, node, self.spec.file, self.kind)
-            if self.spec.restart:
-                service_run(self.env, node, self.spec.restart, "restart")
 
-    def is_reverted(self) -> bool:
-        spec = self.spec
-        return not any(files.saved(self.env, node, spec.file, self.kind) for node in self.targets)
-
-
-class ConfigCorruptSpec(FaultSpec):
+class ConfigCorruptSpec(FileSpec):
     type: Literal["config.corrupt"]
-    file: str = Field(pattern=r"^/[^\x00]*$", description="absolute path in the node")
     how: Literal["garbage", "truncate", "empty"] = "garbage"
-    restart: Name | None = Field(default=None, description="SysV service to restart after")
 
 
-class ConfigCorrupt(Fault[ConfigCorruptSpec]):
+class ConfigCorrupt(_FileFault[ConfigCorruptSpec]):
     """Damages a file: random bytes (repeatable with ``seed``), cut in half, or emptied."""
 
-    requires: ClassVar[frozenset[str]] = frozenset({"python3"})
-
     kind: ClassVar[str] = "config.corrupt"
-    Spec: ClassVar[type[FaultSpec]] = ConfigCorruptSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "config.corrupt",
         "target": "n1",
@@ -120,14 +137,10 @@ class ConfigCorrupt(Fault[ConfigCorruptSpec]):
         "how": "truncate",
     }
 
-    def inject(self) -> None:
+    def _change(self, node: str) -> None:
         spec = self.spec
-        for node in self.targets:
-            files.save(self.env, node, spec.file, self.kind)
-            seed = str(spec.seed if spec.seed is not None else 0)
-            run(self.env, node, ["python3", "-c", _CORRUPT, spec.file, spec.how, seed])
-            if spec.restart:
-                service_run(self.env, node, spec.restart, "restart")
+        seed = str(spec.seed if spec.seed is not None else 0)
+        run(self.env, node, ["python3", "-c", _CORRUPT, spec.file, spec.how, seed])
 
     def is_injected(self) -> bool:
         spec = self.spec
@@ -139,13 +152,3 @@ class ConfigCorrupt(Fault[ConfigCorruptSpec]):
             ).ok
             for node in self.targets
         )
-
-    def revert(self) -> None:
-        for node in self.targets:
-            files.restore(self.env, node, self.spec.file, self.kind)
-            if self.spec.restart:
-                service_run(self.env, node, self.spec.restart, "restart")
-
-    def is_reverted(self) -> bool:
-        spec = self.spec
-        return not any(files.saved(self.env, node, spec.file, self.kind) for node in self.targets)

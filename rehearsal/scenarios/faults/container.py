@@ -40,7 +40,6 @@ class ContainerStop(_NodeBack[ContainerStopSpec]):
     """Stops the targets; revert starts them again, so they boot their enabled services."""
 
     kind: ClassVar[str] = "container.stop"
-    Spec: ClassVar[type[FaultSpec]] = ContainerStopSpec
     example: ClassVar[dict[str, Any]] = {"type": "container.stop", "target": "n1", "grace": 1}
 
     def inject(self) -> None:
@@ -60,7 +59,6 @@ class ContainerKill(_NodeBack[ContainerKillSpec]):
     """Sends a signal to the node's init: a crash (SIGKILL) rather than an orderly stop."""
 
     kind: ClassVar[str] = "container.kill"
-    Spec: ClassVar[type[FaultSpec]] = ContainerKillSpec
     example: ClassVar[dict[str, Any]] = {"type": "container.kill", "target": "n1"}
 
     def inject(self) -> None:
@@ -79,7 +77,6 @@ class ContainerPause(_NodeBack[ContainerPauseSpec]):
     """Freezes every process of the node: it holds its connections but answers nothing."""
 
     kind: ClassVar[str] = "container.pause"
-    Spec: ClassVar[type[FaultSpec]] = ContainerPauseSpec
     example: ClassVar[dict[str, Any]] = {"type": "container.pause", "target": "n1"}
 
     def inject(self) -> None:
@@ -99,7 +96,6 @@ class ContainerRestart(_NodeBack[ContainerRestartSpec]):
     """Reboots the node: a short outage, then its enabled services start again."""
 
     kind: ClassVar[str] = "container.restart"
-    Spec: ClassVar[type[FaultSpec]] = ContainerRestartSpec
     example: ClassVar[dict[str, Any]] = {"type": "container.restart", "target": "n1", "grace": 1}
 
     def inject(self) -> None:
@@ -124,7 +120,6 @@ class ContainerRecreate(_NodeBack[ContainerRecreateSpec]):
     """
 
     kind: ClassVar[str] = "container.recreate"
-    Spec: ClassVar[type[FaultSpec]] = ContainerRecreateSpec
     example: ClassVar[dict[str, Any]] = {"type": "container.recreate", "target": "n1"}
 
     def inject(self) -> None:

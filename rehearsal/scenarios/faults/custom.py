@@ -41,7 +41,6 @@ class CustomCommand(Fault[CustomCommandSpec]):
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})
 
     kind: ClassVar[str] = "custom.command"
-    Spec: ClassVar[type[FaultSpec]] = CustomCommandSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "custom.command",
         "target": "n1",
@@ -92,7 +91,6 @@ class CustomPlaybook(Fault[CustomPlaybookSpec]):
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})
 
     kind: ClassVar[str] = "custom.playbook"
-    Spec: ClassVar[type[FaultSpec]] = CustomPlaybookSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "custom.playbook",
         "target": "n1",

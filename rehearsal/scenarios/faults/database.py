@@ -32,7 +32,6 @@ class DbDrop(Fault[DbDropSpec]):
     """Drops ``table`` (or deletes the rows matching ``where``) after dumping it."""
 
     kind: ClassVar[str] = "db.drop"
-    Spec: ClassVar[type[FaultSpec]] = DbDropSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "db.drop",
         "target": "n1",

@@ -76,7 +76,6 @@ class NetworkPartition(_Firewalled[NetworkPartitionSpec]):
     """The targets and their peers stop seeing each other (their other traffic flows)."""
 
     kind: ClassVar[str] = "network.partition"
-    Spec: ClassVar[type[FaultSpec]] = NetworkPartitionSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "network.partition",
         "target": "n1",
@@ -116,7 +115,6 @@ class NetworkIsolate(_Firewalled[NetworkIsolateSpec]):
     """The targets lose every peer; only loopback and the orchestrator still reach them."""
 
     kind: ClassVar[str] = "network.isolate"
-    Spec: ClassVar[type[FaultSpec]] = NetworkIsolateSpec
     example: ClassVar[dict[str, Any]] = {"type": "network.isolate", "target": "n1"}
 
     def rules(self, node: str) -> dict[str, list[str]]:
@@ -136,7 +134,6 @@ class NetworkLoss(_Firewalled[NetworkLossSpec]):
     """Drops a share of the packets the targets send and receive (loopback spared)."""
 
     kind: ClassVar[str] = "network.loss"
-    Spec: ClassVar[type[FaultSpec]] = NetworkLossSpec
     example: ClassVar[dict[str, Any]] = {"type": "network.loss", "target": "n1", "loss": 30}
 
     def rules(self, node: str) -> dict[str, list[str]]:
@@ -158,7 +155,6 @@ class NetworkDns(_Firewalled[NetworkDnsSpec]):
     not the address, so the rule matches the address."""
 
     kind: ClassVar[str] = "network.dns"
-    Spec: ClassVar[type[FaultSpec]] = NetworkDnsSpec
     example: ClassVar[dict[str, Any]] = {"type": "network.dns", "target": "n1"}
     hooks: ClassVar[tuple[str, ...]] = ("OUTPUT",)
 
@@ -186,7 +182,6 @@ class NetworkPortBlock(_Firewalled[NetworkPortBlockSpec]):
     """Connections to a port of the targets are refused (or silently dropped)."""
 
     kind: ClassVar[str] = "network.port-block"
-    Spec: ClassVar[type[FaultSpec]] = NetworkPortBlockSpec
     example: ClassVar[dict[str, Any]] = {"type": "network.port-block", "target": "n1", "port": 22}
     hooks: ClassVar[tuple[str, ...]] = ("INPUT",)
 

@@ -30,7 +30,6 @@ class ProcessKill(Fault[ProcessKillSpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"procps"})
 
     kind: ClassVar[str] = "process.kill"
-    Spec: ClassVar[type[FaultSpec]] = ProcessKillSpec
     example: ClassVar[dict[str, Any]] = {"type": "process.kill", "target": "n1", "name": "sshd"}
     _killed: dict[str, list[str]] = {}
 
@@ -87,7 +86,6 @@ class ProcessHang(Fault[ProcessHangSpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"procps"})
 
     kind: ClassVar[str] = "process.hang"
-    Spec: ClassVar[type[FaultSpec]] = ProcessHangSpec
     example: ClassVar[dict[str, Any]] = {"type": "process.hang", "target": "n1", "name": "sshd"}
 
     def inject(self) -> None:

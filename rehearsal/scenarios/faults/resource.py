@@ -77,7 +77,6 @@ class ResourceCpu(Fault[ResourceCpuSpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid"})
 
     kind: ClassVar[str] = "resource.cpu"
-    Spec: ClassVar[type[FaultSpec]] = ResourceCpuSpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.cpu", "target": "n1", "workers": 1}
 
     def revert_argv(self, node: str) -> list[str] | None:
@@ -110,7 +109,6 @@ class ResourceMemory(Fault[ResourceMemorySpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"procps", "setsid", "python3"})
 
     kind: ClassVar[str] = "resource.memory"
-    Spec: ClassVar[type[FaultSpec]] = ResourceMemorySpec
     example: ClassVar[dict[str, Any]] = {"type": "resource.memory", "target": "n1", "megabytes": 64}
 
     def revert_argv(self, node: str) -> list[str] | None:
@@ -168,7 +166,6 @@ class ResourceDiskFill(Fault[ResourceDiskFillSpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"fallocate"})
 
     kind: ClassVar[str] = "resource.disk-fill"
-    Spec: ClassVar[type[FaultSpec]] = ResourceDiskFillSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "resource.disk-fill",
         "target": "n1",
@@ -224,7 +221,6 @@ class ResourceInodes(Fault[ResourceInodesSpec]):
     """Empty files until the file system has no inode left or ``files`` were made."""
 
     kind: ClassVar[str] = "resource.inodes"
-    Spec: ClassVar[type[FaultSpec]] = ResourceInodesSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "resource.inodes",
         "target": "n1",

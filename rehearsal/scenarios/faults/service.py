@@ -42,7 +42,6 @@ class ServiceStop(Fault[ServiceStopSpec]):
     main process and the node stopped with it)."""
 
     kind: ClassVar[str] = "service.stop"
-    Spec: ClassVar[type[FaultSpec]] = ServiceStopSpec
     example: ClassVar[dict[str, Any]] = {"type": "service.stop", "target": "n1", "service": "ssh"}
 
     def inject(self) -> None:
@@ -97,7 +96,6 @@ class ServiceBrokenStart(Fault[ServiceBrokenStartSpec]):
     has taken either way (journal notes say which). Revert puts the file back, starts it."""
 
     kind: ClassVar[str] = "service.broken-start"
-    Spec: ClassVar[type[FaultSpec]] = ServiceBrokenStartSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "service.broken-start",
         "target": "n1",

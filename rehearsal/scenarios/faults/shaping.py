@@ -108,7 +108,6 @@ class NetworkBandwidth(Fault[NetworkBandwidthSpec]):
     requires: ClassVar[frozenset[str]] = frozenset({"net-admin", "tc"})
 
     kind: ClassVar[str] = "network.bandwidth"
-    Spec: ClassVar[type[FaultSpec]] = NetworkBandwidthSpec
     example: ClassVar[dict[str, Any]] = {
         "type": "network.bandwidth",
         "target": "n1",
@@ -227,7 +226,6 @@ class NetworkLatency(Fault[NetworkLatencySpec]):
     capabilities: ClassVar[frozenset[str]] = frozenset({"NET_ADMIN"})  # tc, iptables
 
     kind: ClassVar[str] = "network.latency"
-    Spec: ClassVar[type[FaultSpec]] = NetworkLatencySpec
     example: ClassVar[dict[str, Any]] = {
         "type": "network.latency",
         "target": "n1",

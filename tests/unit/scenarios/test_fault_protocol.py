@@ -37,7 +37,6 @@ class _Flaky(Fault[NetworkIsolateSpec]):
     calls (never, when None)."""
 
     kind: ClassVar[str] = "test.flaky"
-    Spec: ClassVar[type[NetworkIsolateSpec]] = NetworkIsolateSpec
     example: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, errors: list[BaseException], back_after: int | None) -> None:

@@ -55,7 +55,6 @@ def test_peers_exclude_the_targets() -> None:
 
 class _Stuck(Fault[NetworkPartitionSpec]):
     kind: ClassVar[str] = "test.stuck"
-    Spec: ClassVar[type[FaultSpec]] = NetworkPartitionSpec
     example: ClassVar[dict[str, Any]] = {}
     attempts = 0
 

@@ -25,6 +25,7 @@ from rehearsal.scenarios.planning import Plan, load_plan
 from rehearsal.secrets.redaction import MASK, redactor_for
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
+from tests.scaffolds import webshop_scenario
 
 BACKUP = "pg_dump shop > /var/backups/shop.sql"
 EXPORT = "shop-export --since yesterday"
@@ -46,12 +47,6 @@ jobs:
     schedule: weekly, on Mondays
     on: app1
 """
-HEAD = """\
-kind: rehearsal
-profile: profile.yaml
-team: {operators: [{name: Kim}], analysts: [{name: Sato}]}
-steady_state: [shop-http]
-"""
 runner = CliRunner()
 
 
@@ -61,11 +56,7 @@ def limited(command: str, limit: str) -> str:
 
 
 def _files(tmp_path: Path, body: str) -> Path:
-    profile = (EXAMPLES / "webshop" / "profile.yaml").read_text()
-    (tmp_path / "profile.yaml").write_text(profile + JOBS)
-    scenario = tmp_path / "s.yaml"
-    scenario.write_text(HEAD + body)
-    return scenario
+    return webshop_scenario(tmp_path, body, profile_extra=JOBS)
 
 
 def _run(tmp_path: Path, plan: Plan, shop: FakeShop) -> list[dict[str, Any]]:

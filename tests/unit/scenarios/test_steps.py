@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,23 +20,16 @@ from rehearsal.scenarios.people import Answerer, NobodyAnswers, load_answers
 from rehearsal.scenarios.planning import Plan, load_plan
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
-
-HEAD = """\
-kind: {kind}
-profile: profile.yaml
-team: {{operators: [{{name: Kim}}], analysts: [{{name: Sato}}]}}
-steady_state: [shop-http]
-"""
+from tests.scaffolds import webshop_scenario
 
 
 def _plan(tmp_path: Path, body: str, kind: str = "rehearsal", answers: str | None = None) -> Plan:
-    shutil.copy(EXAMPLES / "webshop" / "profile.yaml", tmp_path / "profile.yaml")
-    (tmp_path / "s.yaml").write_text(HEAD.format(kind=kind) + body)
+    scenario = webshop_scenario(tmp_path, body, kind)
     answers_path = None
     if answers is not None:
         answers_path = tmp_path / "answers.yaml"
         answers_path.write_text(answers)
-    return load_plan(tmp_path / "s.yaml", None, answers_path)
+    return load_plan(scenario, None, answers_path)
 
 
 def _run(
