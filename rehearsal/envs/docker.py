@@ -408,13 +408,38 @@ class DockerEnvironment:
                 return
 
     def down(self) -> None:
-        if not self._closing:
+        checking = not self._closing
+        if checking:
             self._check_intact()
         self._closing = True
         if self._events is not None:
             _close_stream(self._events)
         self.disconnect()
+        gone = self._remove_nodes()
+        if checking and gone and self._lost is not None:
+            self._lost(self._vanished(gone[0]))
         remove_run(self.client, self.run_id)
+
+    def _remove_nodes(self) -> list[str]:
+        """Remove the nodes' containers; those someone else had removed, or was removing, are
+        returned. A container whose removal another client began is listed as running until
+        the engine has reaped it, so the listing in ``_check_intact`` can miss it."""
+        import docker.errors
+
+        def remove(node: str) -> str | None:
+            try:
+                self.client.api.remove_container(self.container_name(node), force=True)
+            except docker.errors.NotFound:
+                return node
+            except docker.errors.APIError as error:
+                if error.status_code == 409 and "in progress" in str(error):
+                    return node
+                raise
+            return None
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            removed = list(pool.map(remove, self.nodes()))
+        return [node for node in removed if node is not None and node not in self._removing]
 
     def disconnect(self) -> None:
         """Close the connections to the nodes (SSH, forwards); the nodes stay as they are."""

@@ -29,7 +29,7 @@ from rehearsal.scenarios.document import Phase, Scenario, step_key
 from rehearsal.scenarios.guard import StopGuard
 from rehearsal.scenarios.jobs import JobScheduler
 from rehearsal.scenarios.people import Answerer, NobodyAnswers
-from rehearsal.scenarios.probes import PROBES, Probe
+from rehearsal.scenarios.probes import PROBES, AnyProbe
 from rehearsal.scenarios.sampler import ProbeSampler
 from rehearsal.scenarios.steps import STEPS, PhaseInfo, StepContext
 from rehearsal.scenarios.symptom import SymptomWatch
@@ -49,7 +49,7 @@ class Engine:
     journal: Journal
     cancelled: threading.Event = field(default_factory=threading.Event)
     wrap: Wrap = call_directly
-    probes: dict[str, tuple[Probe, float]] | None = None
+    probes: dict[str, tuple[AnyProbe, float]] | None = None
     answerer: Answerer = field(default_factory=NobodyAnswers)
     run_dir: Path | None = None
     """Where evidence and alerts.log go; by default the journal's folder (never the
@@ -69,7 +69,7 @@ class Engine:
     def folder(self) -> Path:
         return self.run_dir or self.journal.path.parent
 
-    def build_probes(self) -> dict[str, tuple[Probe, float]]:
+    def build_probes(self) -> dict[str, tuple[AnyProbe, float]]:
         return {
             spec.name: (PROBES[spec.kind](spec.check, self.env), spec.interval)
             for spec in self.profile.probes

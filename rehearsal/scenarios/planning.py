@@ -32,30 +32,30 @@ class Plan:
     profile_path: Path
 
 
-def load_plan(
-    scenario_path: Path, profile_path: Path | None = None, answers_path: Path | None = None
-) -> Plan:
-    document = read_yaml(scenario_path)
-    scenario = validate_model(Scenario, document)
-    if profile_path is None:
-        profile_path = scenario_path.parent / scenario.profile
-        if not profile_path.is_file():
+def load_plan(scenario: Path, profile: Path | None = None, answers: Path | None = None) -> Plan:
+    """Read the scenario, its profile (by default the one it names) and an answers file, and
+    check them against each other; InvalidInput lists every problem with its file:line."""
+    document = read_yaml(scenario)
+    model = validate_model(Scenario, document)
+    if profile is None:
+        profile = scenario.parent / model.profile
+        if not profile.is_file():
             raise InvalidInput(
                 [
                     document.problem(
                         ("profile",),
-                        f"profile file {scenario.profile!r} not found next to the scenario "
+                        f"profile file {model.profile!r} not found next to the scenario "
                         "; fix the path or pass --profile",
                     )
                 ]
             )
-    profile = load_profile(profile_path)
-    problems = check_scenario(scenario, profile, document)
-    if answers_path is not None:
-        problems += check_answers(scenario, read_yaml(answers_path), profile, scenario_path)
+    loaded = load_profile(profile)
+    problems = check_scenario(model, loaded, document)
+    if answers is not None:
+        problems += check_answers(model, read_yaml(answers), loaded, scenario)
     if problems:
         raise InvalidInput(problems)
-    return Plan(scenario, profile, scenario_path, profile_path)
+    return Plan(model, loaded, scenario, profile)
 
 
 def check_answers(
@@ -129,7 +129,7 @@ def check_answers_file(path: Path, scenario: Path | None) -> None:
                 )
             ]
         )
-    load_plan(scenario or named, answers_path=path)
+    load_plan(scenario or named, answers=path)
 
 
 def _scenarios_asking(folder: Path, keys: set[str]) -> str:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from rehearsal.journal.writer import Journal
-from rehearsal.scenarios.probes import Probe
+from rehearsal.scenarios.probes import AnyProbe
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Observed:
 
 
 class ProbeSampler:
-    def __init__(self, probes: dict[str, tuple[Probe, float]], journal: Journal) -> None:
+    def __init__(self, probes: dict[str, tuple[AnyProbe, float]], journal: Journal) -> None:
         self._probes = probes
         self._journal = journal
         self._latest: dict[str, Observed] = {}

@@ -25,8 +25,10 @@ pytestmark = pytest.mark.prefect
 def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Path) -> None:
     from prefect import flow
 
+    from rehearsal.flows.adapters import install
     from rehearsal.flows.ui_answers import PrefectPause
 
+    install()  # as rehearsal's own flows do when they load: the Prefect alert channel
     plan = load_plan(EXAMPLES / "webshop" / "drill-app-node-loss.yaml")
     document = plan.scenario.model_dump(by_alias=True, exclude_defaults=True)
     steps = document["phases"][0]["steps"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, runtime_checkable
 
 from pydantic import BaseModel
 
@@ -40,13 +40,26 @@ class Sample:
     detail: str
 
 
-class Probe(ABC):
-    """One kind of check; ``key`` is the YAML key that selects it (``http:``)."""
+C = TypeVar("C", bound=BaseModel, covariant=True)
+"""A probe's check spec; covariant, so ``Probe[BaseModel]`` is any probe."""
+
+
+class Probe(ABC, Generic[C]):
+    """One kind of check; ``key`` is the YAML key that selects it (``http:``). Generic over
+    its spec, so ``self.spec`` has the check's own fields."""
 
     key: ClassVar[str]
     Spec: ClassVar[type[BaseModel]]
+    """The spec class, taken from ``Probe[XCheck]`` when the class is made."""
 
-    def __init__(self, spec: BaseModel, nodes: AddressBook) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            spec = next(iter(get_args(base)), None)
+            if isinstance(spec, type) and issubclass(spec, BaseModel):
+                cls.Spec = spec
+
+    def __init__(self, spec: C, nodes: AddressBook) -> None:
         self.spec = spec
         self.nodes = nodes
 
@@ -58,3 +71,7 @@ class Probe(ABC):
         if not isinstance(self.nodes, NodeShell):
             raise TypeError(f"a {self.key} probe needs an environment that runs commands")
         return self.nodes
+
+
+AnyProbe = Probe[BaseModel]
+"""A probe of any kind: what the sampler and the engine hold."""

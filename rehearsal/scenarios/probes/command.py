@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rehearsal.models.base import Strict
 from rehearsal.models.probes import CommandCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
 
 
-class CommandProbe(Probe):
+class CommandProbe(Probe[CommandCheck]):
     key: ClassVar[str] = "command"
-    Spec: ClassVar[type[Strict]] = CommandCheck
 
     def sample(self) -> Sample:
         import re
 
         spec = self.spec
-        assert isinstance(spec, CommandCheck)
         try:
             result = self.shell().run_command(spec.on, spec.run, spec.timeout)
         except OSError as error:

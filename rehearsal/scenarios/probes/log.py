@@ -6,7 +6,6 @@ from __future__ import annotations
 import shlex
 from typing import ClassVar
 
-from rehearsal.models.base import Strict
 from rehearsal.models.probes import LogCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
 
@@ -18,14 +17,12 @@ SCRIPT = (
 )
 
 
-class LogProbe(Probe):
+class LogProbe(Probe[LogCheck]):
     key: ClassVar[str] = "log"
-    Spec: ClassVar[type[Strict]] = LogCheck
     _seen: int | None = None
 
     def sample(self) -> Sample:
         spec = self.spec
-        assert isinstance(spec, LogCheck)
         # The first sample starts at the end of the file: old lines are not news.
         start = -1 if self._seen is None else self._seen
         argv = ["sh", "-c", SCRIPT, "log-probe", spec.file, str(start), spec.pattern]

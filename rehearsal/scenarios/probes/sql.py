@@ -6,20 +6,17 @@ from __future__ import annotations
 import shlex
 from typing import ClassVar
 
-from rehearsal.models.base import Strict
 from rehearsal.models.probes import SqlCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
 
 
-class SqlProbe(Probe):
+class SqlProbe(Probe[SqlCheck]):
     key: ClassVar[str] = "sql"
-    Spec: ClassVar[type[Strict]] = SqlCheck
 
     def sample(self) -> Sample:
         import re
 
         spec = self.spec
-        assert isinstance(spec, SqlCheck)
         argv = ["runuser", "-u", "postgres", "--", "psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1"]
         argv += ["-d", spec.database, "-c", spec.query]
         try:

@@ -6,18 +6,15 @@ import socket
 import time
 from typing import ClassVar
 
-from rehearsal.models.base import Strict
 from rehearsal.models.probes import TcpCheck
 from rehearsal.scenarios.probes.base import Probe, Sample
 
 
-class TcpProbe(Probe):
+class TcpProbe(Probe[TcpCheck]):
     key: ClassVar[str] = "tcp"
-    Spec: ClassVar[type[Strict]] = TcpCheck
 
     def sample(self) -> Sample:
         spec = self.spec
-        assert isinstance(spec, TcpCheck)
         started = time.monotonic()
         try:
             try:
