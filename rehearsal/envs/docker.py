@@ -36,8 +36,6 @@ FIRST_HOST = 10
 SSH_READY_S = 90
 # How long a network's removal waits for the engine to let go of removed containers' endpoints.
 ENDPOINT_WAITS_S = (0.2, 0.5, 1.0, 2.0, 4.0)
-GOING = frozenset({"removing", "dead"})
-"""Container states on the way out: removed by someone, not yet gone from the list."""
 Progress = Callable[[str], None]
 Lost = Callable[[str], None]
 
@@ -395,13 +393,7 @@ class DockerEnvironment:
         except docker.errors.DockerException as error:
             self._lost(f"the Docker engine stopped answering ({error})")
             return
-        # A container being removed is still listed ("removing", then "dead") while the run
-        # already fails for want of it: it is gone all the same.
-        present = {
-            (c.attrs.get("Labels") or {}).get(L.NODE)
-            for c in found
-            if c.attrs.get("State") not in GOING
-        }
+        present = {(c.attrs.get("Labels") or {}).get(L.NODE) for c in found}
         for node in self.nodes():
             if node not in present and node not in self._removing:
                 self._lost(self._vanished(node))
