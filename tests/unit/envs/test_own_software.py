@@ -1,16 +1,18 @@
 """The customer's own software in the mirror, without Docker: which image a node gets (its role,
-version and extra packages), what converge is told to ship, and the fidelity fact comparing a
-shipped artifact with the file beside the profile."""
+version and extra packages) and whether a cached one is current, what converge is told to
+ship, and the fidelity fact comparing a shipped artifact with the file beside the profile."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from types import SimpleNamespace
 
 from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.fidelity import check_fidelity
+from rehearsal.envs.image_cache import cached_role_images
 from rehearsal.envs.mirror import converge_vars
-from rehearsal.envs.roles import RoleImage
+from rehearsal.envs.roles import PACKAGES_LABEL, RoleImage
 from rehearsal.models.catalog import roles
 from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.models.role_params import image_packages
@@ -91,3 +93,31 @@ def test_fidelity_compares_a_shipped_artifact_with_the_file_beside_the_profile(
     [changed] = [f for f in check_fidelity(node, profile, roles_dir) if f.aspect == "param"]
     assert not changed.matches
     assert changed.expected == f"sha256 {hashlib.sha256(b'version 2').hexdigest()[:12]}"
+
+
+class Images:
+    """An engine holding the base image and one role image, as ``images.list`` shows it."""
+
+    def __init__(self, tag: str, labels: dict[str, str]) -> None:
+        self.image = SimpleNamespace(
+            id="sha256:role", tags=[tag], labels=labels, short_id="role", attrs={"Size": 1}
+        )
+
+    def get(self, name: str) -> SimpleNamespace:
+        return SimpleNamespace(id="sha256:base")
+
+    def list(self, filters: dict[str, str]) -> list[SimpleNamespace]:
+        return [self.image]
+
+
+def test_a_cached_image_with_extra_packages_is_current_not_stale() -> None:
+    image = RoleImage("service", "", ("jq", "postgresql-client"))
+    tag = image.tag(playbooks_dir(), "sha256:base")
+    labels = {"rehearsal.role": "service", "rehearsal.version": "default"}
+    packages = {PACKAGES_LABEL: "jq,postgresql-client"}
+    for given, current in ((labels | packages, True), (labels, False)):
+        client = SimpleNamespace(
+            images=Images(tag, given), containers=SimpleNamespace(list=lambda all: [])
+        )
+        [cached] = cached_role_images(client, playbooks_dir())
+        assert cached.current is current
