@@ -114,3 +114,29 @@ def test_a_path_is_relative_to_the_fragment_that_names_it(tmp_path: Path) -> Non
     node = load_profile(tmp_path / "overlay.yaml").node("app1")
     assert node.params["artifact"] == str(folder / "dist" / "blob.bin")
     assert node.files[0].copy_ == str(folder / "dist" / "blob.bin")
+
+
+def test_a_customers_own_role_names_its_files_with_path_params(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    role = tmp_path / "playbooks" / "roles" / "licensed"
+    (role / "meta").mkdir(parents=True)
+    (role / "defaults").mkdir()
+    (role / "defaults" / "main.yml").write_text(
+        "# The licence file, beside the profile.\nlicence: ''\n"
+    )
+    (role / "meta" / "rehearsal.yml").write_text("path_params: [licence]\n")
+    monkeypatch.setenv("REHEARSAL_PLAYBOOKS", str(tmp_path / "playbooks"))
+    profile = PROFILE.split("nodes:")[0] + (
+        "nodes:\n"
+        "  - {name: box1, role: licensed, networks: [front], params: {licence: acme.lic}}\n"
+        "networks: [{name: front}]\n"
+    )
+    (tmp_path / "profile.yaml").write_text(profile)
+    result = runner.invoke(app, ["validate", str(tmp_path / "profile.yaml")])
+    assert result.exit_code == 2
+    assert (
+        "profile.yaml:4:" in result.stdout and "licence: 'acme.lic' does not exist" in result.stdout
+    )
+    (tmp_path / "acme.lic").write_bytes(b"\x00licence")
+    assert runner.invoke(app, ["validate", str(tmp_path / "profile.yaml")]).exit_code == 0
