@@ -16,11 +16,11 @@ from rehearsal.models.escalation import OnCall
 from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
 
 Criticality = Literal["low", "medium", "high", "critical"]
-DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
+DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
 
 
 def _debian_package(name: str) -> str:
-    if not DEBIAN_PACKAGE.match(name):
+    if not DEBIAN_PACKAGE.fullmatch(name):
         raise ValueError(
             f"{name!r} is not a Debian package name: lower-case letters, digits, '+', '-' and "
             "'.', at least two (apt-cache search WORD in a node finds the name)"

@@ -91,7 +91,7 @@ def _packages(document: YamlDocument, loc: tuple[str | int, ...], given: Any) ->
             "and '.', at least two",
         )
         for index, name in enumerate(given)
-        if not isinstance(name, str) or not DEBIAN_PACKAGE.match(name)
+        if not isinstance(name, str) or not DEBIAN_PACKAGE.fullmatch(name)
     ]
 
 
