@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rehearsal.cli.app import app
+from tests.conftest import ROOT
 
 runner = CliRunner()
 
@@ -140,3 +141,14 @@ def test_a_customers_own_role_names_its_files_with_path_params(
     )
     (tmp_path / "acme.lic").write_bytes(b"\x00licence")
     assert runner.invoke(app, ["validate", str(tmp_path / "profile.yaml")]).exit_code == 0
+
+
+def test_the_docs_example_of_role_service_is_valid(tmp_path: Path) -> None:
+    text = (ROOT / "docs" / "profiles.md").read_text()
+    section = text.split("## Your own application without a role", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "app.tgz").write_bytes(b"\x1f\x8b")
+    (tmp_path / "profile.yaml").write_text(example)
+    result = runner.invoke(app, ["validate", str(tmp_path / "profile.yaml")])
+    assert (result.exit_code, result.stdout.strip()) == (0, "1 file(s) valid")
