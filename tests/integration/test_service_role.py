@@ -1,5 +1,5 @@
 """The customer's own software without a role of its own, for real: `role: service` with a
-Python HTTP script in a tarball, a .deb built here by dpkg-deb and a wheel written here; a
+Python HTTP script in a tarball, a .deb built here by dpkg-deb, a wheel and a JAR written here; a
 node's extra `packages:`; a binary `copy:` file. The service comes back after a container
 restart and after a stop and start (the node's init runs its enabled SysV script), and the
 fidelity check compares the shipped artifact with the file beside the profile."""
@@ -80,6 +80,14 @@ nodes:
       command: /opt/wheel1/venv/bin/python -m hellowheel
       port: 8082
       health: /
+  - name: jar1
+    role: service
+    networks: [front]
+    params:
+      artifact: dist/app.jar
+      command: python3 /opt/jar1/app.jar
+      port: 8083
+      health: /
 networks: [{name: front}]
 """
 
@@ -87,6 +95,16 @@ WHEEL_MODULE = """\
 import http.server
 http.server.HTTPServer(("0.0.0.0", 8082), http.server.SimpleHTTPRequestHandler).serve_forever()
 """
+
+
+def _jar(target: Path) -> None:
+    """A JAR is a zip: this one runs under Python (a __main__.py), so placing it is tested
+    without a Java runtime in the image."""
+    import zipfile
+
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+        archive.writestr("__main__.py", WHEEL_MODULE.replace("8082", "8083"))
 
 
 def _wheel(target: Path) -> None:
@@ -149,6 +167,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     _tarball(folder / "dist" / "app.tgz", "v1")
     _deb(folder, folder / "dist" / "hello-svc_1.0_all.deb")
     _wheel(folder / "dist" / "hellowheel-1.0-py3-none-any.whl")
+    _jar(folder / "dist" / "app.jar")
     (folder / "dist" / "blob.bin").write_bytes(secrets.token_bytes(4096) + b"\0\r\n{{ x }}\xff")
     (folder / "profile.yaml").write_text(PROFILE)
     run_id = f"service-test-{secrets.token_hex(3)}"
@@ -214,6 +233,11 @@ def test_a_wheel_is_installed_into_a_virtual_environment_and_serves(built: Mirro
     assert _run(built, "wheel1", ["service-check", "health"]) == (True, "/")
 
 
+def test_a_jar_is_placed_in_the_application_folder_and_runs(built: Mirror) -> None:
+    assert _run(built, "jar1", ["test", "-f", "/opt/jar1/app.jar"])[0]
+    assert _run(built, "jar1", ["service-check", "health"]) == (True, "/")
+
+
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
     from rehearsal.envs.ansible import HostVars, run_playbook
     from rehearsal.envs.mirror import converge_vars
@@ -238,12 +262,13 @@ def test_a_second_converge_changes_nothing(built: Mirror) -> None:
     assert sum(report.changed.values()) == 0, report.changed
 
 
-def test_a_nodes_extra_packages_are_in_its_image_only(built: Mirror) -> None:
+def test_a_nodes_extra_packages_are_in_its_image_only_and_others_share_one(built: Mirror) -> None:
     ok, version = _run(built, "tools1", ["psql", "--version"])
     assert ok and version.startswith("psql (PostgreSQL) 15")
     assert not _run(built, "app1", ["sh", "-c", "command -v psql"])[0]
     [ready] = [e for e in read_journal(built.run_dir) if e["event"] == "images.ready"]
     assert len({ready["nodes"][n] for n in ("app1", "tools1", "wheel1")}) == 3
+    assert ready["nodes"]["jar1"] == ready["nodes"]["app1"], "same role, version, packages"
 
 
 def test_a_copy_file_arrives_byte_for_byte(built: Mirror) -> None:
