@@ -22,6 +22,7 @@ from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import engine_route
 from rehearsal.models.catalog import roles as role_catalog
 from rehearsal.models.loading import load_profile, playbooks_dir
+from rehearsal.models.role_params import image_packages
 
 
 def _delete_rehearsal_images(client: Any) -> int:
@@ -47,7 +48,10 @@ def measure(options: Options) -> list[Figure]:
     base = time.monotonic() - started
     profile = load_profile(PROFILE)
     catalog = role_catalog(playbooks_dir() / "roles")
-    wanted = {RoleImage(n.role, catalog[n.role].version(n.version)) for n in profile.nodes}
+    wanted = {
+        RoleImage(n.role, catalog[n.role].version(n.version), image_packages(n, catalog[n.role]))
+        for n in profile.nodes
+    }
     with owned(client, bench_id("cold")) as run_id:
         folder = options.workdir / run_id
         keys = generate_key_pair(folder / "ssh", run_id)

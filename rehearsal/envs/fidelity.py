@@ -10,6 +10,7 @@ from the customer's system may prove nothing about it.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.node_files import TemplateProblem, render
 from rehearsal.models.profile import Node, Profile
+from rehearsal.models.role_params import node_path, shipped
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -66,13 +68,14 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         matches = result.ok and fnmatch.fnmatchcase(actual, wanted)
         facts.append(Fact(node.name, "package", package, f"{version} ({wanted})", actual, matches))
     for param, command in role.readback.items():
-        if param not in node.params:
+        if param not in node.params or param in role.path_params:
             continue
         result = env.exec(node.name, ["sh", "-c", command], 15)
         actual = result.output.strip() if result.ok else f"unreadable ({result.output[:80]})"
         expected = str(node.params[param])
         matches = result.ok and same_value(expected, actual)
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
+    facts += _shipped(env, node, role)
     facts += _files(env, node)
     limits = env.limits(node.name)
     if limits.measured:
@@ -112,6 +115,24 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
                 _text(limits.memory_bytes),
                 memory == limits.memory_bytes,
             )
+        )
+    return facts
+
+
+def _shipped(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
+    """Each file a path param names is on the node as it is beside the profile (SHA-256):
+    an artifact changed since the mirror was built is a difference."""
+    facts = []
+    for param, source in shipped(node, role).items():
+        try:
+            with open(source, "rb") as file:
+                wanted = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            wanted = "missing here"
+        result = env.exec(node.name, ["sha256sum", node_path(param, source)], 30)
+        actual = result.output.split()[0] if result.ok and result.output else "missing"
+        facts.append(
+            Fact(node.name, "param", param, f"sha256 {wanted[:12]}", actual[:12], actual == wanted)
         )
     return facts
 

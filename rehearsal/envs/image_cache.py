@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs.images import BASE_IMAGE
-from rehearsal.envs.roles import RoleImage
+from rehearsal.envs.roles import PACKAGES_LABEL, RoleImage
 
 ROLE_LABEL = "rehearsal.image=role"
 
@@ -47,7 +47,8 @@ def cached_role_images(client: Any, playbooks: Path) -> list[CachedImage]:
         labels = image.labels or {}
         role = labels.get("rehearsal.role", "?")
         version = labels.get("rehearsal.version", "default")
-        wanted = RoleImage(role, "" if version == "default" else version)
+        packages = tuple(p for p in labels.get(PACKAGES_LABEL, "").split(",") if p)
+        wanted = RoleImage(role, "" if version == "default" else version, packages)
         today = wanted.tag(playbooks, base_id) if base_id else ""
         for tag in image.tags or [f"<untagged>@{image.short_id}"]:
             found.append(

@@ -32,10 +32,11 @@ from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import Route, engine_route
 from rehearsal.journal.writer import Journal
-from rehearsal.models.catalog import roles
+from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.loading import playbooks_dir
 from rehearsal.models.node_files import render_all
 from rehearsal.models.profile import Node, Profile
+from rehearsal.models.role_params import image_packages, node_path, shipped
 from rehearsal.secrets.redaction import redactor_for, scrub_folder
 
 Progress = Callable[[str], None]
@@ -87,7 +88,11 @@ class Mirror:
         base = ensure_base_image(self.client, self.progress)
         catalog = roles(playbooks_dir() / "roles")
         wanted = {
-            node.name: RoleImage(node.role, catalog[node.role].version(node.version))
+            node.name: RoleImage(
+                node.role,
+                catalog[node.role].version(node.version),
+                image_packages(node, catalog[node.role]),
+            )
             for node in self.containers
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
@@ -170,13 +175,12 @@ class Mirror:
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
         hosts = []
+        catalog = roles(playbooks_dir() / "roles")
         for n in self.profile.nodes:
             address, port = self.env.endpoint(n.name, 22)
-            files = {"rehearsal_files": [f.as_vars() for f in render_all(n)]}
             login = self.env.login(n.name)
-            hosts.append(
-                HostVars(n.name, address, n.role, n.version or "", n.params | files, login, port)
-            )
+            params = n.params | converge_vars(n, catalog[n.role])
+            hosts.append(HostVars(n.name, address, n.role, n.version or "", params, login, port))
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
             playbooks_dir() / "converge.yml",
@@ -244,6 +248,20 @@ class Mirror:
             shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
         # lab hosts are not ours to remove: they stay as converged, their faults reverted
         self.journal.record("environment.removed", lab_hosts_left=[n.name for n in self.lab_hosts])
+
+
+def converge_vars(node: Node, role: RoleInfo) -> dict[str, Any]:
+    """What converge.yml reads besides the params: the node's files and extra packages, and
+    the files its path params name, each param then holding the file's path on the node."""
+    files = shipped(node, role)
+    return {
+        "rehearsal_files": [f.as_vars() for f in render_all(node)],
+        "rehearsal_packages": list(image_packages(node, role)),
+        "rehearsal_shipped": [
+            {"src": source, "dest": node_path(name, source)} for name, source in files.items()
+        ],
+        **{name: node_path(name, source) for name, source in files.items()},
+    }
 
 
 def lab_environment(run_id: str, nodes: list[Node] | list[dict[str, Any]]) -> LabHostEnvironment:

@@ -4,8 +4,9 @@ A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once
 throwaway container on Docker's default bridge, which reaches the package mirror (Ansible
 reaches it through the engine's route, as it reaches nodes); the container is then
 committed. The image tag is a hash of what went into it (base image,
-role, version, the role's package set and install tasks), so changing any of them makes a
-new one; ``rehearsal images prune`` removes the images nothing uses any more.
+role, version, the role's package set and install tasks, the nodes' extra packages), so
+changing any of them makes a new one; nodes with the same role, version and extra packages
+share one image; ``rehearsal images prune`` removes the images nothing uses any more.
 """
 
 from __future__ import annotations
@@ -26,15 +27,20 @@ from rehearsal.errors import ImageBuildFailure
 from rehearsal.models.catalog import role
 
 ROLE_REPOSITORY = "rehearsal/role"
+PACKAGES_LABEL = "rehearsal.packages"
 
 
 @dataclass(frozen=True)
 class RoleImage:
     role: str
     version: str
+    packages: tuple[str, ...] = ()
+    """The nodes' extra Debian packages, sorted; none keeps the tag a role alone has."""
 
     def tag(self, playbooks: Path, base_id: str) -> str:
         digest = hashlib.sha256(f"{base_id}\0{self.role}\0{self.version}".encode())
+        if self.packages:
+            digest.update(("\0packages\0" + " ".join(self.packages)).encode())
         folder = playbooks / "roles" / self.role
         digest.update(role(folder).fingerprint().encode())
         install = folder / "tasks" / "install.yml"
@@ -92,7 +98,12 @@ def _build(
             address, port = route.endpoint(address, 22)
             hosts.append(
                 HostVars(
-                    f"build-{image.role}-{index}", address, image.role, image.version, {}, port=port
+                    f"build-{image.role}-{index}",
+                    address,
+                    image.role,
+                    image.version,
+                    {"rehearsal_packages": list(image.packages)},
+                    port=port,
                 )
             )
         try:
@@ -109,7 +120,8 @@ def _build(
                 changes=[
                     'CMD ["/usr/local/sbin/rehearsal-init"]',
                     f"LABEL rehearsal.image=role rehearsal.role={image.role} "
-                    f"rehearsal.version={image.version or 'default'}",
+                    f"rehearsal.version={image.version or 'default'}"
+                    + (f" {PACKAGES_LABEL}={','.join(image.packages)}" if image.packages else ""),
                 ],
             )
     finally:

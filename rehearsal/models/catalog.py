@@ -6,8 +6,10 @@ a misspelt parameter without asking apt or running Ansible:
 - ``defaults/main.yml``: every parameter the role takes (its keys), documented there;
 - ``meta/rehearsal.yml`` (Ansible ignores it): the product ``versions`` a node may ask for,
   each with the apt version pattern the install tasks pin, the ``default_version``, the
-  ``packages`` baked into the role's image, extra params the role ``also_accepts``, and
-  ``readback`` commands the fidelity check uses to read effective values back.
+  ``packages`` baked into the role's image, extra params the role ``also_accepts``,
+  ``readback`` commands the fidelity check uses to read effective values back, the
+  ``path_params`` that name files beside the profile (resolved, checked and shipped to the
+  node) and the ``package_params`` that list more Debian packages for the node's image.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class RoleInfo:
     """The package whose version is the product's; ``{version}`` stands for the node's."""
     readback: dict[str, str] = field(default_factory=dict)
     """param name → shell command run in the node that prints the effective value."""
+    path_params: tuple[str, ...] = ()
+    """Params naming a file beside the profile; the role sees the file's path on the node."""
+    package_params: tuple[str, ...] = ()
+    """Params listing Debian packages, baked into the node's image with the role's."""
 
     def version(self, asked: str | None) -> str:
         """The version a node gets: the one it asks for, else the role's default."""
@@ -77,6 +83,8 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         packages=tuple(str(p) for p in meta.get("packages", [])),
         package=str(meta.get("package") or ""),
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
+        path_params=tuple(str(p) for p in meta.get("path_params") or []),
+        package_params=tuple(str(p) for p in meta.get("package_params") or []),
     )
 
 

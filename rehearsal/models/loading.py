@@ -10,9 +10,11 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from rehearsal.errors import InvalidInput, Problem
+from rehearsal.models.catalog import roles
 from rehearsal.models.includes import with_includes
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import check_profile
+from rehearsal.models.role_params import resolve_paths
 from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.yamlfile import YamlDocument, read_yaml
 
@@ -32,7 +34,8 @@ def playbooks_dir() -> Path:
 def load_profile(path: Path) -> Profile:
     document = with_includes(read_yaml(path))
     profile = _templates_from(validate_model(Profile, document), document)
-    problems = check_profile(profile, document, playbooks_dir() / "roles")
+    profile, problems = _shipped_from(profile, document, path.parent)
+    problems += check_profile(profile, document, playbooks_dir() / "roles")
     if problems:
         raise InvalidInput(problems)
     return _lab_paths_from(profile, path.parent)
@@ -58,6 +61,13 @@ def _templates_from(profile: Profile, document: YamlDocument) -> Profile:
         ]
         nodes.append(node.model_copy(update={"files": files}) if node.files else node)
     return profile.model_copy(update={"nodes": nodes})
+
+
+def _shipped_from(
+    profile: Profile, document: YamlDocument, top: Path
+) -> tuple[Profile, list[Problem]]:
+    """``copy:`` files and roles' path params, absolute and checked (see role_params)."""
+    return resolve_paths(profile, document, top, roles(playbooks_dir() / "roles"))
 
 
 def _lab_paths_from(profile: Profile, folder: Path) -> Profile:

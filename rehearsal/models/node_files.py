@@ -4,7 +4,8 @@ mirror, and so that the fidelity check knows what each file should hold.
 
 Templates see the node's params, the file's ``vars`` and ``node`` (its name); undefined
 names are errors.
-Ansible writes the result as it is (no second templating).
+Ansible writes the result as it is (no second templating). A ``copy:`` file is not rendered:
+Ansible copies it from beside the profile byte for byte.
 """
 
 from __future__ import annotations
@@ -30,17 +31,28 @@ class RenderedFile:
     owner: str
     group: str | None
     then: str | None
+    source: str | None = None
+    """A ``copy:`` file's absolute path here; ``content`` is then empty."""
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.content.encode()).hexdigest()
+        if self.source is None:
+            return hashlib.sha256(self.content.encode()).hexdigest()
+        try:
+            with open(self.source, "rb") as file:
+                return hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            return "missing"
 
     def as_vars(self) -> dict[str, Any]:
-        """What converge.yml's file tasks read; base64, so Ansible cannot template the text
-        a second time."""
+        """What converge.yml's file tasks read: the text in base64, so Ansible cannot
+        template it a second time, or the path of the file Ansible copies as it is."""
         return {
             "dest": self.dest,
-            "content_b64": base64.b64encode(self.content.encode()).decode(),
+            "src": self.source,
+            "content_b64": None
+            if self.source is not None
+            else base64.b64encode(self.content.encode()).decode(),
             "mode": self.mode,
             "owner": self.owner,
             "group": self.group,
@@ -49,6 +61,8 @@ class RenderedFile:
 
 
 def render(node: Node, file: NodeFile) -> RenderedFile:
+    if file.copy_ is not None:
+        return RenderedFile(file.dest, "", file.mode, file.owner, file.group, file.then, file.copy_)
     return RenderedFile(file.dest, _text(node, file), file.mode, file.owner, file.group, file.then)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from ipaddress import IPv4Network
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from rehearsal.models.alerts import Monitor
 from rehearsal.models.base import Name, Regex, Strict, Text
@@ -15,6 +16,23 @@ from rehearsal.models.escalation import OnCall
 from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
 
 Criticality = Literal["low", "medium", "high", "critical"]
+DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
+
+
+def _debian_package(name: str) -> str:
+    if not DEBIAN_PACKAGE.fullmatch(name):
+        raise ValueError(
+            f"{name!r} is not a Debian package name: lower-case letters, digits, '+', '-' and "
+            "'.', at least two (apt-cache search WORD in a node finds the name)"
+        )
+    return name
+
+
+DebianPackage = Annotated[
+    str,
+    Field(max_length=128, description="a Debian package name, e.g. postgresql-client"),
+    AfterValidator(_debian_package),
+]
 
 
 class Customer(Strict):
@@ -73,13 +91,18 @@ class NodeFile(Strict):
 
     ``template`` is a Jinja2 file (relative to the profile file that names it) rendered with
     the node's params, the file's ``vars`` and ``node`` (its name); ``content`` is the text
-    itself, written as it is. A file that
-    changes can reload or restart the service it belongs to.
+    itself, written as it is; ``copy`` is a file beside the profile, copied byte for byte
+    (a binary too). A file that changes can reload or restart the service it belongs to.
     """
 
     dest: str = Field(pattern=r"^/[^\x00]*$", max_length=4096, description="absolute path")
     template: str | None = Field(default=None, description="a Jinja2 template file")
     content: Text | None = Field(default=None, description="the file's text")
+    copy_: str | None = Field(
+        default=None,
+        alias="copy",
+        description="a file beside the profile, copied as it is (no templating; binary-safe)",
+    )
     vars: dict[str, Any] = Field(
         default_factory=dict, description="names the template uses besides the node's params"
     )
@@ -94,8 +117,11 @@ class NodeFile(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.template is None) == (self.content is None):
-            raise ValueError("a file has either 'template:' or 'content:', not both or neither")
+        given = [s for s in (self.template, self.content, self.copy_) if s is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a file has exactly one of 'template:', 'content:' or 'copy:' ({len(given)} given)"
+            )
         return self
 
 
@@ -137,6 +163,11 @@ class Node(Strict):
     )
     files: list[NodeFile] = Field(
         default=[], description="configuration files from the parameter design"
+    )
+    packages: list[DebianPackage] = Field(
+        default=[],
+        description="extra Debian packages (tools such as postgresql-client), baked into "
+        "the node's image",
     )
 
 

@@ -1,9 +1,10 @@
 """A profile node placed on a lab host, for real: an sshd container made from the Redis role's
 image stands in for a lab machine with the product installed. A drill on a profile with one
 container node and one lab-host node converges both (the lab host over SSH, its host key
-checked strictly), checks the lab host's fidelity, breaks it with a network fault that is
-reverted, runs the runbook on it, and leaves the lab host running while the run's containers
-go. Bad lab-host input is refused at validate with its line."""
+checked strictly, the node's extra packages installed there), checks the lab host's
+fidelity, breaks it with a network fault that is reverted, runs the runbook on it, and leaves
+the lab host running while the run's containers go. Bad lab-host input is refused at validate
+with its line."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ nodes:
     version: "7.0"
     networks: [front]
     resources: {{cpus: {cpus}}}
+    packages: [jq]
     params: {{maxmemory: 32mb}}
     lab_host: {{address: {address}, key_file: {key}, known_hosts: known_hosts}}
 networks:
@@ -145,6 +147,8 @@ def test_a_drill_breaks_and_mends_a_node_on_a_lab_host(
     # converged over SSH: the profile's maxmemory is in the lab host's running Redis
     config = env.exec("labbox", ["redis-local", "--raw", "CONFIG", "GET", "maxmemory"], 10)
     assert config.output.split()[-1] == str(32 * 1024**2)
+    # the node's extra packages, missing on the machine, were installed over SSH
+    assert env.exec("labbox", ["jq", "--version"], 10).output.startswith("jq-1.6")
     [fidelity] = [e for e in events if e["event"] == "fidelity.checked"]
     facts = {(f["node"], f["name"]): f for f in fidelity["facts"]}
     assert fidelity["differences"] == 0, [f for f in fidelity["facts"] if not f["matches"]]

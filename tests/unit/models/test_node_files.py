@@ -65,7 +65,7 @@ def test_a_template_is_found_beside_the_fragment_that_names_it(tmp_path: Path) -
             "x",
             PROFILE.replace('content: "{{ literal }}"', "template: t/x.conf.j2, content: a"),
             ":10:",
-            "either 'template:' or 'content:'",
+            "exactly one of 'template:', 'content:' or 'copy:'",
         ),
         ("x", PROFILE.replace("reload nginx", "bounce nginx"), ":10:", "then"),
     ],
