@@ -262,7 +262,7 @@ CATALOGUE = _catalogue(
     ),
     EventType(
         "question.answered",
-        optional={**_fields("id phase person outcome notes", TEXT), "waited_s": NUMBER},
+        optional={**_fields("id phase person outcome notes source", TEXT), "waited_s": NUMBER},
     ),
     EventType(
         "question.unanswered",
@@ -286,7 +286,7 @@ CATALOGUE = _catalogue(
     EventType(
         "person.acknowledged",
         required=_fields("alert person", TEXT),
-        optional={"tier": INT, "waited_s": NUMBER},
+        optional={"tier": INT, "waited_s": NUMBER, "source": TEXT},
     ),
     EventType(
         "escalation.escalated",

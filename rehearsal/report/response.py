@@ -9,7 +9,9 @@ from datetime import datetime
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report.wording import Wording
+from rehearsal.results.activity import stand_in_note
 from rehearsal.results.model import Results
+from rehearsal.results.response_model import PhaseResponse
 
 
 def _s(value: float | None) -> str:
@@ -50,6 +52,22 @@ def calendar_sentences(results: Results, w: Wording) -> list[str]:
 Table = tuple[Sequence[str], list[Sequence[str]]]
 
 
+def _responded(r: PhaseResponse) -> str:
+    """The person who responded; else what stood in for one, marked as such; else nobody."""
+    if r.responder:
+        return r.responder
+    if r.stand_in:
+        return f"{r.stand_in.source} for {r.stand_in.person}{stand_in_note(r.stand_in.source)}"
+    return "nobody"
+
+
+def _acknowledged(r: PhaseResponse) -> str:
+    """A person's figure as measured; a stand-in's figure kept apart, marked as not theirs."""
+    if r.time_to_acknowledge_s is None and r.stand_in:
+        return f"{format_duration(r.stand_in.after_s)}{stand_in_note(r.stand_in.source)}"
+    return _s(r.time_to_acknowledge_s)
+
+
 def tables(results: Results) -> list[tuple[str, Table]]:
     """(heading, (headers, rows)) for each table that has something to show."""
     out: list[tuple[str, Table]] = []
@@ -73,11 +91,11 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                         (
                             r.phase if r.attempt == 1 else f"{r.attempt}: {r.phase}",
                             r.on_duty,
-                            r.responder or "nobody",
+                            _responded(r),
                             r.severity or "—",
                             _s(r.time_to_detect_s),
                             _s(r.time_to_alert_s),
-                            _s(r.time_to_acknowledge_s),
+                            _acknowledged(r),
                             _s(r.handling_s),
                             _s(r.waiting_for_people_s),
                         )
@@ -99,6 +117,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                         "handling",
                         "kept waiting",
                         "escalated past",
+                        "answered for them (not by them)",
                     ),  # fmt: skip
                     [
                         (
@@ -109,6 +128,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                             _s(p.handling_s),
                             _s(p.waited_for_s),
                             str(p.escalated_past),
+                            str(p.answered_for_them),
                         )
                         for p in results.responders
                     ],

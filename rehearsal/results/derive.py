@@ -181,7 +181,9 @@ def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[
         ):
             answered = kind == "question.answered" and event.get("outcome") != "not done"
             phases[-1].steps[-1].done_by = (
-                event["person"] if answered else f"nobody ({event['person']} was asked)"
+                activity.answered_by(activity.answer_source(event), event["person"])
+                if answered
+                else f"nobody ({event['person']} was asked)"
             )
         elif kind == "step.finished" and phases[-1].steps:
             step = phases[-1].steps[-1]

@@ -140,6 +140,9 @@ class QuestionResult(Record):
     outcome: str
     notes: str
     waited_s: float | None
+    source: str | None = None
+    """Who gave the answer (prefect ui, console, answers file, tool, or unknown in a journal
+    older than sources); None while unanswered."""
 
 
 class AttemptResult(Record):

@@ -119,14 +119,15 @@ def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
     assert delivered == {shown: True, "http://127.0.0.1:9/…redacted…": False}
     assert alert.resolved_at is not None
     chain = [(s.tier, s.person, s.outcome) for s in results.escalation]
-    assert chain == [(1, "o", "escalated"), (2, "t2", "acknowledged, then resolved")]
+    assert chain == [(1, "o", "escalated"), (2, "t2", "acknowledged (scripted), then resolved")]
     [response] = results.response
-    assert response.responder == "t2"
+    assert (response.responder, response.time_to_acknowledge_s) == (None, None), "scripted"
     assert response.time_to_detect_s is not None and response.time_to_alert_s is not None
     # times count from when injection began; the alert waits 500 ms of failure after detection
     assert response.time_to_detect_s < response.time_to_alert_s < 3
-    assert response.time_to_acknowledge_s is not None
-    assert 1.0 <= response.time_to_acknowledge_s < 3
+    assert response.stand_in is not None
+    assert (response.stand_in.person, response.stand_in.source) == ("t2", "answers file")
+    assert 1.0 <= response.stand_in.after_s < 3
     titles = [f.title for f in results.findings]
     assert "Alert AL1 was not delivered by webhook" in titles
     assert not any("reached no one" in t or "never fired" in t for t in titles)
