@@ -230,6 +230,12 @@ CATALOGUE = _catalogue(
             "error_rate": NUMBER,
         },
     ),
+    # The run's clock: the customer time the first phase stands for, and its pace
+    EventType(
+        "run.clock",
+        required={**_fields("customer_at timezone wall_at", TEXT), "speed": NUMBER},
+        optional={"set_by": TEXT, "attempt": INT},
+    ),
     # Batch jobs
     EventType(
         "jobs.scheduled",

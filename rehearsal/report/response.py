@@ -5,7 +5,8 @@ calendar (customer-facing sentences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report.wording import Wording
@@ -22,17 +23,34 @@ def _offset(at: datetime | None, results: Results) -> str:
     return "—" if at is None else f"+{format_duration((at - results.started_at).total_seconds())}"
 
 
+def rehearsed_as_at(results: Results, w: Wording) -> str | None:
+    """The customer time the run stood for, beside when it really ran; None without a clock."""
+    clock = results.clock
+    if clock is None:
+        return None
+    try:
+        local = clock.customer_at.astimezone(ZoneInfo(clock.timezone))
+    except (ZoneInfoNotFoundError, ValueError):  # no calendar: the offset 'at:' was written in
+        local = clock.customer_at
+    return w(
+        "heading.rehearsed_as_at",
+        when=f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}",
+        ran=f"{results.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+    )
+
+
 def calendar_sentences(results: Results, w: Wording) -> list[str]:
     note = results.calendar
     if note is None:
         return []
+    verb = "as_at" if note.as_at else "ran"  # the hour the drill stood for, or really ran
     said = [
-        w("calendar.ran_in_window", when=note.ran_at_local, window=note.maintenance_window)
+        w(f"calendar.{verb}_in_window", when=note.ran_at_local, window=note.maintenance_window)
         if note.maintenance_window
-        else w("calendar.ran_outside_window", when=note.ran_at_local)
+        else w(f"calendar.{verb}_outside_window", when=note.ran_at_local)
     ]
     if note.business_hours:
-        said.append(w("calendar.ran_in_business_hours", hours=note.business_hours_text))
+        said.append(w(f"calendar.{verb}_in_business_hours", hours=note.business_hours_text))
     for service in results.services:
         if service.downtime_s <= 0:
             continue

@@ -14,6 +14,7 @@ from rehearsal.results.response_model import (
     EscalationStep,
     PersonResponse,
     PhaseResponse,
+    RunClockResult,
 )
 
 RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
@@ -238,6 +239,8 @@ class Results(Record):
     response: list[PhaseResponse] = []
     responders: list[PersonResponse] = []
     calendar: CalendarNote | None = None
+    clock: RunClockResult | None = None
+    """The customer time the scenario's ``at:`` (or ``jobs.clock``) set; None: the real time."""
     fidelity: list[FidelityFact] = []
     """The last fidelity check of the mirror (empty when none ran)."""
     journal_problems: list[str] = []

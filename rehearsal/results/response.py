@@ -20,6 +20,7 @@ from rehearsal.results.response_model import (
     EscalationStep,
     PersonResponse,
     PhaseResponse,
+    RunClockResult,
     StandIn,
 )
 
@@ -286,12 +287,33 @@ def _total(figures: list[float | None]) -> float | None:
     return round(sum(measured), 3) if measured else None
 
 
-def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote | None:
+def run_clock(events: list[Event]) -> RunClockResult | None:
+    """The customer time the run stood for, as its first ``run.clock`` mapped it."""
+    event = next((e for e in events if e["event"] == "run.clock"), None)
+    if event is None:
+        return None
+    return RunClockResult(
+        customer_at=datetime.fromisoformat(event["customer_at"]),
+        timezone=event["timezone"],
+        speed=float(event["speed"]),
+        wall_at=datetime.fromisoformat(event["wall_at"]),
+    )
+
+
+def customer_time(clock: RunClockResult | None, wall: datetime) -> datetime:
+    """The customer's hour at ``wall``: the run's clock when the scenario set one, else the
+    real time."""
+    return wall if clock is None else clock.customer(wall)
+
+
+def calendar_note(
+    started: Event, services: list[ServiceImpact], clock: RunClockResult | None
+) -> CalendarNote | None:
     raw = started.get("calendar")
     if not raw:
         return None
     calendar = Calendar.model_validate(raw)
-    when = _at(started)
+    when = clock.customer_at if clock else _at(started)
     local = calendar.local(when)
     window = calendar.maintenance_window(when)
     estimates = {}
@@ -303,6 +325,7 @@ def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote
     return CalendarNote(
         timezone=calendar.timezone,
         ran_at_local=f"{local:%a %Y-%m-%d %H:%M} {calendar.timezone}",
+        as_at=clock is not None,
         business_hours=calendar.business_open(when),
         holiday=local.date() in calendar.holidays,
         maintenance_window=(window.name or window.describe()) if window else None,
@@ -318,9 +341,10 @@ def response_findings(
     chain: list[EscalationStep],
     responses: list[PhaseResponse],
     probes: list[ProbeHistory],
+    clock: RunClockResult | None,
 ) -> list[Finding]:
     findings = FindingMaker("P")
-    _target_findings(started, events, found, chain, responses, findings)
+    _target_findings(started, events, found, chain, responses, findings, clock)
     for alert in found:
         if not alert.delivered:
             tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
@@ -414,6 +438,7 @@ def _target_findings(
     chain: list[EscalationStep],
     responses: list[PhaseResponse],
     findings: FindingMaker,
+    clock: RunClockResult | None,
 ) -> None:
     targets = (started.get("on_call") or {}).get("targets") or {}
     calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
@@ -433,7 +458,7 @@ def _target_findings(
         if (
             target.get("hours") == "business"
             and calendar
-            and not calendar.business_open(alert.fired_at)
+            and not calendar.business_open(customer_time(clock, alert.fired_at))
         ):
             continue
         asked = alert.id in asked_of_someone

@@ -110,9 +110,24 @@ class PersonResponse(Record):
     """Acknowledgements given in their name but not by them (scripted, the tool's, unknown)."""
 
 
+class RunClockResult(Record):
+    """The customer time the run stood for (from ``run.clock``): ``customer_at`` when the
+    first phase started at ``wall_at``, passing ``speed`` times faster than real time."""
+
+    customer_at: datetime
+    timezone: str
+    speed: float
+    wall_at: datetime
+
+    def customer(self, wall: datetime) -> datetime:
+        return self.customer_at + (wall - self.wall_at) * self.speed
+
+
 class CalendarNote(Record):
     timezone: str
     ran_at_local: str
+    as_at: bool = False
+    """The hour is the one the scenario's ``at:`` stands for, not when it really ran."""
     business_hours: bool
     holiday: bool
     maintenance_window: str | None
