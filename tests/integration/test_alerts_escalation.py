@@ -5,14 +5,18 @@ tier 2 acknowledges, and the reports show the chain and the figures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
-from rehearsal.journal.writer import Journal
+from rehearsal.journal.writer import Journal, read_journal
+from rehearsal.models.calendar import Calendar
 from rehearsal.models.profile import Profile
+from rehearsal.models.scenario import WeekdayAt
 from rehearsal.runs.session import people_fields, write_results
 from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
@@ -134,3 +138,49 @@ def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
     report = (tmp_path / "report.md").read_text()
     assert "## Escalation" in report and "| AL1 | 2 | t2 |" in report
     assert "escalated 1 time(s): o → t2" in (tmp_path / "notice.md").read_text()
+
+
+def test_a_drill_set_at_monday_morning_reports_that_hour(
+    nodes: DockerEnvironment, tmp_path: Path, receiver: tuple[str, list[Any]]
+) -> None:
+    """The same drill with ``at: {weekday: mon, time: "10:30"}`` on a Seoul calendar: the
+    journal maps the first phase to the next Monday 10:30 there, and the report says so."""
+    url, _ = receiver
+    calendar = Calendar.model_validate(
+        {
+            "timezone": "Asia/Seoul",
+            "business_hours": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00",
+                                "to": "18:00"}],
+        }
+    )  # fmt: skip
+    profile = _profile(url).model_copy(update={"calendar": calendar})
+    scenario = SCENARIO.model_copy(
+        update={"at": WeekdayAt.model_validate({"weekday": "mon", "time": "10:30"})}
+    )
+    with Journal(tmp_path) as journal:
+        start_run(journal, scenario, measured_probe="n1-http", **people_fields(profile))
+        answers = AnswersFile({"ack.n1-down.2": Answer(after=0.3)})
+        Engine(scenario, profile, nodes, journal, answerer=answers, run_dir=tmp_path).run()
+        journal.record("run.finished", outcome="completed", error=None)
+    results = write_results(tmp_path)
+
+    events = read_journal(tmp_path)
+    [clock] = [e for e in events if e["event"] == "run.clock"]
+    first_phase = next(e for e in events if e["event"] == "phase.started")
+    wall = datetime.fromisoformat(clock["wall_at"])
+    assert results.started_at <= wall <= datetime.fromisoformat(first_phase["at"])
+    seoul = ZoneInfo("Asia/Seoul")
+    customer = datetime.fromisoformat(clock["customer_at"]).astimezone(seoul)
+    assert (f"{customer:%a %H:%M}", clock["timezone"], clock["speed"]) == (
+        "Mon 10:30",
+        "Asia/Seoul",
+        1.0,
+    )
+    assert timedelta(0) <= customer - wall < timedelta(days=7), "the next Monday 10:30"
+    assert results.calendar is not None and results.calendar.business_hours
+    line = (
+        f"Rehearsed as at {customer:%a %Y-%m-%d %H:%M} KST "
+        f"(run on {results.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+    )
+    assert line in (tmp_path / "report.md").read_text()
+    assert line in (tmp_path / "report.html").read_text()
