@@ -55,7 +55,9 @@ def calendar_sentences(results: Results, w: Wording) -> list[str]:
         if service.downtime_s <= 0:
             continue
         sentence = w(
-            "calendar.at_this_hour" if note.business_hours else "calendar.had_it_happened",
+            f"calendar.{'as_at' if note.as_at else 'at'}_this_hour"
+            if note.business_hours
+            else "calendar.had_it_happened",
             hours=note.business_hours_text,
             service=service.name,
             took=format_duration(service.downtime_s),

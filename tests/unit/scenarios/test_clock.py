@@ -177,7 +177,10 @@ def test_a_drill_at_monday_morning_is_in_business_hours_whatever_the_wall_clock(
     )
     hours = "Mon, Tue, Wed, Thu, Fri 09:00-18:00"
     assert said[1] == f"That hour is within the customer's business hours ({hours})."
-    assert said[2].startswith("At the hour it ran, a real outage of checkout for 1 min")
+    assert said[2].startswith(
+        "At the hour the drill stood for, a real outage of checkout for 1 min"
+    )
+    assert said[2].endswith("That is about 40 orders lost."), "40 a minute for 60 s"
     titles = [f.title for f in results.findings if f.id.startswith("P")]
     assert "Nobody responded to alert AL1 (high)" in titles, "the business-hours target counts"
 
