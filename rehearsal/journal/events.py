@@ -234,7 +234,7 @@ CATALOGUE = _catalogue(
     EventType(
         "run.clock",
         required={**_fields("customer_at timezone wall_at", TEXT), "speed": NUMBER},
-        optional={"set_by": TEXT, "attempt": INT},
+        optional={"attempt": INT},
     ),
     # Batch jobs
     EventType(

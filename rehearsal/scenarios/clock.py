@@ -1,9 +1,9 @@
 """The run's clock: the customer time a drill stands for, passing ``speed`` times faster
 than the wall clock from when the first phase starts.
 
-A scenario sets it with ``at:`` (or, for jobs only, ``jobs.clock``); the engine journals the
-mapping as ``run.clock`` so everything derived later reads the customer's hour from the
-journal, never from the wall clock at report time.
+A scenario sets it with ``at:`` (or, for the jobs only, ``jobs.clock``); the engine journals
+an ``at:`` mapping as ``run.clock`` so everything derived later reads the customer's hour
+from the journal, never from the wall clock at report time.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ class RunClock:
     wall_start: datetime
     zone: tzinfo
     speed: float
-    set_by: str | None
-    """'at' or 'jobs.clock' when the scenario set it; None: the real time."""
+    from_at: bool
+    """The scenario's ``at:`` set it: then it is journaled and every calendar verdict reads
+    it. ``jobs.clock`` (or nothing) sets it for the jobs only, as before ``at:`` existed."""
 
     def customer(self, wall: datetime) -> datetime:
         return self.customer_start + (wall - self.wall_start) * self.speed
@@ -36,7 +37,6 @@ class RunClock:
             "timezone": str(self.zone),
             "speed": self.speed,
             "wall_at": self.wall_start.isoformat(),
-            "set_by": self.set_by,
         }
 
 
@@ -67,13 +67,12 @@ def run_clock(scenario: Scenario, calendar_zone: ZoneInfo | None, now: datetime)
     at = scenario.at
     zone: tzinfo = calendar_zone or UTC
     if isinstance(at, WeekdayAt):  # validation refuses this form without a calendar
-        return RunClock(next_weekday_at(at, zone, now), now, zone, speed, "at")
+        return RunClock(next_weekday_at(at, zone, now), now, zone, speed, True)
     if isinstance(at, datetime):
         start = at.astimezone(calendar_zone) if calendar_zone else at
         assert start.tzinfo is not None  # validation refuses an 'at:' without an offset
-        return RunClock(start, now, start.tzinfo, speed, "at")
-    set_by = "jobs.clock" if scenario.jobs.clock is not None else None
-    return RunClock(jobs_clock_start(scenario.jobs, zone, now), now, zone, speed, set_by)
+        return RunClock(start, now, start.tzinfo, speed, True)
+    return RunClock(jobs_clock_start(scenario.jobs, zone, now), now, zone, speed, False)
 
 
 def rehearsed_as_at(customer: datetime, wall: datetime) -> str:

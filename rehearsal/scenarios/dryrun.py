@@ -33,7 +33,7 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
         f"steady state: {', '.join(scenario.steady_state)}",
         f"random picks use seed {run_seed} (a run without --seed or seed: draws and records one)",
     ]
-    if clock.set_by == "at":
+    if clock.from_at:
         lines.append(
             f"{rehearsed_as_at(clock.customer_start, clock.wall_start)}: the customer's clock "
             f"when phase 1 starts now, running {clock.speed:g}x"

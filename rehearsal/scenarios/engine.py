@@ -138,7 +138,7 @@ class Engine:
         phases end finishes before faults are reverted."""
         calendar = self.profile.calendar
         clock = run_clock(self.scenario, calendar.zone if calendar else None, datetime.now(UTC))
-        if clock.set_by is not None:
+        if clock.from_at:
             self.journal.record("run.clock", attempt=self.attempt, **clock.journal_fields())
         if self.scenario.jobs.run != "as_scheduled":
             return nullcontext()

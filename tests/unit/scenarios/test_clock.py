@@ -141,7 +141,7 @@ def _business_journal(wall: datetime, customer: datetime | None) -> list[dict[st
     if customer is not None:
         events.append(
             {"at": at(1), "event": "run.clock", "customer_at": customer.isoformat(),
-             "timezone": "Asia/Seoul", "speed": 1.0, "wall_at": at(1), "set_by": "at"}
+             "timezone": "Asia/Seoul", "speed": 1.0, "wall_at": at(1)}
         )  # fmt: skip
     events += [
         {"at": at(1), "event": "phase.started", "phase": "p", "operator": "Kim", "analyst": "S"},
@@ -212,14 +212,16 @@ def test_the_maintenance_window_verdict_is_taken_at_the_drills_hour() -> None:
     assert not results.calendar.business_hours
 
 
-def test_the_engine_journals_the_runs_clock_and_the_jobs_run_on_it(tmp_path: Path) -> None:
-    jobs = """\
+JOBS = """\
 jobs:
   - {name: nightly-backup, say: Back up, schedule: "daily 01:30", on: db1, run: "pg_dump shop"}
 """
-    body = 'at: "2026-12-07T01:29:59+09:00"\njobs: {run: as_scheduled, speed: 30}\n' + PHASES
-    body = body.replace("{wait: {for: 100ms}}", "{wait: {for: 1s}}")
-    plan = load_plan(webshop_scenario(tmp_path, body, profile_extra=jobs))
+
+
+def _engine_run(tmp_path: Path, head: str) -> list[dict[str, Any]]:
+    """The webshop with a 01:30 backup job, a 1 s phase under ``head``, on a fake shop."""
+    body = head + PHASES.replace("{wait: {for: 100ms}}", "{wait: {for: 1s}}")
+    plan = load_plan(webshop_scenario(tmp_path, body, profile_extra=JOBS))
     shop = FakeShop()
     with Journal(tmp_path / "run") as journal:
         start_run(journal, plan.scenario)
@@ -232,22 +234,39 @@ jobs:
             run_dir=tmp_path / "run",
         ).run()
         journal.record("run.finished", outcome="completed", error=None)
-    events = read_journal(tmp_path / "run")
+    return read_journal(tmp_path / "run")
+
+
+def test_the_engine_journals_the_runs_clock_and_the_jobs_run_on_it(tmp_path: Path) -> None:
+    events = _engine_run(
+        tmp_path, 'at: "2026-12-07T01:29:59+09:00"\njobs: {run: as_scheduled, speed: 30}\n'
+    )
 
     [clock] = [e for e in events if e["event"] == "run.clock"]
     assert clock["customer_at"] == "2026-12-07T01:29:59+09:00"
-    assert (clock["timezone"], clock["speed"], clock["set_by"]) == ("Asia/Seoul", 30.0, "at")
+    assert (clock["timezone"], clock["speed"]) == ("Asia/Seoul", 30.0)
     first_phase = next(e for e in events if e["event"] == "phase.started")
     assert clock["wall_at"] <= first_phase["at"]
-    [job] = derive_results(events).jobs
+    results = derive_results(events)
+    assert results.clock is not None and results.clock.speed == 30.0
+    [job] = results.jobs
     assert job.scheduled_for is not None
     assert f"{job.scheduled_for.astimezone(SEOUL):%Y-%m-%d %H:%M}" == "2026-12-07 01:30"
 
 
-def test_a_scenario_without_at_journals_no_clock(tmp_path: Path) -> None:
-    plan = load_plan(webshop_scenario(tmp_path, PHASES))
-    clock = run_clock(plan.scenario, SEOUL, SUNDAY_NIGHT_UTC)
-    assert (clock.set_by, clock.customer_start) == (None, SUNDAY_NIGHT_UTC.astimezone(SEOUL))
+def test_jobs_clock_alone_keeps_the_jobs_clock_and_journals_no_run_clock(tmp_path: Path) -> None:
+    events = _engine_run(tmp_path, 'jobs: {run: as_scheduled, clock: "01:29:59", speed: 30}\n')
+
+    assert not [e for e in events if e["event"] == "run.clock"]
+    [scheduled] = [e for e in events if e["event"] == "jobs.scheduled"]
+    assert scheduled["clock"].endswith("T01:29:59+09:00")
+    results = derive_results(events)
+    assert results.clock is None, "the calendar verdicts read the real time, as before"
+    [job] = results.jobs
+    assert job.scheduled_for is not None
+    assert f"{job.scheduled_for.astimezone(SEOUL):%H:%M}" == "01:30"
+    plan = load_plan(tmp_path / "s.yaml")
+    assert not run_clock(plan.scenario, SEOUL, SUNDAY_NIGHT_UTC).from_at
 
 
 def test_the_dry_run_says_the_hour_it_stands_for(tmp_path: Path) -> None:
