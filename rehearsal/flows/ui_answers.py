@@ -16,7 +16,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from rehearsal.models.vocabulary import Category, Severity
-from rehearsal.scenarios.people import AnalystFinding, Answer, Question
+from rehearsal.scenarios.people import AnalystFinding, Answer, Question, Reply
 
 POLL_S = 2
 
@@ -45,7 +45,7 @@ class AnswerForm(RunInput):
 class PrefectPause:
     """Pauses the flow run; the person answers in the Prefect UI (or `prefect` API)."""
 
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
         form = AnswerForm.with_initial_data(
             description=f"**{question.person}** ({question.phase}): {question.instruction}\n\n"
             f"Answer within {question.timeout_s:.0f} s; no answer means not performed.",
@@ -60,7 +60,7 @@ class PrefectPause:
         except FlowPauseTimeout:
             _resume_after_timeout()
             return None
-        return given.answer()
+        return Reply(given.answer(), "prefect ui")
 
 
 def _resume_after_timeout() -> None:

@@ -230,6 +230,12 @@ CATALOGUE = _catalogue(
             "error_rate": NUMBER,
         },
     ),
+    # The run's clock: the customer time the first phase stands for, and its pace
+    EventType(
+        "run.clock",
+        required={**_fields("customer_at timezone wall_at", TEXT), "speed": NUMBER},
+        optional={"attempt": INT},
+    ),
     # Batch jobs
     EventType(
         "jobs.scheduled",
@@ -262,7 +268,7 @@ CATALOGUE = _catalogue(
     ),
     EventType(
         "question.answered",
-        optional={**_fields("id phase person outcome notes", TEXT), "waited_s": NUMBER},
+        optional={**_fields("id phase person outcome notes source", TEXT), "waited_s": NUMBER},
     ),
     EventType(
         "question.unanswered",
@@ -286,7 +292,7 @@ CATALOGUE = _catalogue(
     EventType(
         "person.acknowledged",
         required=_fields("alert person", TEXT),
-        optional={"tier": INT, "waited_s": NUMBER},
+        optional={"tier": INT, "waited_s": NUMBER, "source": TEXT},
     ),
     EventType(
         "escalation.escalated",

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
+from rehearsal.models.calendar import DAYS, Day
 from rehearsal.models.durations import Duration
+
+TimeOfDay = time  # a field named 'time' cannot be annotated with the name it shadows
+HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 class Person(Strict):
@@ -80,3 +85,47 @@ class JobTiming(Strict):
         le=3600,
         description="customer seconds a real second: 60 plays an hour of the night in a minute",
     )
+
+
+class WeekdayAt(Strict):
+    """A weekday and a time of day in the profile calendar's time zone: the next such hour
+    from when the run starts."""
+
+    weekday: Day = Field(description="mon, tue, wed, thu, fri, sat or sun")
+    time: TimeOfDay = Field(description="local time of day, 'HH:MM', e.g. '10:30'")
+
+    @field_validator("weekday", mode="before")
+    @classmethod
+    def _known_day(cls, value: Any) -> Any:
+        if not (isinstance(value, str) and value.lower() in DAYS):
+            raise ValueError(
+                f"weekday {value!r} is not a day; write one of {', '.join(DAYS)}, e.g. 'mon'"
+            )
+        return value.lower()
+
+    @field_validator("time", mode="before")
+    @classmethod
+    def _hh_mm(cls, value: Any) -> Any:
+        if not (isinstance(value, str) and HH_MM.fullmatch(value)):
+            raise ValueError(f"time {value!r} is not HH:MM; write it like '10:30' (quoted)")
+        return value
+
+
+def aware_time(value: Any) -> Any:
+    """An ISO time for ``at:`` must carry its offset: without one, which hour it is depends
+    on where the run happens to start."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not an ISO time; write '2026-12-07T10:30:00+09:00', or "
+                "{weekday: mon, time: '10:30'}"
+            ) from None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError(
+            f"'at: {value.isoformat()}' has no offset; add one, e.g. "
+            f"'{value.isoformat()}+09:00', or write {{weekday: mon, time: '10:30'}} to use the "
+            "calendar's time zone"
+        )
+    return value

@@ -21,3 +21,8 @@ FindingStatus = Literal["open", "accepted", "fixed", "wont-fix"]
 
 
 StepStatus = Literal["passed", "failed", "error", "skipped", "running"]
+
+# Who gave an answer: a person in the Prefect UI or at the console, a script standing in for
+# one (an answers file), or the tool itself. Only the first two are a person's response.
+AnswerSource = Literal["prefect ui", "console", "answers file", "tool"]
+PERSON_SOURCES: tuple[AnswerSource, ...] = ("prefect ui", "console")

@@ -67,6 +67,7 @@ def render_html(
         verdict=summary.verdict(results, w),
         impacts=summary.impact_sentences(results, w),
         calendar=response.calendar_sentences(results, w),
+        rehearsed_as_at=response.rehearsed_as_at(results, w),
         response_tables=response.tables(results),
         went_well=summary.went_well(results, w),
         must_change=summary.must_change(results),

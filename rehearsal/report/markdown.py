@@ -19,6 +19,11 @@ def render_markdown(results: Results, w: Wording) -> str:
         f"**{inline(results.customer)}** · run `{inline(results.run_id)}` · "
         f"{summary.stamp(results.started_at)} → {summary.stamp(results.finished_at)}",
         "",
+    ]
+    as_at = response.rehearsed_as_at(results, w)
+    if as_at:
+        lines += [f"*{inline(as_at)}*", ""]
+    lines += [
         f"> **{verdict.headline}.** {inline(verdict.sentence)}",
         "",
     ]

@@ -14,6 +14,7 @@ from rehearsal.models.durations import format_duration
 from rehearsal.report import response, summary
 from rehearsal.report.wording import Wording
 from rehearsal.results.model import Results
+from rehearsal.results.response_model import StandIn
 
 
 def render_notice(results: Results, w: Wording, calendar: Calendar | None = None) -> str:
@@ -61,9 +62,12 @@ def _people(results: Results, w: Wording, what: str) -> list[str]:
     said = []
     if results.alerts:
         first = next((r for r in results.response if r.time_to_acknowledge_s is not None), None)
-        if first is None:
+        stood_in = next((r.stand_in for r in results.response if r.stand_in), None)
+        if stood_in is not None:
+            said.append(_stand_in(stood_in, w))
+        if first is None and stood_in is None:
             said.append(w("notice.no_response", what=what))
-        else:
+        elif first is not None:
             assert first.time_to_acknowledge_s is not None
             took = format_duration(first.time_to_acknowledge_s)
             said.append(w("notice.response", took=took, person=first.responder))
@@ -76,6 +80,14 @@ def _people(results: Results, w: Wording, what: str) -> list[str]:
         chain = " → ".join(s.person for s in results.escalation)
         said.append(w("notice.escalated", count=len(escalated), chain=chain))
     return said
+
+
+def _stand_in(stood_in: StandIn, w: Wording) -> str:
+    """The first answer no person gave, said as what it was: scripted, the tool's, unknown."""
+    key = {"answers file": "scripted_response", "tool": "tool_response"}.get(
+        stood_in.source, "unknown_response"
+    )
+    return w(f"notice.{key}", took=format_duration(stood_in.after_s), person=stood_in.person)
 
 
 def _next_window(results: Results, calendar: Calendar | None) -> str | None:

@@ -5,11 +5,14 @@ calendar (customer-facing sentences)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report.wording import Wording
+from rehearsal.results.activity import stand_in_note
 from rehearsal.results.model import Results
+from rehearsal.results.response_model import PhaseResponse
 
 
 def _s(value: float | None) -> str:
@@ -20,22 +23,41 @@ def _offset(at: datetime | None, results: Results) -> str:
     return "—" if at is None else f"+{format_duration((at - results.started_at).total_seconds())}"
 
 
+def rehearsed_as_at(results: Results, w: Wording) -> str | None:
+    """The customer time the run stood for, beside when it really ran; None without a clock."""
+    clock = results.clock
+    if clock is None:
+        return None
+    try:
+        local = clock.customer_at.astimezone(ZoneInfo(clock.timezone))
+    except (ZoneInfoNotFoundError, ValueError):  # no calendar: the offset 'at:' was written in
+        local = clock.customer_at
+    return w(
+        "heading.rehearsed_as_at",
+        when=f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}",
+        ran=f"{results.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC",
+    )
+
+
 def calendar_sentences(results: Results, w: Wording) -> list[str]:
     note = results.calendar
     if note is None:
         return []
+    verb = "as_at" if note.as_at else "ran"  # the hour the drill stood for, or really ran
     said = [
-        w("calendar.ran_in_window", when=note.ran_at_local, window=note.maintenance_window)
+        w(f"calendar.{verb}_in_window", when=note.ran_at_local, window=note.maintenance_window)
         if note.maintenance_window
-        else w("calendar.ran_outside_window", when=note.ran_at_local)
+        else w(f"calendar.{verb}_outside_window", when=note.ran_at_local)
     ]
     if note.business_hours:
-        said.append(w("calendar.ran_in_business_hours", hours=note.business_hours_text))
+        said.append(w(f"calendar.{verb}_in_business_hours", hours=note.business_hours_text))
     for service in results.services:
         if service.downtime_s <= 0:
             continue
         sentence = w(
-            "calendar.at_this_hour" if note.business_hours else "calendar.had_it_happened",
+            f"calendar.{'as_at' if note.as_at else 'at'}_this_hour"
+            if note.business_hours
+            else "calendar.had_it_happened",
             hours=note.business_hours_text,
             service=service.name,
             took=format_duration(service.downtime_s),
@@ -48,6 +70,22 @@ def calendar_sentences(results: Results, w: Wording) -> list[str]:
 
 
 Table = tuple[Sequence[str], list[Sequence[str]]]
+
+
+def _responded(r: PhaseResponse) -> str:
+    """The person who responded; else what stood in for one, marked as such; else nobody."""
+    if r.responder:
+        return r.responder
+    if r.stand_in:
+        return f"{r.stand_in.source} for {r.stand_in.person}{stand_in_note(r.stand_in.source)}"
+    return "nobody"
+
+
+def _acknowledged(r: PhaseResponse) -> str:
+    """A person's figure as measured; a stand-in's figure kept apart, marked as not theirs."""
+    if r.time_to_acknowledge_s is None and r.stand_in:
+        return f"{format_duration(r.stand_in.after_s)}{stand_in_note(r.stand_in.source)}"
+    return _s(r.time_to_acknowledge_s)
 
 
 def tables(results: Results) -> list[tuple[str, Table]]:
@@ -73,11 +111,11 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                         (
                             r.phase if r.attempt == 1 else f"{r.attempt}: {r.phase}",
                             r.on_duty,
-                            r.responder or "nobody",
+                            _responded(r),
                             r.severity or "—",
                             _s(r.time_to_detect_s),
                             _s(r.time_to_alert_s),
-                            _s(r.time_to_acknowledge_s),
+                            _acknowledged(r),
                             _s(r.handling_s),
                             _s(r.waiting_for_people_s),
                         )
@@ -99,6 +137,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                         "handling",
                         "kept waiting",
                         "escalated past",
+                        "answered for them (not by them)",
                     ),  # fmt: skip
                     [
                         (
@@ -109,6 +148,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                             _s(p.handling_s),
                             _s(p.waited_for_s),
                             str(p.escalated_past),
+                            str(p.answered_for_them),
                         )
                         for p in results.responders
                     ],

@@ -23,6 +23,7 @@ GLOSSARY = (
     "handling",
     "time_to_recover",
     "automated",
+    "scripted",
 )
 
 

@@ -5,7 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from rehearsal.journal.events import Event
+from rehearsal.models.vocabulary import PERSON_SOURCES
 from rehearsal.results.model import AttemptResult, LoadResult, QuestionResult
+
+UNKNOWN_SOURCE = "unknown"
+"""The source of an answer a journal older than sources records: never read as a person."""
+
+STAND_IN_NOTE = {
+    "answers file": "scripted",
+    "tool": "by the tool",
+    UNKNOWN_SOURCE: "source unknown",
+}
+
+
+def answer_source(event: Event) -> str:
+    """Who gave the answer an answered or acknowledged event records."""
+    return str(event.get("source") or UNKNOWN_SOURCE)
+
+
+def by_a_person(source: str | None) -> bool:
+    return source in PERSON_SOURCES
+
+
+def stand_in_note(source: str | None) -> str:
+    """'' for a person's answer, else how a report marks it: ' (scripted)', ' (by the tool)'."""
+    return "" if by_a_person(source) else f" ({STAND_IN_NOTE.get(str(source), str(source))})"
+
+
+def answered_by(source: str, person: str) -> str:
+    """Who answered, for a step's "done by": the person, or what stood in for them."""
+    if by_a_person(source):
+        return person
+    return f"{source}{stand_in_note(source)}, for {person}"
 
 
 def questions(events: list[Event]) -> list[QuestionResult]:
@@ -35,6 +66,7 @@ def questions(events: list[Event]) -> list[QuestionResult]:
                     "outcome": event.get("outcome", "no answer"),
                     "notes": event.get("notes", ""),
                     "waited_s": event.get("waited_s"),
+                    "source": answer_source(event) if kind == "question.answered" else None,
                 }
             )
     return list(asked.values())

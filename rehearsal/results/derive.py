@@ -47,7 +47,10 @@ def derive_results(events: list[Event]) -> Results:
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     chain = response.escalation(events)
-    people_findings = response.response_findings(started, events, fired, chain, per_phase, probes)
+    clock = response.run_clock(events)
+    people_findings = response.response_findings(
+        started, events, fired, chain, per_phase, probes, clock
+    )
     fidelity = _fidelity(events)
     ran = jobs(events, faults)
     services = _services(started, probes)
@@ -93,7 +96,8 @@ def derive_results(events: list[Event]) -> Results:
         escalation=chain,
         response=per_phase,
         responders=response.people(per_phase, chain, asked),
-        calendar=response.calendar_note(started, services),
+        calendar=response.calendar_note(started, services, clock),
+        clock=clock,
         seed=started.get("seed"),
         notes=started.get("notes") or "",
         error=finished.get("error") if finished else "the run stopped before it finished",
@@ -181,7 +185,9 @@ def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[
         ):
             answered = kind == "question.answered" and event.get("outcome") != "not done"
             phases[-1].steps[-1].done_by = (
-                event["person"] if answered else f"nobody ({event['person']} was asked)"
+                activity.answered_by(activity.answer_source(event), event["person"])
+                if answered
+                else f"nobody ({event['person']} was asked)"
             )
         elif kind == "step.finished" and phases[-1].steps:
             step = phases[-1].steps[-1]

@@ -14,6 +14,7 @@ from rehearsal.results.response_model import (
     EscalationStep,
     PersonResponse,
     PhaseResponse,
+    RunClockResult,
 )
 
 RunStatus = Literal["passed", "failed", "stopped", "error", "cancelled", "incomplete"]
@@ -140,6 +141,9 @@ class QuestionResult(Record):
     outcome: str
     notes: str
     waited_s: float | None
+    source: str | None = None
+    """Who gave the answer (prefect ui, console, answers file, tool, or unknown in a journal
+    older than sources); None while unanswered."""
 
 
 class AttemptResult(Record):
@@ -235,6 +239,8 @@ class Results(Record):
     response: list[PhaseResponse] = []
     responders: list[PersonResponse] = []
     calendar: CalendarNote | None = None
+    clock: RunClockResult | None = None
+    """The customer time the scenario's ``at:`` (or ``jobs.clock``) set; None: the real time."""
     fidelity: list[FidelityFact] = []
     """The last fidelity check of the mirror (empty when none ran)."""
     journal_problems: list[str] = []

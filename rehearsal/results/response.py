@@ -4,11 +4,13 @@ per-phase and per-person times, findings for missed targets, and the calendar no
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rehearsal.journal.events import Event
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
+from rehearsal.results.activity import answer_source, by_a_person, stand_in_note
 from rehearsal.results.findings import FindingMaker
 from rehearsal.results.model import Finding, ProbeHistory, QuestionResult, ServiceImpact
 from rehearsal.results.response_model import (
@@ -18,6 +20,8 @@ from rehearsal.results.response_model import (
     EscalationStep,
     PersonResponse,
     PhaseResponse,
+    RunClockResult,
+    StandIn,
 )
 
 # "about 40 orders a minute": a rate the calendar note can turn into a figure.
@@ -63,7 +67,11 @@ def alerts(events: list[Event]) -> list[AlertResult]:
             )
         elif kind == "person.acknowledged" and found[key].acknowledged_at is None:
             found[key] = found[key].model_copy(
-                update={"acknowledged_by": e["person"], "acknowledged_at": _at(e)}
+                update={
+                    "acknowledged_by": e["person"],
+                    "acknowledged_at": _at(e),
+                    "acknowledged_source": answer_source(e),
+                }
             )
     return list(found.values())
 
@@ -91,13 +99,19 @@ def escalation(events: list[Event]) -> list[EscalationStep]:
         elif key not in steps:
             continue
         elif kind == "person.acknowledged":
+            source = answer_source(e)
             steps[key] = steps[key].model_copy(
-                update={"acknowledged_at": _at(e), "outcome": "acknowledged"}
+                update={
+                    "acknowledged_at": _at(e),
+                    "acknowledged_source": source,
+                    "outcome": f"acknowledged{stand_in_note(source)}",
+                }
             )
-        elif kind in ends and steps[key].outcome in ("waiting", "acknowledged"):
+        elif kind in ends and steps[key].ended_at is None:
             outcome = ends[kind]
-            if steps[key].acknowledged_at is not None:
-                outcome = f"acknowledged, then {outcome}"
+            step = steps[key]
+            if step.acknowledged_at is not None:
+                outcome = f"acknowledged{stand_in_note(step.acknowledged_source)}, then {outcome}"
             elif outcome == "resolved":
                 outcome = "no answer; the service came back without them"
             steps[key] = steps[key].model_copy(update={"ended_at": _at(e), "outcome": outcome})
@@ -152,7 +166,12 @@ def phase_responses(
         first = fault_began(body)
         probe = alert.probe if alert else measured
         down = _first_sample(histories.get(probe or ""), False, first) if first else None
-        ack_at, responder = _responded(alert, body, start["operator"])
+        answers = _first_answers(alert, body, start["operator"])
+        person = next((a for a in answers if by_a_person(a.source)), None)
+        stand_in = next((a for a in answers if not by_a_person(a.source)), None)
+        if person is not None and stand_in is not None and stand_in.at > person.at:
+            stand_in = None  # a person had already answered: nothing stood in for them
+        ack_at = person.at if person else None
         back = _recovered_by_people(histories, alert, body)
         waited = [
             e.get("waited_s") or 0.0
@@ -164,13 +183,20 @@ def phase_responses(
                 phase=start["phase"],
                 attempt=start.get("attempt", 1),
                 on_duty=start["operator"],
-                responder=responder,
+                responder=person.person if person else None,
                 severity=alert.severity if alert else None,
                 time_to_detect_s=_s(first, down) if first and down else None,
                 time_to_alert_s=_s(first, alert.fired_at) if first and alert else None,
                 time_to_acknowledge_s=_s(alert.fired_at, ack_at) if alert and ack_at else None,
                 handling_s=_s(ack_at, back) if ack_at and back and back >= ack_at else None,
                 waiting_for_people_s=round(sum(waited), 3),
+                stand_in=StandIn(
+                    person=stand_in.person,
+                    source=stand_in.source,
+                    after_s=_s(alert.fired_at, stand_in.at),
+                )
+                if alert and stand_in
+                else None,
             )
         )
     return responses
@@ -188,33 +214,35 @@ def _recovered_by_people(
     return _first_sample(histories.get(alert.probe), True, alert.fired_at, until)
 
 
-def _responded(
-    alert: AlertResult | None, body: list[Event], operator: str
-) -> tuple[datetime | None, str | None]:
-    """A person's first response to the alert: their acknowledgement, or the on-duty
-    operator's first answer to a step they were asked to do, whichever came first after the
-    alert fired. Runbook steps and commands the tool ran by itself are nobody's response."""
+@dataclass(frozen=True, order=True)
+class _Answer:
+    at: datetime
+    person: str
+    source: str
+
+
+def _first_answers(alert: AlertResult | None, body: list[Event], operator: str) -> list[_Answer]:
+    """The answers to the alert, first first: each acknowledgement, and the on-duty
+    operator's answers to steps they were asked to do (done or failed: either way someone
+    acted), after the alert fired. Each keeps its source, so the caller can tell a person's
+    response from a scripted one. Runbook steps and commands the tool ran by itself are no
+    answer at all."""
     if alert is None:
-        return None, None
-    candidates: list[tuple[datetime, str]] = []
-    if alert.acknowledged_at is not None and alert.acknowledged_by is not None:
-        candidates.append((alert.acknowledged_at, alert.acknowledged_by))
-    answer = next((at for at in _answers(body, operator) if at >= alert.fired_at), None)
-    if answer is not None:
-        candidates.append((answer, operator))
-    return min(candidates) if candidates else (None, None)
-
-
-def _answers(body: list[Event], operator: str) -> list[datetime]:
-    """When the operator answered a manual step (done or failed: either way they acted)."""
-    return sorted(
-        _at(e)
+        return []
+    found = [
+        _Answer(_at(e), e["person"], answer_source(e))
+        for e in body
+        if e["event"] == "person.acknowledged" and e.get("alert") == alert.id
+    ]
+    found += [
+        _Answer(_at(e), operator, answer_source(e))
         for e in body
         if e["event"] == "question.answered"
         and e.get("person") == operator
         and e.get("outcome") in ("done", "failed")
         and not str(e.get("id", "")).startswith("ack.")
-    )
+    ]
+    return sorted(a for a in found if a.at >= alert.fired_at)
 
 
 def people(
@@ -232,11 +260,22 @@ def people(
             PersonResponse(
                 person=name,
                 phases=[r.phase for r in responses if name in (r.on_duty, r.responder)],
-                acknowledged=sum(1 for s in steps if s.person == name and s.acknowledged_at),
+                acknowledged=sum(
+                    1
+                    for s in steps
+                    if s.person == name and s.acknowledged_at and by_a_person(s.acknowledged_source)
+                ),
                 mean_time_to_acknowledge_s=round(sum(acks) / len(acks), 3) if acks else None,
                 handling_s=_total([r.handling_s for r in mine]),
                 waited_for_s=round(sum(q.waited_s or 0.0 for q in asked if q.person == name), 3),
                 escalated_past=sum(1 for s in steps if s.person == name and s.passed_on),
+                answered_for_them=sum(
+                    1
+                    for s in steps
+                    if s.person == name
+                    and s.acknowledged_at
+                    and not by_a_person(s.acknowledged_source)
+                ),
             )
         )
     return result
@@ -248,12 +287,33 @@ def _total(figures: list[float | None]) -> float | None:
     return round(sum(measured), 3) if measured else None
 
 
-def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote | None:
+def run_clock(events: list[Event]) -> RunClockResult | None:
+    """The customer time the run stood for, as its first ``run.clock`` mapped it."""
+    event = next((e for e in events if e["event"] == "run.clock"), None)
+    if event is None:
+        return None
+    return RunClockResult(
+        customer_at=datetime.fromisoformat(event["customer_at"]),
+        timezone=event["timezone"],
+        speed=float(event["speed"]),
+        wall_at=datetime.fromisoformat(event["wall_at"]),
+    )
+
+
+def customer_time(clock: RunClockResult | None, wall: datetime) -> datetime:
+    """The customer's hour at ``wall``: the run's clock when the scenario set one, else the
+    real time."""
+    return wall if clock is None else clock.customer(wall)
+
+
+def calendar_note(
+    started: Event, services: list[ServiceImpact], clock: RunClockResult | None
+) -> CalendarNote | None:
     raw = started.get("calendar")
     if not raw:
         return None
     calendar = Calendar.model_validate(raw)
-    when = _at(started)
+    when = clock.customer_at if clock else _at(started)
     local = calendar.local(when)
     window = calendar.maintenance_window(when)
     estimates = {}
@@ -265,6 +325,7 @@ def calendar_note(started: Event, services: list[ServiceImpact]) -> CalendarNote
     return CalendarNote(
         timezone=calendar.timezone,
         ran_at_local=f"{local:%a %Y-%m-%d %H:%M} {calendar.timezone}",
+        as_at=clock is not None,
         business_hours=calendar.business_open(when),
         holiday=local.date() in calendar.holidays,
         maintenance_window=(window.name or window.describe()) if window else None,
@@ -280,9 +341,10 @@ def response_findings(
     chain: list[EscalationStep],
     responses: list[PhaseResponse],
     probes: list[ProbeHistory],
+    clock: RunClockResult | None,
 ) -> list[Finding]:
     findings = FindingMaker("P")
-    _target_findings(started, events, found, chain, responses, findings)
+    _target_findings(started, events, found, chain, responses, findings, clock)
     for alert in found:
         if not alert.delivered:
             tried = ", ".join(f"{d.channel} {d.target}: {d.detail}" for d in alert.deliveries)
@@ -376,6 +438,7 @@ def _target_findings(
     chain: list[EscalationStep],
     responses: list[PhaseResponse],
     findings: FindingMaker,
+    clock: RunClockResult | None,
 ) -> None:
     targets = (started.get("on_call") or {}).get("targets") or {}
     calendar = Calendar.model_validate(started["calendar"]) if started.get("calendar") else None
@@ -395,13 +458,28 @@ def _target_findings(
         if (
             target.get("hours") == "business"
             and calendar
-            and not calendar.business_open(alert.fired_at)
+            and not calendar.business_open(customer_time(clock, alert.fired_at))
         ):
             continue
         asked = alert.id in asked_of_someone
         limit = float(target["first_response"])
         took = response.time_to_acknowledge_s
-        if took is None and not asked:
+        stand_in = response.stand_in
+        if took is None and stand_in is not None and stand_in.after_s > limit:
+            findings.add(
+                severity="high",
+                category="procedure",
+                title=f"The {stand_in.source} answered for {stand_in.person} "
+                f"{format_duration(stand_in.after_s)} after alert {alert.label}"
+                f"{stand_in_note(stand_in.source)}",
+                detail=f"The target for {alert.severity} alerts is {format_duration(limit)}; "
+                f"missed by {format_duration(stand_in.after_s - limit)}. No person answered: "
+                "this is the pace the drill was scripted with, not a person's response.",
+                phase=alert.phase,
+                recommendation="Script the answer as fast as the person on duty really "
+                "responds, or have a person answer the drill.",
+            )
+        elif took is None and stand_in is None and not asked:
             findings.add(
                 severity=alert.severity,
                 category="procedure",
@@ -427,11 +505,15 @@ def _target_findings(
         back = alert.resolved_at
         if limit_s is not None and back is not None and _s(alert.fired_at, back) > limit_s:
             took_back = format_duration(_s(alert.fired_at, back))
-            who = (
-                f"{response.responder} had taken the alert on."
-                if response.responder
-                else "Nobody had responded to the alert."
-            )
+            if response.responder:
+                who = f"{response.responder} had taken the alert on."
+            elif response.stand_in:
+                who = (
+                    f"The {response.stand_in.source} had answered for {response.stand_in.person}"
+                    f"{stand_in_note(response.stand_in.source)}; no person had responded."
+                )
+            else:
+                who = "Nobody had responded to the alert."
             findings.add(
                 severity="high",
                 category="procedure",

@@ -30,7 +30,9 @@ class AlertResult(Record):
     resolved_at: datetime | None
     deliveries: list[DeliveryResult] = []
     acknowledged_by: str | None = None
+    """Whom the first acknowledgement was given for; ``acknowledged_source`` says who gave it."""
     acknowledged_at: datetime | None = None
+    acknowledged_source: str | None = None
     attempt: int = 1
 
     @property
@@ -54,9 +56,11 @@ class EscalationStep(Record):
     asked_at: datetime
     ended_at: datetime | None
     outcome: str
-    """resolved, declined, escalated or run ended (each maybe after "acknowledged, then"),
-    or waiting (the journal stops before the tier ended)."""
+    """resolved, declined, escalated or run ended (each maybe after "acknowledged, then",
+    with who stood in when no person did: "acknowledged (scripted), then"), or waiting (the
+    journal stops before the tier ended)."""
     acknowledged_at: datetime | None = None
+    acknowledged_source: str | None = None
 
     @property
     def passed_on(self) -> bool:
@@ -64,8 +68,21 @@ class EscalationStep(Record):
         return self.outcome.endswith(("escalated", "declined"))
 
 
+class StandIn(Record):
+    """The first answer in a phase that no person gave: scripted in an answers file, the
+    tool's own, or of unknown source (a journal older than sources). Never a person's figure."""
+
+    person: str
+    """Whom it answered for."""
+    source: str
+    after_s: float
+    """Seconds from the alert."""
+
+
 class PhaseResponse(Record):
-    """How fast people responded in one phase, in seconds from the journal's timestamps."""
+    """How fast people responded in one phase, in seconds from the journal's timestamps.
+    ``responder``, ``time_to_acknowledge_s`` and ``handling_s`` count only answers a person
+    gave; an earlier answer that stood in for one is ``stand_in``."""
 
     phase: str
     attempt: int = 1
@@ -77,21 +94,40 @@ class PhaseResponse(Record):
     time_to_acknowledge_s: float | None
     handling_s: float | None
     waiting_for_people_s: float
+    stand_in: StandIn | None = None
 
 
 class PersonResponse(Record):
     person: str
     phases: list[str]
     acknowledged: int
+    """Acknowledgements they gave themselves."""
     mean_time_to_acknowledge_s: float | None
     handling_s: float | None
     waited_for_s: float
     escalated_past: int
+    answered_for_them: int = 0
+    """Acknowledgements given in their name but not by them (scripted, the tool's, unknown)."""
+
+
+class RunClockResult(Record):
+    """The customer time the run stood for (from ``run.clock``): ``customer_at`` when the
+    first phase started at ``wall_at``, passing ``speed`` times faster than real time."""
+
+    customer_at: datetime
+    timezone: str
+    speed: float
+    wall_at: datetime
+
+    def customer(self, wall: datetime) -> datetime:
+        return self.customer_at + (wall - self.wall_at) * self.speed
 
 
 class CalendarNote(Record):
     timezone: str
     ran_at_local: str
+    as_at: bool = False
+    """The hour is the one the scenario's ``at:`` stands for, not when it really ran."""
     business_hours: bool
     holiday: bool
     maintenance_window: str | None

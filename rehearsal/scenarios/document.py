@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import operator
+from datetime import datetime
 from functools import reduce
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import Discriminator, Field, Tag, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
-from rehearsal.models.scenario import JobTiming, RecoverWithin, StopWhen, Team
+from rehearsal.models.scenario import (
+    JobTiming,
+    RecoverWithin,
+    StopWhen,
+    Team,
+    WeekdayAt,
+    aware_time,
+)
 from rehearsal.scenarios.steps import STEPS
 from rehearsal.scenarios.symptom import Symptom
 
@@ -34,6 +42,17 @@ else:
             custom_error_message=f"a step is one of {', '.join(repr(k + ':') for k in STEPS)}",
         ),
     ]
+
+
+def _at_form(value: Any) -> str:
+    return "weekday form" if isinstance(value, dict | WeekdayAt) else "iso time"
+
+
+# One form's errors only: a mapping is the weekday form, anything else an ISO time.
+RunAt = Annotated[
+    Annotated[datetime, Tag("iso time")] | Annotated[WeekdayAt, Tag("weekday form")],
+    Discriminator(_at_form),
+]
 
 
 class Phase(Strict):
@@ -64,6 +83,29 @@ class Scenario(Strict):
         description="'as_scheduled' (or a mapping with run, clock, speed) to run the profile's "
         "jobs when their schedule comes round",
     )
+    at: RunAt | None = Field(
+        default=None,
+        description="the customer time the drill stands for when its first phase starts: an "
+        "ISO time with an offset ('2026-12-07T10:30:00+09:00') or {weekday: mon, time: "
+        "'10:30'} in the calendar's time zone (the next such hour); it then passes at "
+        "'jobs.speed' and drives scheduled jobs and every calendar verdict",
+    )
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at_has_offset(cls, value: Any) -> Any:
+        return value if isinstance(value, dict) else aware_time(value)
+
+    @field_validator("at")
+    @classmethod
+    def _one_clock(cls, value: Any, info: ValidationInfo) -> Any:
+        jobs = info.data.get("jobs")
+        if value is not None and isinstance(jobs, JobTiming) and jobs.clock is not None:
+            raise ValueError(
+                "both 'at:' and 'jobs.clock' set the run's clock; keep 'at:' (it drives the "
+                "jobs too) and remove 'clock:' from 'jobs:'"
+            )
+        return value
 
     @field_validator("jobs", mode="before")
     @classmethod

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from zoneinfo import ZoneInfo
 
+from rehearsal.scenarios.clock import RunClock, rehearsed_as_at, run_clock
 from rehearsal.scenarios.document import step_key
 from rehearsal.scenarios.faults import FAULTS
 from rehearsal.scenarios.faults.targeting import place
-from rehearsal.scenarios.jobs import clock_start, coming_due
+from rehearsal.scenarios.jobs import coming_due
 from rehearsal.scenarios.planning import Plan
 from rehearsal.scenarios.steps import STEPS, FaultStep
 from rehearsal.scenarios.steps.fault import describe
@@ -25,12 +25,19 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
     scenario, profile = plan.scenario, plan.profile
     run_seed = seed if seed is not None else (scenario.seed or 0)
     title = scenario.title or plan.scenario_path.stem
+    calendar = profile.calendar
+    clock = run_clock(scenario, calendar.zone if calendar else None, datetime.now(UTC))
     lines = [
         f"{title}: {scenario.kind} against {profile.customer.name} "
         f"({len(profile.nodes)} nodes); dry run, nothing is changed",
         f"steady state: {', '.join(scenario.steady_state)}",
         f"random picks use seed {run_seed} (a run without --seed or seed: draws and records one)",
     ]
+    if clock.from_at:
+        lines.append(
+            f"{rehearsed_as_at(clock.customer_start, clock.wall_start)}: the customer's clock "
+            f"when phase 1 starts now, running {clock.speed:g}x"
+        )
     lines += [
         f"node {node.name} is lab host {node.lab_host.user}@{node.lab_host.address}:"
         f"{node.lab_host.port} (converged over SSH, not removed afterwards)"
@@ -51,17 +58,17 @@ def dry_run(plan: Plan, seed: int | None = None) -> list[str]:
                 assert key is not None
                 text = STEPS[key].label(step)
             lines.append(f"  {number + 1}. {text}")
-    return lines + _scheduled_jobs(plan)
+    return lines + _scheduled_jobs(plan, clock)
 
 
-def _scheduled_jobs(plan: Plan, horizon: timedelta = timedelta(hours=1)) -> list[str]:
+def _scheduled_jobs(
+    plan: Plan, clock: RunClock, horizon: timedelta = timedelta(hours=1)
+) -> list[str]:
     """When jobs would come due by themselves, counted from the first phase."""
     timing = plan.scenario.jobs
     if timing.run != "as_scheduled":
         return []
-    calendar = plan.profile.calendar
-    zone = calendar.zone if calendar else ZoneInfo("UTC")
-    start = clock_start(timing, zone, datetime.now(UTC))
+    start, zone = clock.customer_start, clock.zone
     runnable = [job for job in plan.profile.jobs if job.run is not None]
     due = list(islice(coming_due(runnable, start, start + horizon * timing.speed), LISTED))
     lines = [

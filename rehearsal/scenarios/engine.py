@@ -12,11 +12,11 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from random import Random
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
 from rehearsal.errors import RunCancelled, RunStopped, SteadyStateNotReached
@@ -25,6 +25,7 @@ from rehearsal.journal.writer import Journal
 from rehearsal.models.durations import format_duration
 from rehearsal.models.profile import Profile
 from rehearsal.scenarios.alerts import MonitorWatch
+from rehearsal.scenarios.clock import run_clock
 from rehearsal.scenarios.document import Phase, Scenario, step_key
 from rehearsal.scenarios.guard import StopGuard
 from rehearsal.scenarios.jobs import JobScheduler
@@ -132,15 +133,19 @@ class Engine:
             self._steady_state("after")
 
     def _scheduled_jobs(self) -> AbstractContextManager[object]:
-        """Jobs that run by themselves; entered after the fault stack, so a job still
-        running when the phases end finishes before faults are reverted."""
+        """Start the run's clock (journaled when the scenario sets it) and the jobs that run
+        by themselves on it; entered after the fault stack, so a job still running when the
+        phases end finishes before faults are reverted."""
+        calendar = self.profile.calendar
+        clock = run_clock(self.scenario, calendar.zone if calendar else None, datetime.now(UTC))
+        if clock.from_at:
+            self.journal.record("run.clock", attempt=self.attempt, **clock.journal_fields())
         if self.scenario.jobs.run != "as_scheduled":
             return nullcontext()
-        calendar = self.profile.calendar
         return JobScheduler(
             self.profile.jobs,
             self.scenario.jobs,
-            calendar.zone if calendar else ZoneInfo("UTC"),
+            clock.customer_start,
             self.env,
             self.journal,
             lambda: self._phase_name,

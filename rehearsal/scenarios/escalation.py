@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from rehearsal.journal.writer import Journal
 from rehearsal.models.alerts import Monitor
 from rehearsal.models.escalation import OnCall, Tier
-from rehearsal.scenarios.people import Answer, Answerer, Question, answered
+from rehearsal.scenarios.people import Answerer, Question, Reply, answered
 
 TICK_S = 0.1
 
@@ -68,13 +68,13 @@ class _Asked:
 
     question: Question
     stop: threading.Event = field(default_factory=threading.Event)
-    answer: Answer | None = None
+    reply: Reply | None = None
     done: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
 
     def ask(self, answerer: Answerer) -> None:
         try:
-            self.answer = answerer.ask(self.question, self.stop)
+            self.reply = answerer.ask(self.question, self.stop)
         finally:
             self.done.set()
 
@@ -139,7 +139,7 @@ class Escalation:
         pending = True  # no answer recorded yet: "none" is recorded when the tier ends, so
         # the wait it shows is how long the person was asked, not how soon the answerer gave up
         while True:
-            if pending and asked.done.is_set() and asked.answer is not None:
+            if pending and asked.done.is_set() and asked.reply is not None:
                 pending = False
                 if self._answered(asked, alert, monitor.name, number) == "declined":
                     return "declined"
@@ -161,17 +161,22 @@ class Escalation:
             time.sleep(TICK_S)
 
     def _answered(self, asked: _Asked, alert: str, monitor: str, tier: int) -> str:
-        question, answer = asked.question, asked.answer
-        assert answer is not None  # the caller records a missing answer when the tier ends
+        question, reply = asked.question, asked.reply
+        assert reply is not None  # the caller records a missing answer when the tier ends
         waited = round(time.monotonic() - asked.started, 3)
-        self.journal.record("question.answered", **answered(question, answer, waited))
-        if answer.outcome != "done":
+        self.journal.record("question.answered", **answered(question, reply, waited))
+        if reply.answer.outcome != "done":
             self.journal.record(
                 "escalation.declined", alert=alert, tier=tier, person=question.person
             )
             return "declined"
         self.journal.record(
-            "person.acknowledged", alert=alert, tier=tier, person=question.person, waited_s=waited
+            "person.acknowledged",
+            alert=alert,
+            tier=tier,
+            person=question.person,
+            waited_s=waited,
+            source=reply.source,
         )
         self.acknowledgements.record(monitor)
         return "acknowledged"

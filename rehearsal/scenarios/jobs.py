@@ -15,9 +15,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
-from zoneinfo import ZoneInfo
 
 from rehearsal.envs.base import Environment
 from rehearsal.journal.writer import Journal
@@ -80,18 +79,6 @@ def run_job(
     return JobOutcome(status, code, took)
 
 
-def clock_start(timing: JobTiming, zone: ZoneInfo, now: datetime) -> datetime:
-    """What the run's clock reads when it starts: ``timing.clock`` (today, when only a time
-    of day is given), else the real time, in the customer's time zone."""
-    clock = timing.clock
-    local = now.astimezone(zone)
-    if clock is None:
-        return local
-    if isinstance(clock, datetime):
-        return clock if clock.tzinfo else clock.replace(tzinfo=zone)
-    return datetime.combine(local.date(), clock, zone)
-
-
 def coming_due(
     jobs: list[Job], start: datetime, end: datetime
 ) -> Iterator[tuple[datetime, str, Job]]:
@@ -107,8 +94,8 @@ def coming_due(
 class JobScheduler:
     """Starts each job whose schedule comes round while the run lasts, in the background.
 
-    The run's clock reads ``timing.clock`` (the customer's local time) when the scheduler
-    starts, and runs ``timing.speed`` times faster than real time. A job still running when
+    The run's clock (``scenarios/clock.py``) reads ``start`` when the scheduler starts, and
+    runs ``timing.speed`` times faster than real time. A job still running when
     its next time comes is not started twice: that run is journaled as skipped.
     """
 
@@ -116,7 +103,7 @@ class JobScheduler:
         self,
         jobs: list[Job],
         timing: JobTiming,
-        zone: ZoneInfo,
+        start: datetime,
         env: Environment,
         journal: Journal,
         phase: Callable[[], str | None],
@@ -124,7 +111,7 @@ class JobScheduler:
     ) -> None:
         self.jobs = [job for job in jobs if job.run is not None]
         self.timing = timing
-        self.zone = zone
+        self.start = start
         self.env = env
         self.journal = journal
         self.phase = phase
@@ -134,13 +121,12 @@ class JobScheduler:
         self._thread = threading.Thread(target=self._drive, name="job-scheduler", daemon=True)
 
     def __enter__(self) -> JobScheduler:
-        self.start = clock_start(self.timing, self.zone, datetime.now(UTC))
         self._started = time.monotonic()
         self.journal.record(
             "jobs.scheduled",
             clock=self.start.isoformat(),
             speed=self.timing.speed,
-            timezone=str(self.zone),
+            timezone=str(self.start.tzinfo),
             jobs=[job.name for job in self.jobs],
         )
         self._thread.start()

@@ -22,7 +22,7 @@ from pydantic import Field
 from rehearsal.models.base import Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.models.loading import validate_model
-from rehearsal.models.vocabulary import Category, Severity
+from rehearsal.models.vocabulary import PERSON_SOURCES, AnswerSource, Category, Severity
 from rehearsal.models.yamlfile import read_yaml
 
 
@@ -55,24 +55,34 @@ class Answer(Strict):
     after: Duration = Field(default=0.0, description="answers file only: reply this late")
 
 
+@dataclass(frozen=True)
+class Reply:
+    """An answer and who gave it, so a scripted answer is never reported as a person's."""
+
+    answer: Answer
+    source: AnswerSource
+
+
 class Answerer(Protocol):
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
-        """The person's answer, or None when there is none within the question's timeout."""
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
+        """The answer, or None when there is none within the question's timeout."""
         ...
 
 
 class NobodyAnswers:
     """Unattended and no answers given: every question goes unanswered at once."""
 
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
         return None
 
 
 @dataclass
 class AnswersFile:
+    """Scripted answers standing in for people: each is recorded as the answers file's."""
+
     answers: dict[str, Answer]
 
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
         answer = self.answers.get(question.id)
         if answer is None:
             return None
@@ -80,7 +90,7 @@ class AnswersFile:
             cancelled.wait(question.timeout_s)
             return None
         cancelled.wait(answer.after)
-        return answer
+        return Reply(answer, "answers file")
 
 
 class AnswersDocument(Strict):
@@ -99,7 +109,7 @@ class TerminalPrompt:
         self.stream_in = stream_in
         self._pending = ""
 
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
         print(f"\n[{question.phase}] {question.person}: {question.instruction}", flush=True)
         print(
             f"  answer within {question.timeout_s:.0f} s: [d]one / [f]ailed / [n]ot done, "
@@ -111,7 +121,7 @@ class TerminalPrompt:
             return None
         outcome = {"f": "failed", "n": "not done"}.get(outcome_line.strip()[:1].lower(), "done")
         notes = self._line(60.0, cancelled) or ""
-        return Answer(outcome=outcome, notes=notes.strip())
+        return Reply(Answer(outcome=outcome, notes=notes.strip()), "console")
 
     def _line(self, timeout_s: float, cancelled: threading.Event) -> str | None:
         """One typed line; reads the descriptor itself, since a buffered ``readline`` could
@@ -136,24 +146,33 @@ class FirstThatAnswers:
 
     answerers: list[Answerer]
 
-    def ask(self, question: Question, cancelled: threading.Event) -> Answer | None:
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
         for answerer in self.answerers:
-            answer = answerer.ask(question, cancelled)
-            if answer is not None:
-                return answer
+            reply = answerer.ask(question, cancelled)
+            if reply is not None:
+                return reply
         return None
 
 
-def answered(question: Question, answer: Answer, waited_s: float) -> dict[str, object]:
-    """The fields of a ``question.answered`` event, the same wherever a person answers."""
+def answered(question: Question, reply: Reply, waited_s: float) -> dict[str, object]:
+    """The fields of a ``question.answered`` event, the same wherever the answer came from;
+    ``person`` is whom it was asked of, ``source`` who really gave it."""
     return {
         "id": question.id,
         "phase": question.phase,
         "person": question.person,
-        "outcome": answer.outcome,
-        "notes": answer.notes,
+        "outcome": reply.answer.outcome,
+        "notes": reply.answer.notes,
+        "source": reply.source,
         "waited_s": waited_s,
     }
+
+
+def given_by(question: Question, reply: Reply) -> str:
+    """Who gave the answer, as a step's detail names them: the person, or what stood in."""
+    if reply.source in PERSON_SOURCES:
+        return question.person
+    return f"the {reply.source} for {question.person}"
 
 
 def load_answers(path: Path) -> AnswersFile:

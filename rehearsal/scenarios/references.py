@@ -5,6 +5,7 @@ from __future__ import annotations
 from rehearsal.errors import Problem
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import unknown_name
+from rehearsal.models.scenario import WeekdayAt
 from rehearsal.models.yamlfile import YamlDocument
 from rehearsal.scenarios.document import Scenario, step_key
 from rehearsal.scenarios.faults.overlap import shaping_clashes
@@ -47,6 +48,15 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
         problems.append(doc.problem(loc, message))
     if scenario.jobs.run == "as_scheduled":
         problems += _check_schedules(profile, doc)
+    if isinstance(scenario.at, WeekdayAt) and profile.calendar is None:
+        problems.append(
+            doc.problem(
+                ("at",),
+                "'at: {weekday, time}' is read in the profile's calendar time zone, but the "
+                "profile has no calendar; set 'calendar: {timezone: Asia/Seoul}' (your zone) "
+                "in the profile, or write 'at:' as an ISO time with an offset",
+            )
+        )
     return problems
 
 

@@ -5,14 +5,18 @@ tier 2 acknowledges, and the reports show the chain and the figures."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from rehearsal.envs.docker import DockerEnvironment
-from rehearsal.journal.writer import Journal
+from rehearsal.journal.writer import Journal, read_journal
+from rehearsal.models.calendar import Calendar
 from rehearsal.models.profile import Profile
+from rehearsal.models.scenario import WeekdayAt
 from rehearsal.runs.session import people_fields, write_results
 from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
@@ -119,17 +123,64 @@ def test_alert_reaches_the_webhook_and_escalates_to_tier_2(
     assert delivered == {shown: True, "http://127.0.0.1:9/…redacted…": False}
     assert alert.resolved_at is not None
     chain = [(s.tier, s.person, s.outcome) for s in results.escalation]
-    assert chain == [(1, "o", "escalated"), (2, "t2", "acknowledged, then resolved")]
+    assert chain == [(1, "o", "escalated"), (2, "t2", "acknowledged (scripted), then resolved")]
     [response] = results.response
-    assert response.responder == "t2"
+    assert (response.responder, response.time_to_acknowledge_s) == (None, None), "scripted"
     assert response.time_to_detect_s is not None and response.time_to_alert_s is not None
     # times count from when injection began; the alert waits 500 ms of failure after detection
     assert response.time_to_detect_s < response.time_to_alert_s < 3
-    assert response.time_to_acknowledge_s is not None
-    assert 1.0 <= response.time_to_acknowledge_s < 3
+    assert response.stand_in is not None
+    assert (response.stand_in.person, response.stand_in.source) == ("t2", "answers file")
+    assert 1.0 <= response.stand_in.after_s < 3
     titles = [f.title for f in results.findings]
     assert "Alert AL1 was not delivered by webhook" in titles
     assert not any("reached no one" in t or "never fired" in t for t in titles)
     report = (tmp_path / "report.md").read_text()
     assert "## Escalation" in report and "| AL1 | 2 | t2 |" in report
     assert "escalated 1 time(s): o → t2" in (tmp_path / "notice.md").read_text()
+
+
+def test_a_drill_set_at_monday_morning_reports_that_hour(
+    nodes: DockerEnvironment, tmp_path: Path, receiver: tuple[str, list[Any]]
+) -> None:
+    """The same drill with ``at: {weekday: mon, time: "10:30"}`` on a Seoul calendar: the
+    journal maps the first phase to the next Monday 10:30 there, and the report says so."""
+    url, _ = receiver
+    calendar = Calendar.model_validate(
+        {
+            "timezone": "Asia/Seoul",
+            "business_hours": [{"days": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00",
+                                "to": "18:00"}],
+        }
+    )  # fmt: skip
+    profile = _profile(url).model_copy(update={"calendar": calendar})
+    scenario = SCENARIO.model_copy(
+        update={"at": WeekdayAt.model_validate({"weekday": "mon", "time": "10:30"})}
+    )
+    with Journal(tmp_path) as journal:
+        start_run(journal, scenario, measured_probe="n1-http", **people_fields(profile))
+        answers = AnswersFile({"ack.n1-down.2": Answer(after=0.3)})
+        Engine(scenario, profile, nodes, journal, answerer=answers, run_dir=tmp_path).run()
+        journal.record("run.finished", outcome="completed", error=None)
+    results = write_results(tmp_path)
+
+    events = read_journal(tmp_path)
+    [clock] = [e for e in events if e["event"] == "run.clock"]
+    first_phase = next(e for e in events if e["event"] == "phase.started")
+    wall = datetime.fromisoformat(clock["wall_at"])
+    assert results.started_at <= wall <= datetime.fromisoformat(first_phase["at"])
+    seoul = ZoneInfo("Asia/Seoul")
+    customer = datetime.fromisoformat(clock["customer_at"]).astimezone(seoul)
+    assert (f"{customer:%a %H:%M}", clock["timezone"], clock["speed"]) == (
+        "Mon 10:30",
+        "Asia/Seoul",
+        1.0,
+    )
+    assert timedelta(0) <= customer - wall < timedelta(days=7), "the next Monday 10:30"
+    assert results.calendar is not None and results.calendar.business_hours
+    line = (
+        f"Rehearsed as at {customer:%a %Y-%m-%d %H:%M} KST "
+        f"(run on {results.started_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)"
+    )
+    assert line in (tmp_path / "report.md").read_text()
+    assert line in (tmp_path / "report.html").read_text()

@@ -87,23 +87,35 @@ def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
 
     [alert] = results["alerts"]
     [response] = results["response"]
-    assert response["responder"] == alert["acknowledged_by"] == "Kim Minji"
+    assert (alert["acknowledged_by"], alert["acknowledged_source"]) == ("Kim Minji", "answers file")
+    assert (response["responder"], response["time_to_acknowledge_s"], response["handling_s"]) == (
+        None,
+        None,
+        None,
+    ), "the answers file acknowledged for Kim Minji: no figure is hers"
     fired = datetime.fromisoformat(alert["fired_at"])
-    took = (datetime.fromisoformat(alert["acknowledged_at"]) - fired).total_seconds()
-    assert response["time_to_acknowledge_s"] == round(took, 3)
+    took = round((datetime.fromisoformat(alert["acknowledged_at"]) - fired).total_seconds(), 3)
+    assert response["stand_in"] == {
+        "person": "Kim Minji",
+        "source": "answers file",
+        "after_s": took,
+    }
     assert 15.0 <= took < 17.0, "the answers file's 15 s, plus the answer's own way in"
-    assert response["handling_s"] is not None and 0 < response["handling_s"] < 30
-    assert metrics["time_to_recover_s"] > took, "checkout came back after she took it on"
-    assert [s["outcome"] for s in results["escalation"]] == ["acknowledged, then resolved"]
+    assert metrics["time_to_recover_s"] > took, "checkout came back after the scripted answer"
+    outcomes = [s["outcome"] for s in results["escalation"]]
+    assert outcomes == ["acknowledged (scripted), then resolved"]
     assert not [f for f in results["findings"] if f["severity"] in ("critical", "high")]
 
     md = (run_dir / "report.md").read_text()
     [kim] = [line for line in md.splitlines() if line.startswith("| Kim Minji |")]
     cells = [c.strip() for c in kim.strip("|").split("|")]
-    assert cells[2:4] == ["1", format_duration(response["time_to_acknowledge_s"])], kim
+    assert (cells[2:4], cells[-1]) == (["0", "—"], "1"), kim
     notice = (run_dir / "notice.md").read_text()
-    said = f"first responded {format_duration(took)} after the alert: Kim Minji took it on"
-    assert said in notice
+    said = (
+        f"The answers file answered for Kim Minji {format_duration(took)} after the alert "
+        "(scripted, not a person's response)."
+    )
+    assert said in notice and "took it on" not in notice
     html = (run_dir / "report.html").read_text()
     assert "checkout was unavailable for" in html and "<svg" in html
     assert "How the figures are measured" in html

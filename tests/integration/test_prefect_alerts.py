@@ -64,6 +64,9 @@ def test_alert_is_a_prefect_event_and_tier_1_acknowledges_in_the_ui(tmp_path: Pa
     [alert] = results.alerts
     [delivery] = alert.deliveries
     assert delivery.channel == "prefect" and delivery.delivered, delivery.detail
-    assert alert.acknowledged_by == "Kim Minji"
+    assert (alert.acknowledged_by, alert.acknowledged_source) == ("Kim Minji", "prefect ui")
+    [response] = results.response
+    assert response.responder == "Kim Minji", "a person answered in the UI: the figure is hers"
+    assert response.time_to_acknowledge_s is not None and response.stand_in is None
     [step] = results.escalation
     assert step.outcome == "acknowledged, then resolved"

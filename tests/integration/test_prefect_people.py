@@ -68,6 +68,7 @@ def test_manual_step_is_answered_through_a_paused_flow_run(tmp_path: Path) -> No
     by_id = {q.id: q for q in results.questions}
     assert by_id["call-dba"].outcome == "done"
     assert by_id["call-dba"].notes == "DBA called, ticket 77"
+    assert by_id["call-dba"].source == "prefect ui"
     assert by_id["dashboard"].outcome == "no answer"
     titles = {f.title: f for f in results.findings}
     assert titles["The DBA's number in the runbook is outdated"].category == "documentation"

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration, format_duration
 from rehearsal.models.suggest import did_you_mean
-from rehearsal.scenarios.people import Question, answered
+from rehearsal.scenarios.people import Question, answered, given_by
 from rehearsal.scenarios.steps.base import Loc, Names, PhaseInfo, StepContext, StepKind, StepOutcome
 
 
@@ -116,10 +116,10 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
         timeout_s=question.timeout_s,
     )
     started = time.monotonic()
-    answer = context.answerer.ask(question, context.cancelled)
+    reply = context.answerer.ask(question, context.cancelled)
     context.check_cancelled()
     waited = round(time.monotonic() - started, 3)
-    if answer is None:
+    if reply is None:
         context.journal.record(
             "question.unanswered",
             id=question.id,
@@ -138,7 +138,8 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             "the step is clear enough to act on.",
         )
         return StepOutcome("skipped", "not performed (no answer)", question.timeout_s)
-    context.journal.record("question.answered", **answered(question, answer, waited))
+    context.journal.record("question.answered", **answered(question, reply, waited))
+    answer, who = reply.answer, given_by(question, reply)
     if answer.finding is not None:
         found = answer.finding
         context.finding(
@@ -148,26 +149,24 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             found.detail or answer.notes,
             question.phase,
             found.recommendation,
-            source=question.person,
+            source=who,
         )
     if answer.outcome == "failed":
         context.finding(
             "high",
             "procedure",
             f"Step could not be done: {question.instruction}",
-            answer.notes or f"{question.person} reported it failed.",
+            answer.notes or f"{who} reported it failed.",
             question.phase,
             "Find out why the step could not be done and correct the procedure.",
         )
-        return StepOutcome(
-            "failed", f"{question.person}: failed. {answer.notes}".strip(), question.timeout_s
-        )
+        return StepOutcome("failed", f"{who}: failed. {answer.notes}".strip(), question.timeout_s)
     if answer.outcome == "not done":
         return StepOutcome(
-            "skipped", f"{question.person}: not done. {answer.notes}".strip(), question.timeout_s
+            "skipped", f"{who}: not done. {answer.notes}".strip(), question.timeout_s
         )
     return StepOutcome(
         "passed",
-        f"{question.person}: done after {format_duration(waited)}. {answer.notes}".strip(),
+        f"{who}: done after {format_duration(waited)}. {answer.notes}".strip(),
         question.timeout_s,
     )

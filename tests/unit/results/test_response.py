@@ -1,16 +1,21 @@
 """Alerts, acknowledgements and escalation against a fake shop, with scripted answer delays:
-the response figures are exactly the differences of the journal's timestamps."""
+the response figures are exactly the differences of the journal's timestamps, and a figure
+is a person's only when a person gave the answer."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.alerts import Monitor, Notify
+from rehearsal.models.durations import format_duration
 from rehearsal.models.escalation import OnCall
 from rehearsal.report import render_reports
 from rehearsal.report.compare import compare
@@ -20,7 +25,7 @@ from rehearsal.results.derive import derive_results
 from rehearsal.runs.session import people_fields
 from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
-from rehearsal.scenarios.people import Answer, AnswersFile
+from rehearsal.scenarios.people import Answer, Answerer, AnswersFile, Question, Reply
 from rehearsal.scenarios.planning import load_plan
 from tests.conftest import EXAMPLES
 from tests.fakes import FakeShop, ShopProbe, start_run
@@ -69,12 +74,24 @@ def _scenario(steps_yaml: str = MANUAL_STEP) -> Scenario:
     return Scenario.model_validate(document)
 
 
+@dataclass
+class AtTheConsole:
+    """A person at the console, whose answers (and their delays) the test writes down."""
+
+    answers: dict[str, Answer]
+
+    def ask(self, question: Question, cancelled: threading.Event) -> Reply | None:
+        reply = AnswersFile(self.answers).ask(question, cancelled)
+        return None if reply is None else Reply(reply.answer, "console")
+
+
 def _run(
     tmp_path: Path,
     answers: dict[str, Answer],
     notify: list[Notify],
     tier_1_within: str,
     steps_yaml: str = MANUAL_STEP,
+    answerer: type[AnswersFile] | type[AtTheConsole] = AnswersFile,
 ) -> list[dict[str, Any]]:
     plan = load_plan(DRILL)
     monitor = Monitor(name="checkout-down", probe="shop-http", severity="critical", notify=notify)
@@ -87,12 +104,16 @@ def _run(
     shop = FakeShop()
     probes = {"shop-http": (ShopProbe(shop), 0.05), "standby-http": (ShopProbe(shop), 0.05)}
     Engine(
-        scenario, profile, shop, journal, probes=probes, answerer=AnswersFile(answers),
+        scenario, profile, shop, journal, probes=probes, answerer=_answerer(answerer, answers),
         run_dir=tmp_path,
     ).run()  # fmt: skip
     journal.record("run.finished", outcome="completed", error=None)
     journal.close()
     return read_journal(tmp_path)
+
+
+def _answerer(kind: type[AnswersFile] | type[AtTheConsole], answers: dict[str, Answer]) -> Answerer:
+    return kind(answers)
 
 
 def _at(events: list[dict[str, Any]], kind: str, **match: Any) -> datetime:
@@ -102,12 +123,13 @@ def _at(events: list[dict[str, Any]], kind: str, **match: Any) -> datetime:
     return datetime.fromisoformat(event["at"])
 
 
-def test_acknowledgement_time_is_the_scripted_delay_to_the_second(tmp_path: Path) -> None:
+def test_acknowledgement_time_is_the_persons_delay_to_the_second(tmp_path: Path) -> None:
     answers = {
         "ack.checkout-down.1": Answer(after=0.5),
         "tell": Answer(after=3.0),
     }
-    events = _run(tmp_path, answers, [Notify(log="ALERT {monitor} on {probe}")], "20s")
+    notify = [Notify(log="ALERT {monitor} on {probe}")]
+    events = _run(tmp_path, answers, notify, "20s", answerer=AtTheConsole)
     results = derive_results(events)
 
     (response,) = results.response
@@ -123,13 +145,60 @@ def test_acknowledgement_time_is_the_scripted_delay_to_the_second(tmp_path: Path
     assert "ALERT checkout-down on shop-http" in (tmp_path / "alerts.log").read_text()
     assert [s.outcome for s in results.escalation] == ["acknowledged, then resolved"]
     (kim,) = [p for p in results.responders if p.person == "Kim Minji"]
-    assert kim.acknowledged == 1
+    assert (kim.acknowledged, kim.answered_for_them) == (1, 0)
     assert kim.mean_time_to_acknowledge_s == response.time_to_acknowledge_s
+    acknowledged = next(e for e in events if e["event"] == "person.acknowledged")
+    assert acknowledged["source"] == "console"
+
+
+def test_a_scripted_acknowledgement_is_shown_as_scripted_not_as_the_persons(
+    tmp_path: Path,
+) -> None:
+    answers = {"ack.checkout-down.1": Answer(after=0.5), "tell": Answer(after=3.0)}
+    events = _run(tmp_path, answers, [Notify(log="x")], "20s")
+    results = derive_results(events)
+
+    for kind in ("question.answered", "person.acknowledged"):
+        assert {e["source"] for e in events if e["event"] == kind} == {"answers file"}
+    (response,) = results.response
+    assert (response.responder, response.time_to_acknowledge_s, response.handling_s) == (
+        None,
+        None,
+        None,
+    ), "nobody answered: no person's figure"
+    fired, acked = _at(events, "alert.fired"), _at(events, "person.acknowledged")
+    assert response.stand_in is not None
+    assert (response.stand_in.person, response.stand_in.source) == ("Kim Minji", "answers file")
+    assert response.stand_in.after_s == round((acked - fired).total_seconds(), 3)
+    assert [s.outcome for s in results.escalation] == ["acknowledged (scripted), then resolved"]
+    (kim,) = [p for p in results.responders if p.person == "Kim Minji"]
+    assert (kim.acknowledged, kim.answered_for_them, kim.mean_time_to_acknowledge_s) == (
+        0,
+        1,
+        None,
+    )
+    tell = next(q for q in results.questions if q.id == "tell")
+    assert tell.source == "answers file"
+    assert results.phases[0].steps[2].done_by == "answers file (scripted), for Kim Minji"
+
+    render_reports(results, events, tmp_path / "en", load_wording("en"))
+    notice = (tmp_path / "en" / "notice.md").read_text()
+    took = format_duration(response.stand_in.after_s)
+    assert (
+        f"The answers file answered for Kim Minji {took} after the alert "
+        "(scripted, not a person's response)." in notice
+    )
+    assert "first responded" not in notice and "took it on" not in notice
+    report = (tmp_path / "en" / "report.md").read_text()
+    assert "| answers file for Kim Minji (scripted) | critical |" in report
+    assert f"| {took} (scripted) |" in report
 
 
 def test_the_runbook_waits_for_the_operator_to_take_the_alert(tmp_path: Path) -> None:
     answers = {"ack.checkout-down.1": Answer(after=0.5)}
-    events = _run(tmp_path, answers, [Notify(log="x")], "20s", TAKE_THE_ALERT_FIRST)
+    events = _run(
+        tmp_path, answers, [Notify(log="x")], "20s", TAKE_THE_ALERT_FIRST, answerer=AtTheConsole
+    )
     results = derive_results(events)
 
     acked = _at(events, "person.acknowledged")
@@ -168,7 +237,7 @@ def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -
     chain = [(s.tier, s.person, s.outcome) for s in results.escalation]
     assert chain == [
         (1, "Kim Minji", "escalated"),
-        (2, "Lee Jun", "acknowledged, then resolved"),
+        (2, "Lee Jun", "acknowledged (scripted), then resolved"),
     ]
     escalated = _at(events, "escalation.escalated")
     asked = _at(events, "question.asked", id="ack.checkout-down.1")
@@ -178,7 +247,11 @@ def test_no_answer_escalates_to_the_next_tier_who_acknowledges(tmp_path: Path) -
     titles = [f.title for f in results.findings]
     assert "Alert AL1 from monitor checkout-down reached no one" in titles
     assert "Alert AL1 escalated past tier 1 (Kim Minji)" in titles
-    assert any(t.startswith("First response by Lee Jun took") for t in titles), titles
+    assert not any(t.startswith("First response by") for t in titles), "no person answered"
+    assert any(
+        t.startswith("The answers file answered for Lee Jun") and t.endswith("(scripted)")
+        for t in titles
+    ), titles
     assert results.status == "failed"
 
 
@@ -206,7 +279,7 @@ def test_reports_show_the_chain_and_the_notice_tells_the_customer(tmp_path: Path
 
 def test_compare_shows_the_response_trend_by_phase_and_person(tmp_path: Path) -> None:
     answers = {"ack.checkout-down.1": Answer(after=0.5), "tell": Answer(after=0.5)}
-    first = derive_results(_run(tmp_path, answers, [Notify(log="x")], "20s"))
+    first = derive_results(_run(tmp_path, answers, [Notify(log="x")], "20s", answerer=AtTheConsole))
     (slow,) = first.response
     assert slow.time_to_acknowledge_s is not None
     faster = slow.model_copy(update={"time_to_acknowledge_s": slow.time_to_acknowledge_s - 0.25})
@@ -224,7 +297,9 @@ def test_compare_shows_the_response_trend_by_phase_and_person(tmp_path: Path) ->
     assert any(r.measure == "acknowledge (mean): Kim Minji" for r in table.rows)
 
 
-def _nobody_answers_journal(*, asked: bool, answered_at: float | None = None) -> list[Event]:
+def _nobody_answers_journal(
+    *, asked: bool, answered_at: float | None = None, source: str | None = "console"
+) -> list[Event]:
     """The demo's shape: the tool starts the runbook by itself 2 s before the monitor fires;
     the service comes back from the runbook at 9 s; the tool reverts the fault at 10 s."""
 
@@ -271,11 +346,12 @@ def _nobody_answers_journal(*, asked: bool, answered_at: float | None = None) ->
             }  # fmt: skip
         )
     if answered_at is not None:
+        given = {} if source is None else {"source": source}  # None: a journal before sources
         events += [
             {"at": at(answered_at), "event": "question.answered", "id": "ack.m.1", "phase": "p",
-             "person": "Kim Minji", "outcome": "done", "waited_s": answered_at - 6},
+             "person": "Kim Minji", "outcome": "done", "waited_s": answered_at - 6, **given},
             {"at": at(answered_at), "event": "person.acknowledged", "alert": "AL1", "tier": 1,
-             "person": "Kim Minji"},
+             "person": "Kim Minji", **given},
         ]  # fmt: skip
     events += [
         {"at": at(9), "event": "probe.sample", "probe": "shop-http", "ok": True},
@@ -320,8 +396,9 @@ def test_a_runbook_the_tool_started_is_nobodys_response() -> None:
     assert runbook.done_by == "tool (automated; assigned to Kim Minji)"
 
 
-def test_a_real_acknowledgement_is_the_persons_figure(tmp_path: Path) -> None:
-    results = derive_results(_nobody_answers_journal(asked=True, answered_at=7.5))
+@pytest.mark.parametrize("source", ["console", "prefect ui"])
+def test_a_real_acknowledgement_is_the_persons_figure(tmp_path: Path, source: str) -> None:
+    results = derive_results(_nobody_answers_journal(asked=True, answered_at=7.5, source=source))
 
     [response] = results.response
     assert (response.responder, response.time_to_acknowledge_s) == ("Kim Minji", 1.5)
@@ -330,6 +407,60 @@ def test_a_real_acknowledgement_is_the_persons_figure(tmp_path: Path) -> None:
     render_reports(results, [], tmp_path, load_wording("en"))
     notice = (tmp_path / "notice.md").read_text()
     assert "Our team first responded 1.5 s after the alert: Kim Minji took it on." in notice
+    assert [s.outcome for s in results.escalation] == ["acknowledged"]
+
+
+@pytest.mark.parametrize(
+    ("source", "said", "marked"),
+    [
+        (
+            "answers file",
+            "The answers file answered for Kim Minji 1.5 s after the alert "
+            "(scripted, not a person's response).",
+            "scripted",
+        ),
+        (
+            "tool",
+            "The tool answered for Kim Minji 1.5 s after the alert "
+            "(automated, not a person's response).",
+            "by the tool",
+        ),
+        (
+            None,
+            "An answer for Kim Minji came 1.5 s after the alert; the journal does not say who "
+            "gave it, so it is not counted as a person's response.",
+            "source unknown",
+        ),
+    ],
+)
+def test_an_answer_no_person_gave_is_never_a_persons_figure(
+    tmp_path: Path, source: str | None, said: str, marked: str
+) -> None:
+    """Scripted, the tool's, or from a journal written before answers had a source (read as
+    unknown): shown as what it was, kept apart from the people's figures."""
+    results = derive_results(_nobody_answers_journal(asked=True, answered_at=7.5, source=source))
+
+    [response] = results.response
+    assert (response.responder, response.time_to_acknowledge_s, response.handling_s) == (
+        None,
+        None,
+        None,
+    )
+    assert response.stand_in is not None
+    assert (response.stand_in.source, response.stand_in.after_s) == (source or "unknown", 1.5)
+    [alert] = results.alerts
+    assert alert.acknowledged_source == (source or "unknown")
+    [step] = results.escalation
+    assert step.outcome == f"acknowledged ({marked})"
+    [kim] = results.responders
+    assert (kim.acknowledged, kim.answered_for_them, kim.mean_time_to_acknowledge_s) == (0, 1, None)
+    assert not [f for f in results.findings if f.id.startswith("P")], "acknowledged in time"
+    render_reports(results, [], tmp_path, load_wording("en"))
+    notice = (tmp_path / "notice.md").read_text()
+    assert said in notice
+    assert "took it on" not in notice and "Nobody acknowledged" not in notice
+    report = (tmp_path / "report.md").read_text()
+    assert f"| 1.5 s ({marked}) |" in report
 
 
 def test_reports_print_a_dash_and_the_notice_says_nobody_acknowledged(tmp_path: Path) -> None:

@@ -109,7 +109,10 @@ answers:
     assert [s.status for s in steps] == ["passed", "skipped", "passed"]
     by_id = {q.id: q for q in results.questions}
     assert by_id["call-dba"].outcome == "done" and by_id["call-dba"].waited_s >= 0.1
-    assert by_id["1.2"].outcome == "no answer"
+    assert by_id["call-dba"].source == "answers file"
+    assert steps[0].done_by == "answers file (scripted), for Kim"
+    assert steps[0].detail.startswith("the answers file for Kim: done after")
+    assert by_id["1.2"].outcome == "no answer" and by_id["1.2"].source is None
     assert by_id["1.3"].notes == "No alert on the dashboard"
     titles = {f.title: f for f in results.findings}
     assert titles["Dashboard stayed green"].severity == "high"
@@ -346,7 +349,11 @@ def test_terminal_prompt_reads_the_answer_and_times_out_without_one() -> None:
         typing.write("f\nthe service did not come back\n")
         typing.flush()
         prompt = TerminalPrompt(stream)
-        answer = prompt.ask(question, threading.Event())
-        assert answer is not None
-        assert (answer.outcome, answer.notes) == ("failed", "the service did not come back")
+        reply = prompt.ask(question, threading.Event())
+        assert reply is not None
+        assert reply.source == "console", "a person typed it"
+        assert (reply.answer.outcome, reply.answer.notes) == (
+            "failed",
+            "the service did not come back",
+        )
         assert prompt.ask(question, threading.Event()) is None
