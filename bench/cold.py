@@ -20,8 +20,7 @@ from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import engine_route
-from rehearsal.models.catalog import roles as role_catalog
-from rehearsal.models.loading import load_profile, playbooks_dir
+from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
 
 
 def _delete_rehearsal_images(client: Any) -> int:
@@ -46,8 +45,11 @@ def measure(options: Options) -> list[Figure]:
     ensure_base_image(client)
     base = time.monotonic() - started
     profile = load_profile(PROFILE)
-    catalog = role_catalog(playbooks_dir() / "roles")
-    wanted = {RoleImage(n.role, catalog[n.role].version(n.version)) for n in profile.nodes}
+    catalog = catalog_of(profile)
+    wanted = {
+        RoleImage(n.role, catalog[n.role].version(n.version), catalog[n.role].folder)
+        for n in profile.nodes
+    }
     with owned(client, bench_id("cold")) as run_id:
         folder = options.workdir / run_id
         keys = generate_key_pair(folder / "ssh", run_id)

@@ -32,8 +32,7 @@ from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import RoleImage, ensure_role_images
 from rehearsal.envs.routes import Route, engine_route
 from rehearsal.journal.writer import Journal
-from rehearsal.models.catalog import roles
-from rehearsal.models.loading import playbooks_dir
+from rehearsal.models.loading import catalog_of, playbooks_dir
 from rehearsal.models.node_files import render_all
 from rehearsal.models.profile import Node, Profile
 from rehearsal.secrets.redaction import redactor_for, scrub_folder
@@ -73,6 +72,8 @@ class Mirror:
         self.keys: KeyPair | None = None
         self.route: Route = engine_route()
         """How nodes are reached: directly, or through a remote engine's host."""
+        self.catalog = catalog_of(profile)
+        """The roles the profile's nodes use: shipped, and the customer's own."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
@@ -85,9 +86,12 @@ class Mirror:
         self.stack.callback(self.route.close)
         self.guard()
         base = ensure_base_image(self.client, self.progress)
-        catalog = roles(playbooks_dir() / "roles")
         wanted = {
-            node.name: RoleImage(node.role, catalog[node.role].version(node.version))
+            node.name: RoleImage(
+                node.role,
+                self.catalog[node.role].version(node.version),
+                self.catalog[node.role].folder,
+            )
             for node in self.containers
         }
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
@@ -183,6 +187,7 @@ class Mirror:
             hosts,
             self.keys.private_path,
             self.run_dir / "ansible",
+            self.catalog.folders,
             after=partial(scrub_folder, redactor=redactor_for(self.profile)),
         )
         self.journal.record(
@@ -210,7 +215,7 @@ class Mirror:
         """Compare the converged nodes with the profile; the journal keeps every fact."""
         assert self.env is not None
         self.progress("checking the mirror against the profile")
-        found = check_fidelity(self.env, self.profile, playbooks_dir() / "roles")
+        found = check_fidelity(self.env, self.profile, self.catalog)
         self.journal.record(
             "fidelity.checked",
             facts=[fact.as_dict() for fact in found],
