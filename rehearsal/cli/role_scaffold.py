@@ -38,7 +38,7 @@ readback:
 galaxy_info:
   role_name: PREFIX
   author: your team
-  description: ROLE, a service of the customer's system (rehearsal role).
+  description: ROLE, a service of the customer's system, as a role for rehearsal.
   license: MIT
   min_ansible_version: "2.17"
   platforms:

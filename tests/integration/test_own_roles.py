@@ -1,0 +1,94 @@
+"""A customer's own role, as `rehearsal role new` writes it beside a profile, for real: baked
+into a cached image, converged without network, serving, back after a container restart,
+and read back by the fidelity check."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from rehearsal.envs.mirror import Mirror
+from rehearsal.journal.writer import Journal
+from rehearsal.models.loading import load_profile
+from rehearsal.scenarios.faults import FAULTS
+from tests.integration.conftest import eventually
+
+pytestmark = pytest.mark.docker
+
+PROFILE = """\
+customer: {name: Own Role Test}
+business:
+  targets: {rto: 1m}
+nodes:
+  - name: api1
+    role: order-api
+    networks: [app]
+    params: {order_api_port: 8181, order_api_greeting: orders are open}
+networks:
+  - {name: app, internal: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
+    """A profile in a temporary folder whose only node runs a role made by `role new`."""
+    folder = tmp_path_factory.mktemp("own-roles")
+    subprocess.run(
+        [sys.executable, "-m", "rehearsal", "role", "new", "order-api"],
+        cwd=folder,
+        check=True,
+        timeout=60,
+    )
+    profile = folder / "profile.yaml"
+    profile.write_text(PROFILE)
+    run_id = f"own-roles-test-{secrets.token_hex(3)}"
+    run_dir = folder / "runs" / run_id
+    with ExitStack() as stack, Journal(run_dir) as journal:
+        journal.record("environment.requested", run_id=run_id, profile=str(profile))
+        mirror = Mirror(
+            load_profile(profile), run_id, run_dir, journal, False, stack, lambda _m: None
+        )
+        mirror.prepare_images()
+        mirror.environment_up()
+        mirror.converge()
+        yield mirror
+
+
+def _answer(mirror: Mirror) -> str:
+    assert mirror.env is not None
+    result = mirror.env.exec("api1", ["curl", "-fsS", "http://127.0.0.1:8181/"], 10)
+    return result.output.strip() if result.ok else f"no answer: {result.output}"
+
+
+def test_the_own_role_is_baked_into_an_image_of_its_own(built: Mirror) -> None:
+    assert built.catalog["order-api"].folder.parent.parent != Path(__file__).parents[2]
+    assert built._images["api1"].startswith("rehearsal/role-order-api:default-")
+
+
+def test_the_own_roles_service_answers_with_the_profiles_greeting(built: Mirror) -> None:
+    assert _answer(built) == "orders are open"
+
+
+def test_the_fidelity_check_reads_the_greeting_back_from_the_service(built: Mirror) -> None:
+    facts = [fact for fact in built.check_fidelity() if fact.aspect == "param"]
+    assert [(f.name, f.actual, f.matches) for f in facts] == [
+        ("order_api_greeting", "orders are open", True)
+    ]
+
+
+def test_the_service_is_back_after_the_container_restarts(built: Mirror) -> None:
+    assert built.env is not None
+    restart = FAULTS["container.restart"]
+    fault = restart(
+        restart.Spec.model_validate({"type": "container.restart", "target": "api1", "grace": 1}),
+        built.env,
+    )
+    fault.inject()
+    assert eventually(fault.is_injected, 30)
+    assert eventually(lambda: _answer(built) == "orders are open", 30), _answer(built)
