@@ -9,11 +9,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
+from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.mirror import Mirror
+from rehearsal.envs.roles import RoleImage
 from rehearsal.journal.writer import Journal
 from rehearsal.models.loading import load_profile
 from rehearsal.scenarios.faults import FAULTS
@@ -60,6 +61,13 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
         yield mirror
 
 
+def _sh(mirror: Mirror, script: str) -> str:
+    assert mirror.env is not None
+    result = mirror.env.exec("api1", ["sh", "-c", script], 10)
+    assert result.ok, result.output
+    return result.output.strip()
+
+
 def _answer(mirror: Mirror) -> str:
     assert mirror.env is not None
     result = mirror.env.exec("api1", ["curl", "-fsS", "http://127.0.0.1:8181/"], 10)
@@ -67,8 +75,14 @@ def _answer(mirror: Mirror) -> str:
 
 
 def test_the_own_role_is_baked_into_an_image_of_its_own(built: Mirror) -> None:
-    assert built.catalog["order-api"].folder.parent.parent != Path(__file__).parents[2]
-    assert built._images["api1"].startswith("rehearsal/role-order-api:default-")
+    assert built.env is not None
+    folder = built.catalog["order-api"].folder
+    assert folder == built.run_dir.parents[1].resolve() / "roles" / "order-api"
+    images = built.client.images.list(filters={"label": "rehearsal.role=order-api"})
+    tags = [tag for image in images for tag in image.tags]
+    base = str(built.client.images.get(BASE_IMAGE).id)
+    assert RoleImage("order-api", "", folder).tag(base) in tags
+    assert _sh(built, "test -x /usr/local/bin/order-api-server && command -v curl")
 
 
 def test_the_own_roles_service_answers_with_the_profiles_greeting(built: Mirror) -> None:
