@@ -106,3 +106,22 @@ def test_the_service_is_back_after_the_container_restarts(built: Mirror) -> None
     fault.inject()
     assert eventually(fault.is_injected, 30)
     assert eventually(lambda: _answer(built) == "orders are open", 30), _answer(built)
+
+
+def test_images_ls_with_the_profile_counts_the_own_roles_image_as_current(
+    built: Mirror,
+) -> None:
+    """The image may have been baked from an earlier copy of the role (same files, another
+    folder): with ``--profile`` it is judged by this profile's role."""
+    from typer.testing import CliRunner
+
+    from rehearsal.cli.app import app
+
+    folder = built.catalog["order-api"].folder
+    tag = RoleImage("order-api", "", folder).tag(str(built.client.images.get(BASE_IMAGE).id))
+    profile = str(built.run_dir.parents[1] / "profile.yaml")
+    listed = CliRunner().invoke(app, ["images", "ls", "--profile", profile], env={"COLUMNS": "400"})
+    assert listed.exit_code == 0, listed.output
+    [row] = [line for line in listed.output.splitlines() if tag in line]
+    assert "current" in row
+    assert "order-api" in built.client.images.get(tag).labels["rehearsal.role-folder"]
