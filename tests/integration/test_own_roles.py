@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
 
@@ -125,3 +126,38 @@ def test_images_ls_with_the_profile_counts_the_own_roles_image_as_current(
     [row] = [line for line in listed.output.splitlines() if tag in line]
     assert "current" in row
     assert "order-api" in built.client.images.get(tag).labels["rehearsal.role-folder"]
+
+
+def test_a_custom_playbook_fault_can_use_the_profiles_own_role(
+    built: Mirror, tmp_path: Path
+) -> None:
+    """The fault stops the service; its revert includes the own role (found through the
+    profile's role folders), which starts it again."""
+    from rehearsal.scenarios.faults.targeting import place
+
+    assert built.env is not None
+    role = "{name: order-api, tasks_from: main, handlers_from: main}"
+    (tmp_path / "stop.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - name: Stop the service\n      ansible.builtin.command: /etc/init.d/order-api stop\n"
+        "      changed_when: true\n"
+    )
+    (tmp_path / "start.yml").write_text(
+        "- hosts: all\n  gather_facts: false\n"
+        "  vars: {order_api_port: 8181, order_api_greeting: orders are open}\n  tasks:\n"
+        f"    - name: Converge the own role\n      ansible.builtin.include_role: {role}\n"
+    )
+    custom = FAULTS["custom.playbook"]
+    spec = custom.Spec.model_validate(
+        {
+            "type": "custom.playbook",
+            "target": "api1",
+            "inject": str(tmp_path / "stop.yml"),
+            "revert": str(tmp_path / "start.yml"),
+        }
+    )
+    fault = custom(spec, built.env, place(spec, built.profile))
+    fault.inject()
+    assert _answer(built).startswith("no answer")
+    fault.revert()
+    assert _answer(built) == "orders are open"
