@@ -160,3 +160,16 @@ def test_the_shipped_roles_keep_the_contract() -> None:
 
     for folder in sorted((playbooks_dir() / "roles").iterdir()):
         assert check_role(folder.resolve()) == [], folder.name
+
+
+def test_the_contract_check_is_cached_by_the_roles_content(tmp_path: Path) -> None:
+    from rehearsal.models.role_contract import check_role
+
+    role = write_role("order-api", tmp_path / "roles")
+    assert check_role(role) == []
+    assert len(list((tmp_path / "cache" / "rehearsal" / "role-checks").iterdir())) == 1
+    template = role / "templates" / "order-api.conf.j2"
+    template.write_text(template.read_text() + "{{ order_api_workers }}\n")
+    [problem] = check_role(role)
+    assert "'order_api_workers'" in problem.message
+    assert len(list((tmp_path / "cache" / "rehearsal" / "role-checks").iterdir())) == 2
