@@ -42,12 +42,9 @@ Profile = Annotated[
 
 
 def _catalog(profile: Path | None) -> RoleCatalog:
-    from rehearsal.models.catalog import role_catalog
-    from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
+    from rehearsal.models.loading import catalog_of, load_profile
 
-    if profile is None:
-        return role_catalog(playbooks_dir() / "roles")
-    return catalog_of(load_profile(profile))
+    return catalog_of(load_profile(profile) if profile is not None else None)
 
 
 @images_app.command("ls")

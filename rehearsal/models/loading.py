@@ -41,9 +41,11 @@ def load_profile(path: Path) -> Profile:
     return _lab_paths_from(profile, path.parent)
 
 
-def catalog_of(profile: Profile) -> RoleCatalog:
-    """The roles a loaded profile may use: the shipped ones and its own folders."""
-    return role_catalog(playbooks_dir() / "roles", [Path(p) for p in profile.roles_path])
+def catalog_of(profile: Profile | None) -> RoleCatalog:
+    """The roles a loaded profile may use: the shipped ones and its own folders (None: the
+    shipped ones only)."""
+    own = [Path(p) for p in profile.roles_path] if profile is not None else []
+    return role_catalog(playbooks_dir() / "roles", own)
 
 
 def _own_roles(
