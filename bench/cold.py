@@ -18,11 +18,9 @@ from rehearsal.envs import labels as L
 from rehearsal.envs.docker import docker_client
 from rehearsal.envs.images import ensure_base_image
 from rehearsal.envs.keys import generate_key_pair
-from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.roles import ensure_role_images, role_image
 from rehearsal.envs.routes import engine_route
-from rehearsal.models.catalog import roles as role_catalog
-from rehearsal.models.loading import load_profile, playbooks_dir
-from rehearsal.models.role_params import image_packages
+from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
 
 
 def _delete_rehearsal_images(client: Any) -> int:
@@ -47,11 +45,8 @@ def measure(options: Options) -> list[Figure]:
     ensure_base_image(client)
     base = time.monotonic() - started
     profile = load_profile(PROFILE)
-    catalog = role_catalog(playbooks_dir() / "roles")
-    wanted = {
-        RoleImage(n.role, catalog[n.role].version(n.version), image_packages(n, catalog[n.role]))
-        for n in profile.nodes
-    }
+    catalog = catalog_of(profile)
+    wanted = {role_image(n, catalog[n.role]) for n in profile.nodes}
     with owned(client, bench_id("cold")) as run_id:
         folder = options.workdir / run_id
         keys = generate_key_pair(folder / "ssh", run_id)

@@ -30,6 +30,7 @@ BENCHES = (
     "mirror20",
     "cold",
     "converge",
+    "own_role",
     "faults",
     "switch",
     "engine",

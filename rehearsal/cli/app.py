@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from rehearsal.cli import env, images, reports, run, serve, stop, validate
+from rehearsal.cli import env, images, reports, role, run, serve, stop, validate
 from rehearsal.cli.console import say_plainly
 from rehearsal.errors import RehearsalError
 
@@ -42,6 +42,7 @@ app = typer.Typer(
 )
 app.add_typer(env.env_app, name="env")
 app.add_typer(images.images_app, name="images")
+app.add_typer(role.role_app, name="role")
 app.add_typer(reports.findings_app, name="findings")
 app.add_typer(reports.cases_app, name="cases")
 for command in (

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from rehearsal.cli.console import Reporter, out
+
+if TYPE_CHECKING:
+    from rehearsal.models.catalog import RoleCatalog
 
 images_app = typer.Typer(help="The node images.", no_args_is_help=True)
 
@@ -27,16 +31,31 @@ def images_bootstrap() -> None:
     out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
 
 
+Profile = Annotated[
+    Path | None,
+    typer.Option(
+        "--profile",
+        help="also judge the profile's own roles by their current files (an own role's "
+        "image is otherwise judged by the folder it was baked from)",
+    ),
+]
+
+
+def _catalog(profile: Path | None) -> RoleCatalog:
+    from rehearsal.models.loading import catalog_of, load_profile
+
+    return catalog_of(load_profile(profile) if profile is not None else None)
+
+
 @images_app.command("ls")
-def images_ls() -> None:
+def images_ls(profile: Profile = None) -> None:
     """List the cached role images: role, version, size, whether current, containers using it."""
     from rich.table import Table
 
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.image_cache import cached_role_images
-    from rehearsal.models.loading import playbooks_dir
 
-    images = cached_role_images(docker_client(), playbooks_dir())
+    images = cached_role_images(docker_client(), _catalog(profile))
     table = Table("image", "role", "version", "size", "created", "state", "containers")
     for image in images:
         state = "current" if image.current else "stale"
@@ -53,13 +72,13 @@ def images_prune(
         bool, typer.Option("--all", help="also remove current images no container uses")
     ] = False,
     role: Annotated[str | None, typer.Option(help="only images of this role")] = None,
+    profile: Profile = None,
 ) -> None:
     """Remove stale role images (made from older role files or an older base image)."""
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.image_cache import prune
-    from rehearsal.models.loading import playbooks_dir
 
-    removed = prune(docker_client(), playbooks_dir(), everything, role)
+    removed = prune(docker_client(), _catalog(profile), everything, role)
     for image in removed:
         out.print(f"removed {image.tag}", highlight=False)
     freed = sum(image.size_bytes for image in removed) / 1e6

@@ -86,14 +86,19 @@ def inventory(hosts: list[HostVars], private_key: Path) -> dict[str, Any]:
     }
 
 
-def settings(playbook: Path, hosts: int) -> dict[str, str]:
+def settings(playbook: Path, hosts: int, roles: tuple[Path, ...] = ()) -> dict[str, str]:
     """Ansible's environment for a converge: one fork a node, pipelining, kept-open SSH.
+
+    ``roles`` are the folders roles are found in (a profile's catalog); without them, the
+    ``roles/`` beside the playbook.
 
     The ControlPath folder is per process, so concurrent runs never share a master
     connection to an address that another run's node may hold now.
     """
     return {
-        "ANSIBLE_ROLES_PATH": str(playbook.parent.resolve() / "roles"),
+        "ANSIBLE_ROLES_PATH": os.pathsep.join(
+            str(folder) for folder in roles or (playbook.parent.resolve() / "roles",)
+        ),
         "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_PIPELINING": "True",
         "ANSIBLE_FORKS": str(max(5, hosts)),
@@ -113,9 +118,12 @@ def run_playbook(
     hosts: list[HostVars],
     private_key: Path,
     workdir: Path,
+    roles: tuple[Path, ...] = (),
     after: Callable[[Path], None] = lambda _folder: None,
 ) -> ConvergeReport:
     """Run one playbook on ``hosts``; raise ConvergeFailure with Ansible's words on failure.
+
+    ``roles``: the folders of the roles it may use (see :func:`settings`).
 
     ``after`` gets the artifact folder once Ansible is done, whatever happened (the run masks
     secrets in it).
@@ -125,7 +133,7 @@ def run_playbook(
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     try:
-        runner = _run(playbook, hosts, private_key, workdir)
+        runner = _run(playbook, hosts, private_key, workdir, roles)
     finally:
         after(workdir)
     duration = time.monotonic() - started
@@ -143,14 +151,16 @@ def run_playbook(
     )
 
 
-def _run(playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path) -> Any:
+def _run(
+    playbook: Path, hosts: list[HostVars], private_key: Path, workdir: Path, roles: tuple[Path, ...]
+) -> Any:
     import ansible_runner
 
     return ansible_runner.run(
         private_data_dir=str(workdir),
         playbook=str(playbook.resolve()),
         inventory=inventory(hosts, private_key),
-        envvars=settings(playbook, len(hosts)),
+        envvars=settings(playbook, len(hosts), roles),
         quiet=True,
         timeout=1800,
         # Without a callback ansible-runner installs SIGTERM/SIGINT handlers of its own and

@@ -14,11 +14,10 @@ import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
 from rehearsal.envs.base import CommandResult, NodeLimits
-from rehearsal.models.catalog import RoleInfo, roles
+from rehearsal.models.catalog import RoleCatalog, RoleInfo
 from rehearsal.models.node_files import TemplateProblem, render
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_params import node_path, shipped
@@ -49,9 +48,8 @@ class Fact:
         return asdict(self)
 
 
-def check_fidelity(env: Inspectable, profile: Profile, roles_dir: Path) -> list[Fact]:
+def check_fidelity(env: Inspectable, profile: Profile, catalog: RoleCatalog) -> list[Fact]:
     """Every fact of every node, gathered in parallel."""
-    catalog = roles(roles_dir)
     with ThreadPoolExecutor(max_workers=min(8, len(profile.nodes))) as pool:
         found = pool.map(lambda node: _node(env, node, catalog[node.role]), profile.nodes)
     return [fact for facts in found for fact in facts]

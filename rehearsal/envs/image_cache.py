@@ -2,8 +2,9 @@
 
 A role image is *current* when its tag is still the hash of what would go into it today
 (base image, role files, version); after a role's install tasks or the base image change,
-the old one is *stale*: no run will use it again. Images a container still runs from are
-never removed.
+the old one is *stale*: no run will use it again. A customer's own role is looked for in
+the folder its image was baked from (a label), so its images are judged as a shipped role's
+are. Images a container still runs from are never removed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs.images import BASE_IMAGE
-from rehearsal.envs.roles import PACKAGES_LABEL, RoleImage
+from rehearsal.envs.roles import FOLDER_LABEL, PACKAGES_LABEL, RoleImage
+from rehearsal.models.catalog import RoleCatalog
 
 ROLE_LABEL = "rehearsal.image=role"
 
@@ -30,7 +32,7 @@ class CachedImage:
     in_use: int
 
 
-def cached_role_images(client: Any, playbooks: Path) -> list[CachedImage]:
+def cached_role_images(client: Any, catalog: RoleCatalog) -> list[CachedImage]:
     """Every role image, with whether it is current and how many containers use it."""
     import docker.errors
 
@@ -48,8 +50,10 @@ def cached_role_images(client: Any, playbooks: Path) -> list[CachedImage]:
         role = labels.get("rehearsal.role", "?")
         version = labels.get("rehearsal.version", "default")
         packages = tuple(p for p in labels.get(PACKAGES_LABEL, "").split(",") if p)
-        wanted = RoleImage(role, "" if version == "default" else version, packages)
-        today = wanted.tag(playbooks, base_id) if base_id else ""
+        known = catalog.get(role)
+        folder = known.folder if known else Path(labels.get(FOLDER_LABEL) or "/nonexistent")
+        wanted = RoleImage(role, "" if version == "default" else version, folder, packages)
+        today = wanted.tag(base_id) if base_id and folder.is_dir() else ""
         for tag in image.tags or [f"<untagged>@{image.short_id}"]:
             found.append(
                 CachedImage(
@@ -59,7 +63,7 @@ def cached_role_images(client: Any, playbooks: Path) -> list[CachedImage]:
                     version=version,
                     size_bytes=int(image.attrs.get("Size", 0)),
                     created=str(image.attrs.get("Created", ""))[:19],
-                    current=tag == today and (playbooks / "roles" / role).is_dir(),
+                    current=tag == today,
                     in_use=users.get(str(image.id), 0),
                 )
             )
@@ -67,13 +71,13 @@ def cached_role_images(client: Any, playbooks: Path) -> list[CachedImage]:
 
 
 def prune(
-    client: Any, playbooks: Path, everything: bool = False, role: str | None = None
+    client: Any, catalog: RoleCatalog, everything: bool = False, role: str | None = None
 ) -> list[CachedImage]:
     """Remove stale role images (every unused one with ``everything``); return them."""
     import docker.errors
 
     removed = []
-    for image in cached_role_images(client, playbooks):
+    for image in cached_role_images(client, catalog):
         if image.in_use or (image.current and not everything):
             continue
         if role is not None and image.role != role:

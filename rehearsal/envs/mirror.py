@@ -29,11 +29,11 @@ from rehearsal.envs.keys import KeyPair, generate_key_pair
 from rehearsal.envs.labhost import LabAccess, LabHost, LabHostEnvironment
 from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.envs.reaper import release, start_reaper
-from rehearsal.envs.roles import RoleImage, ensure_role_images
+from rehearsal.envs.roles import ensure_role_images, role_image
 from rehearsal.envs.routes import Route, engine_route
 from rehearsal.journal.writer import Journal
-from rehearsal.models.catalog import RoleInfo, roles
-from rehearsal.models.loading import playbooks_dir
+from rehearsal.models.catalog import RoleInfo
+from rehearsal.models.loading import catalog_of, playbooks_dir
 from rehearsal.models.node_files import render_all
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_params import image_packages, node_path, shipped
@@ -74,6 +74,8 @@ class Mirror:
         self.keys: KeyPair | None = None
         self.route: Route = engine_route()
         """How nodes are reached: directly, or through a remote engine's host."""
+        self.catalog = catalog_of(profile)
+        """The roles the profile's nodes use: shipped, and the customer's own."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
@@ -86,15 +88,7 @@ class Mirror:
         self.stack.callback(self.route.close)
         self.guard()
         base = ensure_base_image(self.client, self.progress)
-        catalog = roles(playbooks_dir() / "roles")
-        wanted = {
-            node.name: RoleImage(
-                node.role,
-                catalog[node.role].version(node.version),
-                image_packages(node, catalog[node.role]),
-            )
-            for node in self.containers
-        }
+        wanted = {node.name: role_image(node, self.catalog[node.role]) for node in self.containers}
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
         workdir = self.run_dir / "ansible-images"
         try:
@@ -175,11 +169,10 @@ class Mirror:
     def converge(self) -> None:
         assert self.env is not None and self.keys is not None
         hosts = []
-        catalog = roles(playbooks_dir() / "roles")
         for n in self.profile.nodes:
             address, port = self.env.endpoint(n.name, 22)
             login = self.env.login(n.name)
-            params = n.params | converge_vars(n, catalog[n.role])
+            params = n.params | converge_vars(n, self.catalog[n.role])
             hosts.append(HostVars(n.name, address, n.role, n.version or "", params, login, port))
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
@@ -187,6 +180,7 @@ class Mirror:
             hosts,
             self.keys.private_path,
             self.run_dir / "ansible",
+            self.catalog.folders,
             after=partial(scrub_folder, redactor=redactor_for(self.profile)),
         )
         self.journal.record(
@@ -214,7 +208,7 @@ class Mirror:
         """Compare the converged nodes with the profile; the journal keeps every fact."""
         assert self.env is not None
         self.progress("checking the mirror against the profile")
-        found = check_fidelity(self.env, self.profile, playbooks_dir() / "roles")
+        found = check_fidelity(self.env, self.profile, self.catalog)
         self.journal.record(
             "fidelity.checked",
             facts=[fact.as_dict() for fact in found],

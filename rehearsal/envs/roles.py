@@ -3,15 +3,17 @@
 A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once against a
 throwaway container on Docker's default bridge, which reaches the package mirror (Ansible
 reaches it through the engine's route, as it reaches nodes); the container is then
-committed. The image tag is a hash of what went into it (base image,
-role, version, the role's package set and install tasks, the nodes' extra packages), so
-changing any of them makes a new one; nodes with the same role, version and extra packages
-share one image; ``rehearsal images prune`` removes the images nothing uses any more.
+committed. The image tag is a hash of what went into it (base image, role, version, the
+files of the role's folder the install reads: :func:`baked_files`, and the nodes' extra
+packages), so changing any of them makes a new one; nodes with the same role, version and
+extra packages share one image; ``rehearsal images prune`` removes the images nothing uses
+any more. A customer's own role is baked and cached as a shipped one is.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,31 +26,54 @@ from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.routes import Route
 from rehearsal.envs.ssh import wait_for_ssh
 from rehearsal.errors import ImageBuildFailure
-from rehearsal.models.catalog import role
+from rehearsal.models.catalog import RoleInfo, role
+from rehearsal.models.profile import Node
+from rehearsal.models.role_params import image_packages
 
 ROLE_REPOSITORY = "rehearsal/role"
 PACKAGES_LABEL = "rehearsal.packages"
+FOLDER_LABEL = "rehearsal.role-folder"
+"""Where the role an image was baked from lives: ``images ls`` checks it is still current."""
 
 
 @dataclass(frozen=True)
 class RoleImage:
     role: str
     version: str
+    folder: Path
+    """The role's own folder (shipped or the customer's)."""
     packages: tuple[str, ...] = ()
     """The nodes' extra Debian packages, sorted; none keeps the tag a role alone has."""
 
-    def tag(self, playbooks: Path, base_id: str) -> str:
+    def tag(self, base_id: str) -> str:
         digest = hashlib.sha256(f"{base_id}\0{self.role}\0{self.version}".encode())
         if self.packages:
             digest.update(("\0packages\0" + " ".join(self.packages)).encode())
-        folder = playbooks / "roles" / self.role
-        digest.update(role(folder).fingerprint().encode())
-        install = folder / "tasks" / "install.yml"
-        if install.is_file():
-            digest.update(install.read_bytes())
+        digest.update(role(self.folder).fingerprint().encode())
+        for path in baked_files(self.folder):
+            digest.update(f"\0{path.relative_to(self.folder)}\0".encode())
+            digest.update(path.read_bytes())
         return (
             f"{ROLE_REPOSITORY}-{self.role}:{(self.version or 'default')}-{digest.hexdigest()[:12]}"
         )
+
+
+def baked_files(folder: Path) -> list[Path]:
+    """What of a role the image is made from: its install tasks, meta, defaults, every file
+    under ``files/`` (and ``templates/`` when the install uses templates)."""
+    install = folder / "tasks" / "install.yml"
+    parts = ["defaults", "files"]
+    if install.is_file() and "template" in install.read_text():
+        parts.append("templates")
+    found = [path for path in (install, folder / "meta" / "rehearsal.yml") if path.is_file()]
+    for part in parts:
+        found += sorted(path for path in (folder / part).rglob("*") if path.is_file())
+    return found
+
+
+def role_image(node: Node, info: RoleInfo) -> RoleImage:
+    """The image a node starts from: its role's, at its version, with its extra packages."""
+    return RoleImage(node.role, info.version(node.version), info.folder, image_packages(node, info))
 
 
 def ensure_role_images(
@@ -64,7 +89,7 @@ def ensure_role_images(
     import docker.errors
 
     base_id = str(client.images.get(BASE_IMAGE).id)
-    tags = {image: image.tag(playbooks, base_id) for image in wanted}
+    tags = {image: image.tag(base_id) for image in wanted}
     missing = []
     for image, tag in tags.items():
         try:
@@ -107,7 +132,8 @@ def _build(
                 )
             )
         try:
-            run_playbook(playbooks / "install.yml", hosts, keys.private_path, workdir)
+            folders = tuple(dict.fromkeys(image.folder.parent for image in missing))
+            run_playbook(playbooks / "install.yml", hosts, keys.private_path, workdir, folders)
         except Exception as error:
             raise ImageBuildFailure(f"installing role packages failed: {error}") from None
         for image, container in builders.items():
@@ -120,7 +146,8 @@ def _build(
                 changes=[
                     'CMD ["/usr/local/sbin/rehearsal-init"]',
                     f"LABEL rehearsal.image=role rehearsal.role={image.role} "
-                    f"rehearsal.version={image.version or 'default'}"
+                    f"rehearsal.version={image.version or 'default'} "
+                    f"{FOLDER_LABEL}={json.dumps(str(image.folder))}"
                     + (f" {PACKAGES_LABEL}={','.join(image.packages)}" if image.packages else ""),
                 ],
             )

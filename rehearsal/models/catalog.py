@@ -1,4 +1,7 @@
-"""What each product role in ``playbooks/roles`` offers: versions, parameters, packages.
+"""What each product role offers (versions, parameters, packages), and where it lives.
+
+Roles come from the shipped ``playbooks/roles`` and from the customer's own folders beside
+the profile (see :class:`RoleCatalog`).
 
 Read from two small files a role ships, so ``validate`` can refuse an unavailable version or
 a misspelt parameter without asking apt or running Ansible:
@@ -26,6 +29,8 @@ ROLE_FILE = Path("meta") / "rehearsal.yml"
 class RoleInfo:
     name: str
     params: frozenset[str]
+    folder: Path = Path()
+    """The role's own folder: what its image is made from and Ansible runs."""
     versions: dict[str, str] = field(default_factory=dict)
     default_version: str = ""
     packages: tuple[str, ...] = ()
@@ -45,6 +50,56 @@ class RoleInfo:
     def fingerprint(self) -> str:
         """What of the role goes into its image: versions and packages."""
         return repr((sorted(self.versions.items()), self.packages))
+
+
+@dataclass(frozen=True)
+class RoleCatalog:
+    """The roles one profile may use: the shipped ones and the customer's own folders.
+
+    Every consumer (validate, image bake, converge, fidelity) takes this one object, so a
+    role is found in the same place by all of them.
+    """
+
+    roles: dict[str, RoleInfo]
+    folders: tuple[Path, ...]
+    """Where roles were looked for, shipped folder first (Ansible's roles path)."""
+    clashes: tuple[tuple[str, Path, Path], ...] = ()
+    """Role names found in two folders: (name, first folder, second folder)."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.roles
+
+    def __getitem__(self, name: str) -> RoleInfo:
+        return self.roles[name]
+
+    def get(self, name: str) -> RoleInfo | None:
+        return self.roles.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self.roles)
+
+    def own(self) -> list[RoleInfo]:
+        """The customer's roles (not shipped): the ones validate checks deeply."""
+        shipped = self.folders[0] if self.folders else None
+        return [info for info in self.roles.values() if info.folder.parent != shipped]
+
+    def roles_path(self) -> str:
+        """``ANSIBLE_ROLES_PATH`` for these folders."""
+        return ":".join(str(folder) for folder in self.folders)
+
+
+def role_catalog(shipped: Path, own: tuple[Path, ...] | list[Path] = ()) -> RoleCatalog:
+    """The roles under ``shipped`` and each ``own`` folder; a name in two is a clash."""
+    found: dict[str, RoleInfo] = {}
+    clashes = []
+    folders = tuple(dict.fromkeys([shipped.resolve(), *(folder.resolve() for folder in own)]))
+    for folder in folders:
+        for name, info in roles(folder).items():
+            if name in found:
+                clashes.append((name, found[name].folder, info.folder))
+            else:
+                found[name] = info
+    return RoleCatalog(found, folders, tuple(clashes))
 
 
 def roles(roles_dir: Path) -> dict[str, RoleInfo]:
@@ -77,6 +132,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
     versions = {str(k): str(v or "") for k, v in (meta.get("versions") or {}).items()}
     return RoleInfo(
         name=path.name,
+        folder=path,
         params=frozenset(str(key) for key in defaults) | frozenset(meta.get("also_accepts", [])),
         versions=versions,
         default_version=str(meta.get("default_version") or ""),

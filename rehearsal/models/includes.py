@@ -32,6 +32,22 @@ def with_includes(document: YamlDocument) -> YamlDocument:
     return document_of(tree, str(document.path))
 
 
+def files(path: Path) -> list[Path]:
+    """The profile's file and every fragment it includes, directly or through others (each
+    once, absolute): the folders a profile's own roles are looked for beside."""
+    found: list[Path] = []
+    pending = [path]
+    while pending:
+        path = pending.pop(0)
+        if path.resolve() in found or not path.is_file():
+            continue
+        found.append(path.resolve())
+        paths = read_yaml(path).data.get(KEY)
+        if isinstance(paths, list):
+            pending += [path.parent / p for p in paths if isinstance(p, str)]
+    return found
+
+
 def _resolved(document: YamlDocument, chain: tuple[tuple[Path, Problem], ...]) -> Any:
     """The merged node tree of ``document``; ``chain`` is the includes that led here."""
     own = _without_key(document.tree)

@@ -10,8 +10,8 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from rehearsal.errors import InvalidInput, Problem
-from rehearsal.models.catalog import roles
-from rehearsal.models.includes import with_includes
+from rehearsal.models.catalog import RoleCatalog, role_catalog
+from rehearsal.models.includes import files, with_includes
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import check_profile
 from rehearsal.models.role_params import resolve_paths
@@ -34,11 +34,45 @@ def playbooks_dir() -> Path:
 def load_profile(path: Path) -> Profile:
     document = with_includes(read_yaml(path))
     profile = _templates_from(validate_model(Profile, document), document)
-    profile, problems = _shipped_from(profile, document, path.parent)
-    problems += check_profile(profile, document, playbooks_dir() / "roles")
+    folders, problems = _own_roles(profile, document, path)
+    profile = profile.model_copy(update={"roles_path": [str(folder) for folder in folders]})
+    catalog = catalog_of(profile)
+    profile, shipped = resolve_paths(profile, document, path.parent, catalog)
+    problems += shipped + check_profile(profile, document, catalog)
     if problems:
         raise InvalidInput(problems)
     return _lab_paths_from(profile, path.parent)
+
+
+def catalog_of(profile: Profile | None) -> RoleCatalog:
+    """The roles a loaded profile may use: the shipped ones and its own folders (None: the
+    shipped ones only)."""
+    own = [Path(p) for p in profile.roles_path] if profile is not None else []
+    return role_catalog(playbooks_dir() / "roles", own)
+
+
+def _own_roles(
+    profile: Profile, document: YamlDocument, path: Path
+) -> tuple[list[Path], list[Problem]]:
+    """The customer's role folders, absolute: ``roles/`` beside the profile and each fragment
+    (when there is one), then each ``roles_path`` entry relative to the file naming it."""
+    folders = [file.parent / "roles" for file in files(path)]
+    folders = [folder for folder in folders if folder.is_dir()]
+    problems = []
+    for index, entry in enumerate(profile.roles_path):
+        loc = ("roles_path", index)
+        folder = (document.origin(loc).parent / Path(entry).expanduser()).resolve()
+        if folder.is_dir():
+            folders.append(folder)
+        else:
+            problems.append(
+                document.problem(
+                    loc,
+                    f"roles_path: {entry!r} is not a folder ({folder}); give a folder of roles, "
+                    "relative to this file",
+                )
+            )
+    return list(dict.fromkeys(folders)), problems
 
 
 def _templates_from(profile: Profile, document: YamlDocument) -> Profile:
@@ -61,13 +95,6 @@ def _templates_from(profile: Profile, document: YamlDocument) -> Profile:
         ]
         nodes.append(node.model_copy(update={"files": files}) if node.files else node)
     return profile.model_copy(update={"nodes": nodes})
-
-
-def _shipped_from(
-    profile: Profile, document: YamlDocument, top: Path
-) -> tuple[Profile, list[Problem]]:
-    """``copy:`` files and roles' path params, absolute and checked (see role_params)."""
-    return resolve_paths(profile, document, top, roles(playbooks_dir() / "roles"))
 
 
 def _lab_paths_from(profile: Profile, folder: Path) -> Profile:

@@ -149,7 +149,10 @@ class LabHostSpec(Strict):
 
 class Node(Strict):
     name: Name
-    role: Name = Field(description="an Ansible role in playbooks/roles")
+    role: Name = Field(
+        description="an Ansible role: shipped in playbooks/roles, or the customer's own "
+        "(roles/ beside the profile, or under roles_path)"
+    )
     version: str | None = Field(default=None, description="product version the role installs")
     os: Literal["debian-12"] = Field(
         default="debian-12", description="OS release; nodes are Debian 12 (bookworm)"
@@ -264,6 +267,12 @@ class Profile(Strict):
     include: list[str] = Field(
         default=[],
         description="profile fragments this one is laid over (see rehearsal/models/includes.py)",
+    )
+    roles_path: list[str] = Field(
+        default=[],
+        description="more folders of the customer's own roles, each relative to the file that "
+        "names it; roles/ beside the profile and beside each included fragment is looked in "
+        "without being named; a loaded profile holds every such folder, absolute",
     )
     customer: Customer
     business: Business

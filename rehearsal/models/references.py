@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from pathlib import Path
 
 from rehearsal.errors import Problem
-from rehearsal.models.catalog import RoleInfo, roles
+from rehearsal.models.catalog import RoleCatalog
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
+from rehearsal.models.role_contract import check_role
 from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.yamlfile import YamlDocument
 
@@ -33,7 +33,7 @@ def _duplicates(doc: YamlDocument, key: str, names: list[str], at: Loc = ()) -> 
     ]
 
 
-def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[Problem]:
+def check_profile(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> list[Problem]:
     node_names = [node.name for node in profile.nodes]
     network_names = [network.name for network in profile.networks]
     probe_names = [probe.name for probe in profile.probes]
@@ -55,9 +55,9 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
             )
     problems += _shared_lab_hosts(profile, doc)
     problems += _node_files(profile, doc)
-    catalog = roles(roles_dir)
+    problems += _own_roles(profile, doc, catalog)
     for index, node in enumerate(profile.nodes):
-        problems += _check_role(doc, index, node, catalog, roles_dir)
+        problems += _check_role(doc, index, node, catalog)
         for position, network in enumerate(node.networks):
             if network not in network_names:
                 problems.append(
@@ -193,14 +193,34 @@ def _cycle_from(start: str, needs: dict[str, list[str]]) -> list[str]:
     return []
 
 
-def _check_role(
-    doc: YamlDocument, index: int, node: Node, catalog: dict[str, RoleInfo], roles_dir: Path
-) -> list[Problem]:
+def _own_roles(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> list[Problem]:
+    """A role name in two folders is ambiguous; an own role a node uses keeps the contract."""
+    problems = []
+    users = {node.role: index for index, node in reversed(list(enumerate(profile.nodes)))}
+    for name, first, second in catalog.clashes:
+        loc: Loc = ("nodes", users[name], "role") if name in users else ("roles_path",)
+        problems.append(
+            doc.problem(
+                loc,
+                f"role {name!r} is found twice: {first} and {second}; rename one of them "
+                "(a customer's role may not share a shipped role's name)",
+            )
+        )
+    for info in catalog.own():
+        if info.name in users:
+            problems += check_role(info.folder)
+    return problems
+
+
+def _check_role(doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog) -> list[Problem]:
     """The role exists, offers the version asked for, and declares every param given."""
     info = catalog.get(node.role)
     if info is None:
-        where = f"roles live in {roles_dir}"
-        return [unknown_name(doc, ("nodes", index, "role"), "role", node.role, catalog, where)]
+        where = "roles live in " + ", ".join(str(folder) for folder in catalog.folders)
+        where += "; write your own with `rehearsal role new NAME` beside the profile"
+        return [
+            unknown_name(doc, ("nodes", index, "role"), "role", node.role, catalog.names(), where)
+        ]
     problems = []
     if node.version is not None and info.versions and node.version not in info.versions:
         offered = ", ".join(repr(v) for v in info.versions)
@@ -209,7 +229,7 @@ def _check_role(
                 ("nodes", index, "version"),
                 f"role {node.role!r} does not offer version {node.version!r}; it offers "
                 f"{offered} (what Debian bookworm has; see "
-                f"{roles_dir / node.role / 'meta' / 'rehearsal.yml'})",
+                f"{info.folder / 'meta' / 'rehearsal.yml'})",
             )
         )
     declared = sorted(p for p in info.params if not p.startswith("rehearsal_"))
@@ -220,7 +240,7 @@ def _check_role(
                     ("nodes", index, "params", key),
                     f"role {node.role!r} has no parameter {key!r}"
                     f"{did_you_mean(key, declared)} (its parameters are documented in "
-                    f"{roles_dir / node.role / 'defaults' / 'main.yml'})",
+                    f"{info.folder / 'defaults' / 'main.yml'})",
                 )
             )
     return problems

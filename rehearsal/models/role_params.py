@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.errors import Problem
-from rehearsal.models.catalog import RoleInfo
+from rehearsal.models.catalog import RoleCatalog, RoleInfo
 from rehearsal.models.profile import DEBIAN_PACKAGE, Node, Profile
 from rehearsal.models.yamlfile import YamlDocument
 
 
 def resolve_paths(
-    profile: Profile, document: YamlDocument, top: Path, catalog: dict[str, RoleInfo]
+    profile: Profile, document: YamlDocument, top: Path, catalog: RoleCatalog
 ) -> tuple[Profile, list[Problem]]:
     """The profile with every ``copy:`` and path param absolute, and what is wrong with them."""
     problems: list[Problem] = []

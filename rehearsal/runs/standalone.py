@@ -11,7 +11,7 @@ from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.mirror import Mirror, Progress, attach
 from rehearsal.errors import RunRefused
 from rehearsal.journal.writer import Journal, read_journal
-from rehearsal.models.loading import load_profile, playbooks_dir
+from rehearsal.models.loading import catalog_of, load_profile
 from rehearsal.models.profile import Profile
 from rehearsal.runs.session import new_run_id
 from rehearsal.scenarios.probes import PROBES, AddressBook
@@ -82,7 +82,7 @@ def check_kept(client: Any, run_dir: Path) -> list[Fact]:
         raise RunRefused(f"run {run_id} has no nodes on this Docker engine; see `rehearsal env ls`")
     profile = load_profile(Path(asked["profile"]))
     try:
-        facts = check_fidelity(env, profile, playbooks_dir() / "roles")
+        facts = check_fidelity(env, profile, catalog_of(profile))
     finally:
         env.close()
     with Journal(run_dir) as journal:

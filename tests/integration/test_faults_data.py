@@ -96,7 +96,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DockerEnviron
     labels = owner_labels(run_id, False, run_dir)
     keys = generate_key_pair(run_dir / "ssh", run_id)
     ensure_base_image(client)
-    wanted = RoleImage("postgresql", "15")
+    wanted = RoleImage("postgresql", "15", playbooks_dir() / "roles" / "postgresql")
     route = engine_route()
     try:
         built = ensure_role_images(

@@ -93,7 +93,7 @@ def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DockerE
     labels = owner_labels(run_id, False, run_dir)
     keys = generate_key_pair(run_dir / "ssh", run_id)
     ensure_base_image(client, lambda _m: None)
-    wanted = RoleImage("redis", "7.0")
+    wanted = RoleImage("redis", "7.0", playbooks_dir() / "roles" / "redis")
     route = engine_route()
     built = ensure_role_images(
         client, {wanted}, playbooks_dir(), keys, labels, run_dir / "images", route

@@ -231,11 +231,12 @@ def test_a_role_image_is_built_on_the_remote_engine_with_ansible_through_its_hos
     labels = owner_labels(f"role-build-test-{name}", False, tmp_path)
     keys = generate_key_pair(tmp_path / "ssh", name)
     tag = ""
+    wanted = RoleImage(name, "", playbooks / "roles" / name)
     try:
         tags = ensure_role_images(
-            client, {RoleImage(name, "")}, playbooks, keys, labels, tmp_path / "ansible", route
+            client, {wanted}, playbooks, keys, labels, tmp_path / "ansible", route
         )
-        tag = tags[RoleImage(name, "")]
+        tag = tags[wanted]
         made = client.containers.run(tag, ["cat", "/etc/remote-test"], labels=labels, remove=True)
         assert made.decode() == "built through the engine host"
         assert route.channels_opened >= 2, "sshd readiness and Ansible went through the host"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Generic, Literal, Self, TypeVar, get_args
 
 from pydantic import Field, model_validator
@@ -76,6 +77,8 @@ class Placement:
 
     targets: tuple[str, ...]
     peers: tuple[str, ...] = ()
+    roles: tuple[Path, ...] = ()
+    """The profile's role folders, shipped and own: a playbook fault may use its roles."""
 
 
 S = TypeVar("S", bound=FaultSpec, covariant=True)

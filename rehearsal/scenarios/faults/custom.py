@@ -109,7 +109,9 @@ class CustomPlaybook(Fault[CustomPlaybookSpec]):
             hosts.append(HostVars(node, address, "", "", {}, self.env.login(node), port))
         with tempfile.TemporaryDirectory(prefix="rh-fault-") as workdir:
             try:
-                run_playbook(path, hosts, self.env.private_key(), Path(workdir))
+                run_playbook(
+                    path, hosts, self.env.private_key(), Path(workdir), self.placement.roles
+                )
             except RehearsalError as error:
                 raise FaultFailure(str(error)) from None
 

@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from rehearsal.models.loading import catalog_of
 from rehearsal.models.profile import Profile
 from rehearsal.models.suggest import did_you_mean
 from rehearsal.scenarios.faults.base import FaultSpec, Placement
@@ -71,7 +72,7 @@ def place(spec: FaultSpec, profile: Profile, run_seed: int = 0) -> Placement:
     targets = pick(matching(spec, nodes), spec, run_seed)
     peers = getattr(spec, "peers", None)
     chosen = [] if peers is None else [n for n in matching(peers, nodes) if n not in targets]
-    return Placement(tuple(targets), tuple(chosen))
+    return Placement(tuple(targets), tuple(chosen), catalog_of(profile).folders)
 
 
 def problems(spec: FaultSpec, profile: Profile) -> list[tuple[Loc, str]]:

@@ -14,7 +14,7 @@ from rehearsal.envs.image_cache import cached_role_images
 from rehearsal.envs.mirror import converge_vars
 from rehearsal.envs.roles import PACKAGES_LABEL, RoleImage
 from rehearsal.models.catalog import roles
-from rehearsal.models.loading import load_profile, playbooks_dir
+from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
 from rehearsal.models.role_params import image_packages
 
 PROFILE = """\
@@ -57,13 +57,13 @@ def _profile(tmp_path: Path) -> Path:
 def test_nodes_with_the_same_role_version_and_packages_share_one_image(tmp_path: Path) -> None:
     profile = load_profile(_profile(tmp_path))
     info = roles(playbooks_dir() / "roles")["service"]
-    images = [RoleImage(n.role, "", image_packages(n, info)) for n in profile.nodes]
+    images = [RoleImage(n.role, "", info.folder, image_packages(n, info)) for n in profile.nodes]
     assert images[0].packages == ("postgresql-client", "python3-venv", "zstd")
     assert images[0] == images[1] and images[0] != images[2]
-    tags = {image.tag(playbooks_dir(), "sha256:base") for image in images}
+    tags = {image.tag("sha256:base") for image in images}
     assert len(tags) == 2
-    assert images[2].tag(playbooks_dir(), "sha256:base") == RoleImage("service", "").tag(
-        playbooks_dir(), "sha256:base"
+    assert images[2].tag("sha256:base") == RoleImage("service", "", info.folder).tag(
+        "sha256:base"
     ), "a node without extra packages keeps the image its role alone has"
 
 
@@ -86,11 +86,11 @@ def test_fidelity_compares_a_shipped_artifact_with_the_file_beside_the_profile(
     profile = load_profile(_profile(tmp_path))
     profile = profile.model_copy(update={"nodes": profile.nodes[:1]})
     node = Node("/var/lib/rehearsal/params/artifact/app.tgz", b"version 1")
-    roles_dir = playbooks_dir() / "roles"
-    [same] = [f for f in check_fidelity(node, profile, roles_dir) if f.aspect == "param"]
+    catalog = catalog_of(profile)
+    [same] = [f for f in check_fidelity(node, profile, catalog) if f.aspect == "param"]
     assert (same.name, same.matches) == ("artifact", True)
     (tmp_path / "app.tgz").write_bytes(b"version 2")
-    [changed] = [f for f in check_fidelity(node, profile, roles_dir) if f.aspect == "param"]
+    [changed] = [f for f in check_fidelity(node, profile, catalog) if f.aspect == "param"]
     assert not changed.matches
     assert changed.expected == f"sha256 {hashlib.sha256(b'version 2').hexdigest()[:12]}"
 
@@ -111,13 +111,15 @@ class Images:
 
 
 def test_a_cached_image_with_extra_packages_is_current_not_stale() -> None:
-    image = RoleImage("service", "", ("jq", "postgresql-client"))
-    tag = image.tag(playbooks_dir(), "sha256:base")
+    image = RoleImage(
+        "service", "", playbooks_dir() / "roles" / "service", ("jq", "postgresql-client")
+    )
+    tag = image.tag("sha256:base")
     labels = {"rehearsal.role": "service", "rehearsal.version": "default"}
     packages = {PACKAGES_LABEL: "jq,postgresql-client"}
     for given, current in ((labels | packages, True), (labels, False)):
         client = SimpleNamespace(
             images=Images(tag, given), containers=SimpleNamespace(list=lambda all: [])
         )
-        [cached] = cached_role_images(client, playbooks_dir())
+        [cached] = cached_role_images(client, catalog_of(None))
         assert cached.current is current
