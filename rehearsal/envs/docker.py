@@ -26,6 +26,7 @@ from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.routes import Route, Stream, engine_route
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
+from rehearsal.envs.volumes import Backing, VolumeHost, VolumeSpec, seed
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
 OUTPUT_LIMIT = 64_000
@@ -51,6 +52,7 @@ class NodeSpec:
     """Added to Docker's default set (which is unprivileged); only what a fault needs."""
     extra_hosts: tuple[tuple[str, str], ...] = ()
     """Names of nodes that are not containers (lab hosts), with their addresses."""
+    volumes: tuple[VolumeSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,14 @@ class EnvironmentSpec:
     nodes: tuple[NodeSpec, ...]
     networks: tuple[NetworkSpec, ...]
     labels: dict[str, str] = field(default_factory=dict)
+    backing: Backing = Backing("loop")
+    """What the nodes' volumes are made of here (see ``volumes``)."""
+
+
+# A tmpfs volume starts empty at every start: the image's files are unpacked into it before
+# the node's own init runs. Pairs of (archive, folder above the volume), then --, then init.
+_SEED_TMPFS = 'while [ "$1" != -- ]; do tar -xpf "$1" -C "$2"; shift 2; done; shift; exec "$@"'
+SEED_DIR = "/var/lib/rehearsal/volume-seeds"
 
 
 def docker_client() -> Any:
@@ -90,9 +100,18 @@ class DockerEnvironment:
     """Builds, reaches and removes one run's nodes; ``down`` is safe at any point."""
 
     def __init__(
-        self, client: Any, spec: EnvironmentSpec, keys: KeyPair, route: Route | None = None
+        self,
+        client: Any,
+        spec: EnvironmentSpec,
+        keys: KeyPair,
+        route: Route | None = None,
+        volumes: VolumeHost | None = None,
     ) -> None:
         self.client = client
+        self.volumes = volumes or VolumeHost()
+        self._seeds: dict[str, dict[str, bytes]] = {}
+        self.volume_seconds: dict[str, float] = {}
+        """Per node, how long making its volumes took (the last time it was made)."""
         self.route = route or engine_route()
         self.spec = spec
         self.run_id = spec.run_id
@@ -179,6 +198,12 @@ class DockerEnvironment:
         first = self.network_name(node.networks[0])
         address = self._ip(node.networks[0], node.name)
         endpoint = EndpointConfig("1.41", ipv4_address=address, aliases=[node.name])
+        started = time.monotonic()
+        if node.volumes and self.spec.backing.kind == "tmpfs":
+            extra.update(self._tmpfs_volumes(node))
+        elif node.volumes:
+            extra["mounts"] = self._loop_volumes(node)
+        self.volume_seconds[node.name] = time.monotonic() - started
         container = self.client.containers.create(
             node.image,
             name=self.container_name(node.name),
@@ -197,6 +222,8 @@ class DockerEnvironment:
                 container, aliases=[node.name], ipv4_address=self._ip(network, node.name)
             )
         container.put_archive("/root", self.keys.authorized_keys_tar())
+        if node.volumes and self.spec.backing.kind == "tmpfs":
+            self._put_seeds(container, node)
         container.start()
         self._addresses[node.name] = address
         try:
@@ -204,6 +231,82 @@ class DockerEnvironment:
         except TimeoutError as error:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
+
+    def _image_archive(self, node: NodeSpec, path: str) -> bytes | None:
+        """What the node's image holds at ``path`` as a tar stream (None: nothing there),
+        read from a container made of the image and never started."""
+        import docker.errors
+
+        reader = self.client.containers.create(
+            node.image, name=f"{self.container_name(node.name)}-seed", labels=self.spec.labels
+        )
+        try:
+            chunks, _stat = reader.get_archive(path)
+            return b"".join(chunks)
+        except docker.errors.NotFound:
+            return None
+        finally:
+            reader.remove(force=True)
+
+    def _loop_volumes(self, node: NodeSpec) -> list[Any]:
+        """Each volume made, filled with what the image holds there and bind-mounted; one
+        already made (a recreated node) is mounted again as it is, data and all."""
+        from docker.types import Mount
+
+        mounts = []
+        for index, volume in enumerate(node.volumes):
+            point = self.volumes.mount_point(self.run_id, node.name, index)
+            if not self.volumes.made(self.run_id, node.name, index):
+                try:
+                    self.volumes.create(
+                        self.run_id, self.spec.labels, node.name, index, volume.size_bytes
+                    )
+                    archive = self._image_archive(node, volume.path)
+                    if archive is not None:
+                        seed(iter([archive]), point)
+                except OSError as error:
+                    raise EnvironmentFailure(
+                        f"node {node.name}: cannot make its {volume.size} volume at "
+                        f"{volume.path} ({error})"
+                    ) from None
+            mounts.append(Mount(volume.path, str(point), type="bind"))
+        return mounts
+
+    def _tmpfs_volumes(self, node: NodeSpec) -> dict[str, Any]:
+        """Sized tmpfs mounts, and a command that unpacks the image's files into them before
+        the image's own command runs (at every start: a tmpfs starts empty)."""
+        from docker.types import Mount
+
+        config = self.client.images.get(node.image).attrs["Config"]
+        command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
+        seeds: dict[str, bytes] = {}
+        pairs = []
+        for index, volume in enumerate(node.volumes):
+            archive = self._image_archive(node, volume.path)
+            if archive is not None:
+                seeds[f"{index}.tar"] = archive
+                pairs += [f"{SEED_DIR}/{index}.tar", volume.path.rsplit("/", 1)[0] or "/"]
+        self._seeds[node.name] = seeds
+        return {
+            "mounts": [
+                Mount(v.path, "", type="tmpfs", tmpfs_size=v.size_bytes) for v in node.volumes
+            ],
+            "entrypoint": ["sh", "-c", _SEED_TMPFS, "sh", *pairs, "--", *command],
+            "command": [],
+        }
+
+    def _put_seeds(self, container: Any, node: NodeSpec) -> None:
+        """The archives the start command unpacks, put in the node before it first starts."""
+        import io
+        import tarfile
+
+        bundle = io.BytesIO()
+        with tarfile.open(fileobj=bundle, mode="w") as tar:  # the engine makes the folders
+            for name, archive in self._seeds.pop(node.name, {}).items():
+                member = tarfile.TarInfo(f"{SEED_DIR.strip('/')}/{name}")
+                member.size = len(archive)
+                tar.addfile(member, io.BytesIO(archive))
+        container.put_archive("/", bundle.getvalue())
 
     @classmethod
     def attach(
@@ -306,6 +409,8 @@ class DockerEnvironment:
         wait_for_ssh(self.address(node), timeout_s=SSH_READY_S, dial=self.route.connect)
 
     def recreate_node(self, node: str) -> None:
+        """The node made again from its image; its volumes (on loop devices) are mounted
+        again as they are, so their data is still there."""
         self._removing.add(node)
         try:
             self.container(node).remove(force=True)
@@ -410,7 +515,7 @@ class DockerEnvironment:
         gone = self._remove_nodes()
         if checking and gone and self._lost is not None:
             self._lost(self._vanished(gone[0]))
-        remove_run(self.client, self.run_id)
+        remove_run(self.client, self.run_id, self.volumes)
 
     def _remove_nodes(self) -> list[str]:
         """Remove the nodes' containers; those someone else had removed, or was removing, are
@@ -457,8 +562,9 @@ def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
     yield from subnets[start:] + subnets[:start]
 
 
-def remove_run(client: Any, run_id: str) -> int:
-    """Remove every container, network and volume labelled with ``run_id``; return how many."""
+def remove_run(client: Any, run_id: str, volumes_here: VolumeHost | None = None) -> int:
+    """Remove every container, network and volume labelled with ``run_id``, then the run's
+    data volumes on this host (once no container holds them); return how many."""
     selector = {"label": f"{L.RUN}={run_id}"}
     # sparse: no inspect per container, which would fail on one removed meanwhile
     containers = client.containers.list(all=True, filters=selector, sparse=True)
@@ -469,13 +575,14 @@ def remove_run(client: Any, run_id: str) -> int:
     volumes = client.volumes.list(filters=selector)
     for volume in volumes:
         _ignore_missing(partial(volume.remove, force=True))
+    data = (volumes_here or VolumeHost()).remove(run_id)
     if stuck:
         raise EnvironmentFailure(
             f"run {run_id}: the Docker engine still holds endpoints of removed containers on "
             f"{', '.join(stuck)} (a Docker bug, moby#17217); restart dockerd when nothing else "
             f"runs, then `rehearsal env down {run_id}`"
         )
-    return len(containers) + len(networks) + len(volumes)
+    return len(containers) + len(networks) + len(volumes) + data
 
 
 def _remove_network(network: Any) -> bool:
@@ -518,8 +625,9 @@ def _ignore_missing(action: Callable[[], Any]) -> None:
             time.sleep(0.2)
 
 
-def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
-    """Every run with Docker resources on this engine, with the labels of one resource."""
+def labelled_runs(client: Any, volumes: VolumeHost | None = None) -> dict[str, dict[str, str]]:
+    """Every run with Docker resources on this engine or data volumes on this host, with the
+    labels of one resource."""
     runs: dict[str, dict[str, str]] = {}
     selector = {"label": L.RUN}
     resources: Iterable[Any] = [
@@ -531,4 +639,4 @@ def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
         found = resource.attrs.get("Labels") or resource.attrs.get("Config", {}).get("Labels") or {}
         if L.RUN in found:
             runs.setdefault(found[L.RUN], found)
-    return runs
+    return {**(volumes or VolumeHost()).runs(), **runs}

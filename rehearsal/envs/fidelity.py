@@ -37,7 +37,7 @@ class Inspectable(Protocol):
 @dataclass(frozen=True)
 class Fact:
     node: str
-    aspect: str  # package, param, file, network, resources, os
+    aspect: str  # package, param, file, volume, network, resources, os
     name: str
     expected: str
     actual: str
@@ -74,6 +74,7 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         matches = result.ok and same_value(expected, actual)
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
     facts += _files(env, node)
+    facts += _volumes(env, node)
     limits = env.limits(node.name)
     if limits.measured:
         return facts + _machine(env, node, limits)
@@ -131,6 +132,29 @@ def _files(env: Inspectable, node: Node) -> list[Fact]:
         facts.append(
             Fact(node.name, "file", file.dest, f"sha256 {wanted.sha256[:12]}", actual[:12], matches)
         )
+    return facts
+
+
+def _volumes(env: Inspectable, node: Node) -> list[Fact]:
+    """Each data volume's size read back in the node (df): a volume of its own mounted at
+    its path, ext4 (a disk) or tmpfs (the memory-backed fallback, said so). ext4 keeps its
+    journal and inode tables out of the size it shows, so up to 10 % under matches."""
+    facts = []
+    for volume in node.volumes:
+        argv = ["df", "-B1", "--output=fstype,size,target", volume.path]
+        result = env.exec(node.name, argv, 10)
+        fields = result.output.splitlines()[-1].split() if result.ok and result.output else []
+        if len(fields) != 3:
+            actual, matches = f"unreadable ({result.output[:80]})", False
+        elif fields[2] != volume.path:
+            actual, matches = f"no volume: the path is on {fields[2]}", False
+        else:
+            kind, size = fields[0], int(fields[1])
+            actual = f"{size / 1024**2:.0f} MiB {kind}"
+            if kind == "tmpfs":
+                actual += " (memory-backed, lost when the node stops)"
+            matches = 0.9 * volume.size_bytes <= size <= volume.size_bytes
+        facts.append(Fact(node.name, "volume", volume.path, volume.size, actual, matches))
     return facts
 
 

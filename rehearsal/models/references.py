@@ -11,6 +11,7 @@ from rehearsal.models.catalog import RoleInfo, roles
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.suggest import did_you_mean
+from rehearsal.models.volume_checks import check_volumes
 from rehearsal.models.yamlfile import YamlDocument
 
 Loc = tuple[str | int, ...]
@@ -55,6 +56,7 @@ def check_profile(profile: Profile, doc: YamlDocument, roles_dir: Path) -> list[
             )
     problems += _shared_lab_hosts(profile, doc)
     problems += _node_files(profile, doc)
+    problems += check_volumes(profile, doc)
     catalog = roles(roles_dir)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog, roles_dir)
