@@ -23,6 +23,7 @@ from rehearsal.models.profile import Node, Profile
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+EXT4_OVERHEAD = 16 * 1024**2
 _TRUTH = {"yes": "true", "on": "true", "true": "true", "no": "false", "off": "false"}
 
 
@@ -74,7 +75,7 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         matches = result.ok and same_value(expected, actual)
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
     facts += _files(env, node)
-    facts += _volumes(env, node)
+    facts += volume_facts(env, node)
     limits = env.limits(node.name)
     if limits.measured:
         return facts + _machine(env, node, limits)
@@ -135,10 +136,10 @@ def _files(env: Inspectable, node: Node) -> list[Fact]:
     return facts
 
 
-def _volumes(env: Inspectable, node: Node) -> list[Fact]:
+def volume_facts(env: Inspectable, node: Node) -> list[Fact]:
     """Each data volume's size read back in the node (df): a volume of its own mounted at
     its path, ext4 (a disk) or tmpfs (the memory-backed fallback, said so). ext4 keeps its
-    journal and inode tables out of the size it shows, so up to 10 % under matches."""
+    journal and inode tables out of the size it shows: up to 10 % (or 16 MiB) under matches."""
     facts = []
     for volume in node.volumes:
         argv = ["df", "-B1", "--output=fstype,size,target", volume.path]
@@ -153,7 +154,8 @@ def _volumes(env: Inspectable, node: Node) -> list[Fact]:
             actual = f"{size / 1024**2:.0f} MiB {kind}"
             if kind == "tmpfs":
                 actual += " (memory-backed, lost when the node stops)"
-            matches = 0.9 * volume.size_bytes <= size <= volume.size_bytes
+            overhead = max(0.1 * volume.size_bytes, EXT4_OVERHEAD)
+            matches = volume.size_bytes - overhead <= size <= volume.size_bytes
         facts.append(Fact(node.name, "volume", volume.path, volume.size, actual, matches))
     return facts
 
