@@ -35,6 +35,7 @@ BENCHES = (
     "engine",
     "probes",
     "teardown",
+    "volumes",
     "report",
     "prefect_overhead",
     "demo",
