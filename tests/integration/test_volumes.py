@@ -20,7 +20,7 @@ from rehearsal.envs.docker import (
     NodeSpec,
     docker_client,
 )
-from rehearsal.envs.fidelity import EXT4_OVERHEAD, volume_facts
+from rehearsal.envs.fidelity import EXT4_SHOWN, volume_facts
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
@@ -91,7 +91,7 @@ def test_the_image_files_are_in_the_volume_and_data_survives_stop_start_and_recr
     found = env.exec("v1", ["df", "-B1", "--output=fstype,size,target", "/srv/data"], 10)
     kind, size, target = found.output.splitlines()[-1].split()
     assert (kind, target) == ("ext4", "/srv/data")
-    assert DATA.size_bytes - EXT4_OVERHEAD <= int(size) <= DATA.size_bytes
+    assert EXT4_SHOWN * DATA.size_bytes <= int(size) <= DATA.size_bytes
 
 
 def test_disk_fill_brings_the_volume_to_80_percent_and_frees_it(env: DockerEnvironment) -> None:
