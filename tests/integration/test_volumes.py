@@ -4,6 +4,7 @@ by the fidelity check, and gone after teardown and gc."""
 
 from __future__ import annotations
 
+import os
 import secrets
 import subprocess
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from rehearsal.envs.docker import (
 from rehearsal.envs.fidelity import EXT4_SHOWN, volume_facts
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import generate_key_pair
-from rehearsal.envs.labels import owner_labels
+from rehearsal.envs.labels import owner_labels, process_start
+from rehearsal.envs.reaper import start_reaper
 from rehearsal.envs.volumes import Backing, VolumeHost, VolumeSpec
 from rehearsal.models.profile import Node
 from rehearsal.scenarios.faults.resource import usage
@@ -156,9 +158,35 @@ def test_gc_removes_a_dead_runs_volumes() -> None:
     assert _traces(folder)
     try:
         result = CliRunner().invoke(app, ["gc"])
-        assert result.exit_code == 0, result.output
-        assert run_id in result.output
+        left = _traces(folder), folder.exists()
     finally:
-        host.remove(run_id)
-    assert _traces(folder) == []
-    assert not folder.exists()
+        host.remove(run_id)  # only if gc did not: the test still fails below
+    assert result.exit_code == 0, result.output
+    assert run_id in result.output
+    assert left == ([], False)
+
+
+def test_the_reaper_removes_the_volumes_of_a_run_whose_owner_died(tmp_path: Path) -> None:
+    owner = subprocess.Popen(["sleep", "600"])
+    run_id = f"reaped-volumes-{secrets.token_hex(3)}"
+    labels = {
+        "rehearsal.run": run_id,
+        "rehearsal.owner.pid": str(owner.pid),
+        "rehearsal.owner.host": os.uname().nodename,
+        "rehearsal.owner.start": process_start(owner.pid),
+        "rehearsal.keep": "false",
+        "rehearsal.run_dir": str(tmp_path),
+    }
+    host = VolumeHost()
+    host.create(run_id, labels, "db1", 0, 32 * 1024**2)
+    reaper = start_reaper(labels)
+    assert reaper is not None
+    folder = host.folder(run_id)
+    try:
+        owner.kill()
+        owner.wait()
+        reaper.wait(timeout=60)
+        left = _traces(folder), folder.exists()
+    finally:
+        host.remove(run_id)  # only if the reaper did not: the test still fails below
+    assert left == ([], False)
