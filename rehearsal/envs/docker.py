@@ -26,7 +26,8 @@ from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.routes import Route, Stream, engine_route
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
-from rehearsal.envs.volumes import Backing, VolumeHost, VolumeSpec, seed
+from rehearsal.envs.volume_mounts import NodeVolumes
+from rehearsal.envs.volumes import Backing, VolumeHost, VolumeSpec
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
 OUTPUT_LIMIT = 64_000
@@ -72,12 +73,6 @@ class EnvironmentSpec:
     """What the nodes' volumes are made of here (see ``volumes``)."""
 
 
-# A tmpfs volume starts empty at every start: the image's files are unpacked into it before
-# the node's own init runs. Pairs of (archive, folder above the volume), then --, then init.
-_SEED_TMPFS = 'while [ "$1" != -- ]; do tar -xpf "$1" -C "$2"; shift 2; done; shift; exec "$@"'
-SEED_DIR = "/var/lib/rehearsal/volume-seeds"
-
-
 def docker_client() -> Any:
     import docker
     import docker.errors
@@ -109,7 +104,9 @@ class DockerEnvironment:
     ) -> None:
         self.client = client
         self.volumes = volumes or VolumeHost()
-        self._seeds: dict[str, dict[str, bytes]] = {}
+        self._node_volumes = NodeVolumes(
+            client, spec.run_id, spec.labels, spec.backing, self.volumes
+        )
         self.volume_seconds: dict[str, float] = {}
         """Per node, how long making its volumes took (the last time it was made)."""
         self.route = route or engine_route()
@@ -198,12 +195,11 @@ class DockerEnvironment:
         first = self.network_name(node.networks[0])
         address = self._ip(node.networks[0], node.name)
         endpoint = EndpointConfig("1.41", ipv4_address=address, aliases=[node.name])
-        started = time.monotonic()
-        if node.volumes and self.spec.backing.kind == "tmpfs":
-            extra.update(self._tmpfs_volumes(node))
-        elif node.volumes:
-            extra["mounts"] = self._loop_volumes(node)
-        self.volume_seconds[node.name] = time.monotonic() - started
+        if node.volumes:
+            started = time.monotonic()
+            name = self.container_name(node.name)
+            extra.update(self._node_volumes.options(node.name, name, node.image, node.volumes))
+            self.volume_seconds[node.name] = time.monotonic() - started
         container = self.client.containers.create(
             node.image,
             name=self.container_name(node.name),
@@ -222,8 +218,7 @@ class DockerEnvironment:
                 container, aliases=[node.name], ipv4_address=self._ip(network, node.name)
             )
         container.put_archive("/root", self.keys.authorized_keys_tar())
-        if node.volumes and self.spec.backing.kind == "tmpfs":
-            self._put_seeds(container, node)
+        self._node_volumes.before_start(container)
         container.start()
         self._addresses[node.name] = address
         try:
@@ -231,82 +226,6 @@ class DockerEnvironment:
         except TimeoutError as error:
             logs = container.logs(tail=30).decode(errors="replace")
             raise EnvironmentFailure(f"node {node.name}: {error}\n{logs}") from None
-
-    def _image_archive(self, node: NodeSpec, path: str) -> bytes | None:
-        """What the node's image holds at ``path`` as a tar stream (None: nothing there),
-        read from a container made of the image and never started."""
-        import docker.errors
-
-        reader = self.client.containers.create(
-            node.image, name=f"{self.container_name(node.name)}-seed", labels=self.spec.labels
-        )
-        try:
-            chunks, _stat = reader.get_archive(path)
-            return b"".join(chunks)
-        except docker.errors.NotFound:
-            return None
-        finally:
-            reader.remove(force=True)
-
-    def _loop_volumes(self, node: NodeSpec) -> list[Any]:
-        """Each volume made, filled with what the image holds there and bind-mounted; one
-        already made (a recreated node) is mounted again as it is, data and all."""
-        from docker.types import Mount
-
-        mounts = []
-        for index, volume in enumerate(node.volumes):
-            point = self.volumes.mount_point(self.run_id, node.name, index)
-            if not self.volumes.made(self.run_id, node.name, index):
-                try:
-                    self.volumes.create(
-                        self.run_id, self.spec.labels, node.name, index, volume.size_bytes
-                    )
-                    archive = self._image_archive(node, volume.path)
-                    if archive is not None:
-                        seed(iter([archive]), point)
-                except OSError as error:
-                    raise EnvironmentFailure(
-                        f"node {node.name}: cannot make its {volume.size} volume at "
-                        f"{volume.path} ({error})"
-                    ) from None
-            mounts.append(Mount(volume.path, str(point), type="bind"))
-        return mounts
-
-    def _tmpfs_volumes(self, node: NodeSpec) -> dict[str, Any]:
-        """Sized tmpfs mounts, and a command that unpacks the image's files into them before
-        the image's own command runs (at every start: a tmpfs starts empty)."""
-        from docker.types import Mount
-
-        config = self.client.images.get(node.image).attrs["Config"]
-        command = [*(config.get("Entrypoint") or []), *(config.get("Cmd") or [])]
-        seeds: dict[str, bytes] = {}
-        pairs = []
-        for index, volume in enumerate(node.volumes):
-            archive = self._image_archive(node, volume.path)
-            if archive is not None:
-                seeds[f"{index}.tar"] = archive
-                pairs += [f"{SEED_DIR}/{index}.tar", volume.path.rsplit("/", 1)[0] or "/"]
-        self._seeds[node.name] = seeds
-        return {
-            "mounts": [
-                Mount(v.path, "", type="tmpfs", tmpfs_size=v.size_bytes) for v in node.volumes
-            ],
-            "entrypoint": ["sh", "-c", _SEED_TMPFS, "sh", *pairs, "--", *command],
-            "command": [],
-        }
-
-    def _put_seeds(self, container: Any, node: NodeSpec) -> None:
-        """The archives the start command unpacks, put in the node before it first starts."""
-        import io
-        import tarfile
-
-        bundle = io.BytesIO()
-        with tarfile.open(fileobj=bundle, mode="w") as tar:  # the engine makes the folders
-            for name, archive in self._seeds.pop(node.name, {}).items():
-                member = tarfile.TarInfo(f"{SEED_DIR.strip('/')}/{name}")
-                member.size = len(archive)
-                tar.addfile(member, io.BytesIO(archive))
-        container.put_archive("/", bundle.getvalue())
 
     @classmethod
     def attach(
