@@ -172,7 +172,7 @@ def file_warnings(
         for p, phase in enumerate(scenario.phases)
         for s, step in enumerate(phase.steps)
         if isinstance(step, FaultStep) and not FAULTS[step.fault.type].has_switch()
-    ]
+    ] + _volume_warnings(path.parent / scenario.profile, volumes or VolumeHost())
 
 
 def _volume_warnings(path: Path, host: VolumeHost) -> list[Problem]:

@@ -50,6 +50,9 @@ def test_validate_says_when_a_volume_will_be_a_tmpfs(tmp_path: Path) -> None:
         "root) to give it a disk"
     ]
     assert file_warnings(profile, None, VolumeHost(tmp_path, lambda: None)) == []
+    scenario = tmp_path / "drill-app-node-loss.yaml"
+    told = file_warnings(scenario, None, VolumeHost(tmp_path, lambda: NO_LOOPS))
+    assert told[-1] == found[0], "a scenario warns about its profile's volumes too"
 
 
 def test_volumes_bigger_than_the_host_can_give_are_refused_at_their_line(
