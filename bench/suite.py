@@ -36,6 +36,7 @@ BENCHES = (
     "engine",
     "probes",
     "teardown",
+    "volumes",
     "report",
     "prefect_overhead",
     "demo",

@@ -1,9 +1,11 @@
-"""Shared fixtures; the session ends by checking that its runs left no Docker resources."""
+"""Shared fixtures; the session ends by checking that its runs left no Docker resources,
+and no data volume (backing file, loop device, mount) on this host."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,12 +41,33 @@ def _labelled(client: Any) -> dict[str, dict[str, str]]:
         found[f"network {network.name}"] = network.attrs.get("Labels") or {}
     for volume in client.volumes.list(filters=selector):
         found[f"volume {volume.name}"] = volume.attrs.get("Labels") or {}
+    return found | _host_volumes()
+
+
+def _host_volumes() -> dict[str, dict[str, str]]:
+    """Each run's data volume folder, and each loop device and mount under the volumes root,
+    with the labels of the run it belongs to."""
+    from rehearsal.envs.volumes import VolumeHost
+
+    host = VolumeHost()
+    runs = host.runs()
+    found = {f"data volumes of {run_id}": labels for run_id, labels in runs.items()}
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True, check=False).stdout
+    mounts = Path("/proc/mounts").read_text()
+    root = f"{host.root}/"
+    for line in (loops + mounts).splitlines():
+        if root in line:
+            run_id = line.split(root, 1)[1].split("/", 1)[0]
+            device = line.split()[0]
+            kind = "loop device" if device.endswith(":") else "mount"
+            found[f"{kind} {device.rstrip(':')} of {run_id}"] = runs.get(run_id, {})
     return found
 
 
 @pytest.fixture(scope="session", autouse=True)
 def no_leftover_docker_resources(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail the session if a run it started left a container, network or volume behind.
+    """Fail the session if a run it started left a container, network or volume behind, or
+    a data volume's folder, loop device or mount on this host.
 
     Resources that were there before the session, or that belong to a live run of another
     process (a concurrent session), are not this session's to judge.
@@ -65,4 +88,4 @@ def no_leftover_docker_resources(request: pytest.FixtureRequest) -> Iterator[Non
         if name not in before
         and (labels.get(L.OWNER_PID) == str(os.getpid()) or not L.owner_alive(labels))
     ]
-    assert not leaked, f"Docker resources left behind by the tests: {leaked}"
+    assert not leaked, f"Docker resources or data volumes left behind by the tests: {leaked}"

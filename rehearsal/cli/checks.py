@@ -22,7 +22,9 @@ def check_files(
         print(problem)
     if problems:
         return 2
-    for warning in (warning for path in files for warning in file_warnings(path, scenarios)):
+    # A scenario and its profile validated together warn once about the profile.
+    warnings = (warning for path in files for warning in file_warnings(path, scenarios))
+    for warning in dict.fromkeys(warnings):
         print(warning)
     print(f"{len(files)} file(s) valid")
     return 0

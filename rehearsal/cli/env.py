@@ -101,7 +101,7 @@ def gc(
         bool, typer.Option(help="also remove environments kept with --keep")
     ] = False,
 ) -> None:
-    """Remove every Docker resource left by runs whose process is gone."""
+    """Remove every Docker resource and data volume left by runs whose process is gone."""
     from rehearsal.runs.gc import collect
 
     removed = collect(include_kept, lambda run_id: out.print(f"removed {run_id}", highlight=False))

@@ -26,6 +26,8 @@ from rehearsal.envs.base import CommandResult, NodeLimits
 from rehearsal.envs.keys import KeyPair
 from rehearsal.envs.routes import Route, Stream, engine_route
 from rehearsal.envs.ssh import SshPool, wait_for_ssh
+from rehearsal.envs.volume_mounts import NodeVolumes
+from rehearsal.envs.volumes import Backing, VolumeHost, VolumeSpec
 from rehearsal.errors import DockerUnavailable, EnvironmentFailure
 
 OUTPUT_LIMIT = 64_000
@@ -51,6 +53,7 @@ class NodeSpec:
     """Added to Docker's default set (which is unprivileged); only what a fault needs."""
     extra_hosts: tuple[tuple[str, str], ...] = ()
     """Names of nodes that are not containers (lab hosts), with their addresses."""
+    volumes: tuple[VolumeSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class EnvironmentSpec:
     nodes: tuple[NodeSpec, ...]
     networks: tuple[NetworkSpec, ...]
     labels: dict[str, str] = field(default_factory=dict)
+    backing: Backing = Backing("loop")
+    """What the nodes' volumes are made of here (see ``volumes``)."""
 
 
 def docker_client() -> Any:
@@ -90,9 +95,20 @@ class DockerEnvironment:
     """Builds, reaches and removes one run's nodes; ``down`` is safe at any point."""
 
     def __init__(
-        self, client: Any, spec: EnvironmentSpec, keys: KeyPair, route: Route | None = None
+        self,
+        client: Any,
+        spec: EnvironmentSpec,
+        keys: KeyPair,
+        route: Route | None = None,
+        volumes: VolumeHost | None = None,
     ) -> None:
         self.client = client
+        self.volumes = volumes or VolumeHost()
+        self._node_volumes = NodeVolumes(
+            client, spec.run_id, spec.labels, spec.backing, self.volumes
+        )
+        self.volume_seconds: dict[str, float] = {}
+        """Per node, how long making its volumes took (the last time it was made)."""
         self.route = route or engine_route()
         self.spec = spec
         self.run_id = spec.run_id
@@ -179,6 +195,11 @@ class DockerEnvironment:
         first = self.network_name(node.networks[0])
         address = self._ip(node.networks[0], node.name)
         endpoint = EndpointConfig("1.41", ipv4_address=address, aliases=[node.name])
+        if node.volumes:
+            started = time.monotonic()
+            name = self.container_name(node.name)
+            extra.update(self._node_volumes.options(node.name, name, node.image, node.volumes))
+            self.volume_seconds[node.name] = time.monotonic() - started
         container = self.client.containers.create(
             node.image,
             name=self.container_name(node.name),
@@ -197,6 +218,7 @@ class DockerEnvironment:
                 container, aliases=[node.name], ipv4_address=self._ip(network, node.name)
             )
         container.put_archive("/root", self.keys.authorized_keys_tar())
+        self._node_volumes.before_start(container)
         container.start()
         self._addresses[node.name] = address
         try:
@@ -306,6 +328,8 @@ class DockerEnvironment:
         wait_for_ssh(self.address(node), timeout_s=SSH_READY_S, dial=self.route.connect)
 
     def recreate_node(self, node: str) -> None:
+        """The node made again from its image; its volumes (on loop devices) are mounted
+        again as they are, so their data is still there."""
         self._removing.add(node)
         try:
             self.container(node).remove(force=True)
@@ -410,7 +434,7 @@ class DockerEnvironment:
         gone = self._remove_nodes()
         if checking and gone and self._lost is not None:
             self._lost(self._vanished(gone[0]))
-        remove_run(self.client, self.run_id)
+        remove_run(self.client, self.run_id, self.volumes)
 
     def _remove_nodes(self) -> list[str]:
         """Remove the nodes' containers; those someone else had removed, or was removing, are
@@ -457,8 +481,9 @@ def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
     yield from subnets[start:] + subnets[:start]
 
 
-def remove_run(client: Any, run_id: str) -> int:
-    """Remove every container, network and volume labelled with ``run_id``; return how many."""
+def remove_run(client: Any, run_id: str, volumes_here: VolumeHost | None = None) -> int:
+    """Remove every container, network and volume labelled with ``run_id``, then the run's
+    data volumes on this host (once no container holds them); return how many."""
     selector = {"label": f"{L.RUN}={run_id}"}
     # sparse: no inspect per container, which would fail on one removed meanwhile
     containers = client.containers.list(all=True, filters=selector, sparse=True)
@@ -469,13 +494,14 @@ def remove_run(client: Any, run_id: str) -> int:
     volumes = client.volumes.list(filters=selector)
     for volume in volumes:
         _ignore_missing(partial(volume.remove, force=True))
+    data = (volumes_here or VolumeHost()).remove(run_id)
     if stuck:
         raise EnvironmentFailure(
             f"run {run_id}: the Docker engine still holds endpoints of removed containers on "
             f"{', '.join(stuck)} (a Docker bug, moby#17217); restart dockerd when nothing else "
             f"runs, then `rehearsal env down {run_id}`"
         )
-    return len(containers) + len(networks) + len(volumes)
+    return len(containers) + len(networks) + len(volumes) + data
 
 
 def _remove_network(network: Any) -> bool:
@@ -518,8 +544,9 @@ def _ignore_missing(action: Callable[[], Any]) -> None:
             time.sleep(0.2)
 
 
-def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
-    """Every run with Docker resources on this engine, with the labels of one resource."""
+def labelled_runs(client: Any, volumes: VolumeHost | None = None) -> dict[str, dict[str, str]]:
+    """Every run with Docker resources on this engine or data volumes on this host, with the
+    labels of one resource."""
     runs: dict[str, dict[str, str]] = {}
     selector = {"label": L.RUN}
     resources: Iterable[Any] = [
@@ -531,4 +558,4 @@ def labelled_runs(client: Any) -> dict[str, dict[str, str]]:
         found = resource.attrs.get("Labels") or resource.attrs.get("Config", {}).get("Labels") or {}
         if L.RUN in found:
             runs.setdefault(found[L.RUN], found)
-    return runs
+    return {**(volumes or VolumeHost()).runs(), **runs}

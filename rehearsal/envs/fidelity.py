@@ -24,6 +24,9 @@ from rehearsal.models.role_params import node_path, shipped
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+EXT4_SHOWN = 0.85
+"""ext4 keeps its journal and inode tables out of the size df shows: from a sixteenth of a
+2g volume to a seventh of a 16m one."""
 _TRUTH = {"yes": "true", "on": "true", "true": "true", "no": "false", "off": "false"}
 
 
@@ -38,7 +41,7 @@ class Inspectable(Protocol):
 @dataclass(frozen=True)
 class Fact:
     node: str
-    aspect: str  # package, param, file, network, resources, os
+    aspect: str  # package, param, file, volume, network, resources, os
     name: str
     expected: str
     actual: str
@@ -75,6 +78,7 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
         facts.append(Fact(node.name, "param", param, expected, actual, matches))
     facts += _shipped(env, node, role)
     facts += _files(env, node)
+    facts += volume_facts(env, node)
     limits = env.limits(node.name)
     if limits.measured:
         return facts + _machine(env, node, limits)
@@ -150,6 +154,29 @@ def _files(env: Inspectable, node: Node) -> list[Fact]:
         facts.append(
             Fact(node.name, "file", file.dest, f"sha256 {wanted.sha256[:12]}", actual[:12], matches)
         )
+    return facts
+
+
+def volume_facts(env: Inspectable, node: Node) -> list[Fact]:
+    """Each data volume's size read back in the node (df): a volume of its own mounted at
+    its path, ext4 (a disk) or tmpfs (the memory-backed fallback, said so). ext4 keeps its
+    journal and inode tables out of the size it shows, so up to 15 % under matches."""
+    facts = []
+    for volume in node.volumes:
+        argv = ["df", "-B1", "--output=fstype,size,target", volume.path]
+        result = env.exec(node.name, argv, 10)
+        fields = result.output.splitlines()[-1].split() if result.ok and result.output else []
+        if len(fields) != 3:
+            actual, matches = f"unreadable ({result.output[:80]})", False
+        elif fields[2] != volume.path:
+            actual, matches = f"no volume: the path is on {fields[2]}", False
+        else:
+            kind, size = fields[0], int(fields[1])
+            actual = f"{size / 1024**2:.0f} MiB {kind}"
+            if kind == "tmpfs":
+                actual += " (memory-backed, lost when the node stops)"
+            matches = EXT4_SHOWN * volume.size_bytes <= size <= volume.size_bytes
+        facts.append(Fact(node.name, "volume", volume.path, volume.size, actual, matches))
     return facts
 
 

@@ -31,6 +31,7 @@ from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import ensure_role_images, role_image
 from rehearsal.envs.routes import Route, engine_route
+from rehearsal.envs.volumes import VolumeHost, VolumeSpec
 from rehearsal.journal.writer import Journal
 from rehearsal.models.catalog import RoleInfo
 from rehearsal.models.loading import catalog_of, playbooks_dir
@@ -54,8 +55,11 @@ class Mirror:
         progress: Progress,
         capabilities: dict[str, frozenset[str]] | None = None,
         lost: Callable[[str], None] | None = None,
+        volumes: VolumeHost | None = None,
     ) -> None:
         self.profile = profile
+        self.volumes = volumes or VolumeHost()
+        """Where the nodes' data volumes are made, and whether loop devices work there."""
         self.run_id = run_id
         self.run_dir = run_dir
         self.journal = journal
@@ -76,6 +80,8 @@ class Mirror:
         """How nodes are reached: directly, or through a remote engine's host."""
         self.catalog = catalog_of(profile)
         """The roles the profile's nodes use: shipped, and the customer's own."""
+        self.backing = self.volumes.backing(self.route.engine)
+        """What the nodes' volumes are made of: loop devices, or the tmpfs fallback."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
 
@@ -112,10 +118,16 @@ class Mirror:
         lab = self._lab_hosts()
         containers = None
         if self.containers:
-            containers = DockerEnvironment(self.client, self._spec(lab), self.keys, self.route)
+            containers = DockerEnvironment(
+                self.client, self._spec(lab), self.keys, self.route, self.volumes
+            )
         order = [node.name for node in self.profile.nodes]
         self.env = MixedEnvironment(self.run_id, containers, lab, order, self.keys.private_path)
         self.stack.callback(self.teardown)
+        backing = self.backing
+        sized = [(n.name, v) for n in self.containers for v in n.volumes]
+        if sized and backing.kind == "tmpfs":
+            self.progress(f"volumes: {backing.described()}")
         if containers is not None:
             containers.up(self.progress)
         if lab is not None:
@@ -130,6 +142,18 @@ class Mirror:
             lab_hosts=[self._lab_host_record(node) for node in self.lab_hosts],
             owner=self.labels,
             engine=self.route.engine if self.containers else None,
+            volumes=[
+                {
+                    "node": node,
+                    "path": volume.path,
+                    "size": volume.size,
+                    "backing": backing.described(),
+                    "seconds": round(containers.volume_seconds.get(node, 0.0), 3)
+                    if containers
+                    else None,
+                }
+                for node, volume in sized
+            ],
         )
 
     def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
@@ -146,6 +170,7 @@ class Mirror:
                     n.resources.memory,
                     capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
                     extra_hosts=names,
+                    volumes=tuple(VolumeSpec(v.path, v.size, v.size_bytes) for v in n.volumes),
                 )
                 for n in self.containers
             ),
@@ -153,6 +178,7 @@ class Mirror:
                 NetworkSpec(n.name, n.internal, n.subnet) for n in self.profile.networks
             ),
             labels=self.labels,
+            backing=self.backing,
         )
 
     def _lab_hosts(self) -> LabHostEnvironment | None:
@@ -198,6 +224,8 @@ class Mirror:
             "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
         }
         facts.update({f"node {name}": image for name, image in self._images.items()})
+        if any(n.volumes for n in self.containers):
+            facts["volumes"] = self.backing.described()
         facts.update(
             {f"node {n.name}": f"lab host {self.env.address(n.name)}" for n in self.lab_hosts}
         )

@@ -101,7 +101,14 @@ CATALOGUE = _catalogue(
     EventType("environment.probes", optional={"failing": LIST}),
     EventType(
         "environment.up",
-        optional={"nodes": MAP, "prefix": TEXT, "lab_hosts": LIST, "owner": MAP, "engine": TEXT},
+        optional={
+            "nodes": MAP,
+            "prefix": TEXT,
+            "lab_hosts": LIST,
+            "owner": MAP,
+            "engine": TEXT,
+            "volumes": LIST,
+        },
     ),
     EventType("environment.ready", optional={"facts": MAP}),
     EventType("environment.kept", optional={"prefix": TEXT}),

@@ -14,6 +14,7 @@ from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import Duration
 from rehearsal.models.escalation import OnCall
 from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
+from rehearsal.models.sizes import VolumeSize, size_bytes
 
 Criticality = Literal["low", "medium", "high", "critical"]
 DEBIAN_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+")
@@ -147,6 +148,29 @@ class LabHostSpec(Strict):
     host_keys: Literal["strict", "accept-new", "off"] = "strict"
 
 
+def _mount_path(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"path {value!r} is not absolute; write it from the root, like /{value}")
+    if value.rstrip("/") == "" or ".." in value.split("/"):
+        raise ValueError(f"path {value!r} cannot hold a volume; name a folder, like /var/lib/data")
+    return value.rstrip("/")
+
+
+class Volume(Strict):
+    """A data disk of its own size at ``path`` in the node, like the customer server's data
+    disk: filling it fills it, not the host's disk. What the node's image holds there is
+    copied in before the node starts."""
+
+    path: Annotated[str, AfterValidator(_mount_path)] = Field(
+        max_length=4096, description="absolute path in the node, e.g. /var/lib/postgresql"
+    )
+    size: VolumeSize
+
+    @property
+    def size_bytes(self) -> int:
+        return size_bytes(self.size)
+
+
 class Node(Strict):
     name: Name
     role: Name = Field(
@@ -171,6 +195,9 @@ class Node(Strict):
         default=[],
         description="extra Debian packages (tools such as postgresql-client), baked into "
         "the node's image",
+    )
+    volumes: list[Volume] = Field(
+        default=[], description="data disks of a given size, e.g. {path: /var/lib/data, size: 2g}"
     )
 
 

@@ -11,6 +11,7 @@ from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_contract import check_role
 from rehearsal.models.suggest import did_you_mean
+from rehearsal.models.volume_checks import check_volumes
 from rehearsal.models.yamlfile import YamlDocument
 
 Loc = tuple[str | int, ...]
@@ -56,6 +57,7 @@ def check_profile(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> 
     problems += _shared_lab_hosts(profile, doc)
     problems += _node_files(profile, doc)
     problems += _own_roles(profile, doc, catalog)
+    problems += check_volumes(profile, doc)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog)
         for position, network in enumerate(node.networks):

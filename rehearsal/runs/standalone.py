@@ -9,10 +9,12 @@ from typing import Any
 
 from rehearsal.envs.fidelity import Fact, check_fidelity
 from rehearsal.envs.mirror import Mirror, Progress, attach
+from rehearsal.envs.volumes import VolumeHost
 from rehearsal.errors import RunRefused
 from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.loading import catalog_of, load_profile
 from rehearsal.models.profile import Profile
+from rehearsal.runs.admission import check_volume_room
 from rehearsal.runs.session import new_run_id
 from rehearsal.scenarios.probes import PROBES, AddressBook
 from rehearsal.secrets.redaction import redactor_for
@@ -25,6 +27,7 @@ def bring_up(
     profile: Profile, profile_path: Path, out_dir: Path, progress: Progress
 ) -> tuple[str, dict[str, str]]:
     """Build and keep a mirror; a mirror that fails half-way is removed, not left behind."""
+    check_volume_room(profile, profile_path, VolumeHost())
     profile = resolve_secrets(profile)
     run_id = new_run_id(profile_path)
     run_dir = (out_dir / run_id).resolve()

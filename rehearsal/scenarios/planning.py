@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rehearsal.envs.routes import engine_route
+from rehearsal.envs.volumes import VolumeHost
 from rehearsal.errors import InvalidInput, Problem
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.drills import Drill, DrillsFile
+from rehearsal.models.includes import with_includes
 from rehearsal.models.loading import load_profile, validate_model
 from rehearsal.models.profile import Profile
 from rehearsal.models.suggest import closest, did_you_mean
@@ -146,14 +149,19 @@ def _scenarios_asking(folder: Path, keys: set[str]) -> str:
     return f"; {' or '.join(fitting)} here asks all of them" if fitting else ""
 
 
-def file_warnings(path: Path, scenarios: Path | None) -> list[Problem]:
+def file_warnings(
+    path: Path, scenarios: Path | None, volumes: VolumeHost | None = None
+) -> list[Problem]:
     """What a valid file may run with but should know: faults with no dead man's switch,
-    drills scheduled outside every maintenance window (as ``serve`` warns)."""
+    drills scheduled outside every maintenance window (as ``serve`` warns), data volumes
+    that will be memory-backed here."""
     document = read_yaml(path)
     if "drills" in document.data:
         return _drill_warnings(document, scenarios or path.parent)
-    if "kind" not in document.data:
+    if "answers" in document.data:
         return []
+    if "kind" not in document.data:
+        return _volume_warnings(path, volumes or VolumeHost())
     scenario = validate_model(Scenario, document)
     return [
         document.problem(
@@ -164,6 +172,29 @@ def file_warnings(path: Path, scenarios: Path | None) -> list[Problem]:
         for p, phase in enumerate(scenario.phases)
         for s, step in enumerate(phase.steps)
         if isinstance(step, FaultStep) and not FAULTS[step.fault.type].has_switch()
+    ] + _volume_warnings(path.parent / scenario.profile, volumes or VolumeHost())
+
+
+def _volume_warnings(path: Path, host: VolumeHost) -> list[Problem]:
+    """Each volume of a profile that will be a tmpfs here, with why: never a silent change."""
+    profile = load_profile(path)
+    volumes = [
+        (n, v)
+        for n, node in enumerate(profile.nodes)
+        if node.lab_host is None
+        for v in range(len(node.volumes))
+    ]
+    backing = host.backing(engine_route().engine) if volumes else None
+    if backing is None or backing.kind == "loop":
+        return []
+    document = with_includes(read_yaml(path))
+    return [
+        document.problem(
+            ("nodes", n, "volumes", v),
+            f"warning: this volume will be a {backing.described()}; run where loop devices "
+            "work (a local engine, as root) to give it a disk",
+        )
+        for n, v in volumes
     ]
 
 

@@ -139,10 +139,12 @@ class ResourceMemory(Fault[ResourceMemorySpec]):
 
 
 def usage(env: Environment, node: str, path: str, inodes: bool = False) -> tuple[int, int]:
-    """(used, total) of the file system holding ``path``: bytes, or inodes."""
+    """(used, used + available) of the file system holding ``path``, bytes or inodes: the
+    share df shows as Use%. ext4 keeps some blocks back even with no reserve for root, so
+    the size it shows is more than what can be used."""
     argv = ["df", "-P", "-i", path] if inodes else ["df", "-P", "-B1", path]
     fields = run(env, node, argv).splitlines()[-1].split()
-    return int(fields[2]), int(fields[1])
+    return int(fields[2]), int(fields[2]) + int(fields[3])
 
 
 class ResourceDiskFillSpec(FaultSpec):
