@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from pathlib import Path
 
 from markupsafe import Markup
 
 from rehearsal.models.durations import format_duration
 from rehearsal.report import svg
-from rehearsal.report.finding_history import FollowedFinding
+from rehearsal.report.finding_history import FollowedFinding, read_folder
 from rehearsal.report.markdown import cell, inline, table
-from rehearsal.report.readiness import CustomerReadiness, Readiness, RecoveryPoint
+from rehearsal.report.readiness import CustomerReadiness, Readiness, RecoveryPoint, readiness
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 360.0, 120.0, 44.0, 10.0, 12.0, 22.0
 MISSING = "—"
@@ -38,7 +39,7 @@ def recovery_chart(points: list[RecoveryPoint], label: str) -> str:
         return LEFT + (plot_w * (index + 0.5) / max(len(points), 1))
 
     svg.line(root, LEFT, TOP + plot_h, WIDTH - RIGHT, TOP + plot_h, "#999")
-    svg.text(root, LEFT - 4, TOP + 8, format_duration(top), "end", fill="#5f6368")
+    svg.text(root, LEFT + 2, TOP + 8, format_duration(top), fill="#5f6368")
     svg.text(root, LEFT - 4, TOP + plot_h, "0 s", "end", fill="#5f6368")
     if rtos:
         rto = rtos[-1]
@@ -186,3 +187,9 @@ def findings_table(findings: list[FollowedFinding], now: datetime) -> list[str]:
             for f in findings
         ],
     )
+
+
+def readiness_artifact(reports: Path, customer: str, now: datetime) -> str:
+    """The Markdown a finished run publishes for its customer: readiness as of that run,
+    across every run in its reports folder."""
+    return render_readiness_markdown(readiness(read_folder(reports), now, customer=customer))

@@ -12,7 +12,11 @@ from typer.testing import CliRunner
 from rehearsal.cli.app import app
 from rehearsal.report.finding_history import read_folder
 from rehearsal.report.readiness import DrillSlot, Rule, readiness
-from rehearsal.report.readiness_page import render_readiness_html, render_readiness_markdown
+from rehearsal.report.readiness_page import (
+    readiness_artifact,
+    render_readiness_html,
+    render_readiness_markdown,
+)
 from tests.drill_journal import T0
 from tests.reports_folder import at, decision, finding, rewrite, write_run
 
@@ -150,3 +154,12 @@ def test_readiness_command_writes_both_pages_even_with_a_damaged_folder(tmp_path
     assert "Cutover: 2027-01-15" in (out / "readiness.md").read_text()
     bad = runner.invoke(app, ["readiness", str(reports), "--cutover", "soon"])
     assert bad.exit_code == 2
+
+
+def test_the_artifact_a_run_publishes_is_its_customers_readiness(tmp_path: Path) -> None:
+    write_run(tmp_path, 1)
+    (tmp_path / "broken").mkdir()
+    markdown = readiness_artifact(tmp_path, "Acme Retail", T0 + timedelta(days=3))
+    assert markdown.startswith("# Go-live readiness — 2026-11-23")
+    assert "## Acme Retail: GO" in markdown and "### checkout" in markdown
+    assert "## The rule" in markdown and "broken" in markdown
