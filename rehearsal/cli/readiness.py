@@ -40,8 +40,11 @@ def findings_open(
     owner: Annotated[str | None, typer.Option(help="only findings this person owns")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
-    """What is still open across every run of a reports folder, worst first: each finding
-    once, with when it was first and last seen and the owner and status last decided."""
+    """What is still open across every run of a reports folder, worst first.
+
+    Each finding once (the same problem in every run), with when it was first and last
+    seen, in how many runs, and the owner and status last decided in any of them.
+    """
     from rich.table import Table
 
     from rehearsal.report.finding_history import still_open

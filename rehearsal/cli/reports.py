@@ -90,6 +90,20 @@ def _rebuilt(run_dir: Path) -> None:
 findings_app.command("open")(findings_open)
 
 
+@findings_app.callback()
+def _findings_group(
+    _open: Annotated[
+        bool,
+        typer.Option(
+            "--open",
+            help="list what is still open across a reports folder, as `findings open` "
+            "(see its --help)",
+        ),
+    ] = False,
+) -> None:
+    """Only declares ``--open`` for help: ``_ListByDefault`` turns it into ``open``."""
+
+
 @findings_app.command("list")
 def findings_list(run_dir: RunDir) -> None:
     """Print the run's findings, worst first, with owner and status."""

@@ -147,6 +147,15 @@ def _customer_markdown(customer: CustomerReadiness, page: Readiness) -> list[str
                 for r in service.rehearsals
             ],
         )
+        lines += [""] + [
+            f"Time to recover of {inline(r.title)}, run by run: "
+            + ", ".join(
+                MISSING if p.time_to_recover_s is None else format_duration(p.time_to_recover_s)
+                for p in r.recovery
+            )
+            + "."
+            for r in service.rehearsals
+        ]
         lines.append("")
     lines += ["### Open findings", ""]
     if customer.open_findings:

@@ -163,3 +163,4 @@ def test_the_artifact_a_run_publishes_is_its_customers_readiness(tmp_path: Path)
     assert markdown.startswith("# Go-live readiness — 2026-11-23")
     assert "## Acme Retail: GO" in markdown and "### checkout" in markdown
     assert "## The rule" in markdown and "broken" in markdown
+    assert "run by run: 26.0 s." in markdown
