@@ -15,7 +15,7 @@ from markupsafe import Markup
 from rehearsal.models.durations import format_duration
 from rehearsal.report import svg
 from rehearsal.report.finding_history import FollowedFinding, read_folder
-from rehearsal.report.markdown import cell, inline, table
+from rehearsal.report.markdown import inline, table
 from rehearsal.report.readiness import CustomerReadiness, Readiness, RecoveryPoint, readiness
 
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 360.0, 120.0, 44.0, 10.0, 12.0, 22.0
@@ -114,9 +114,7 @@ def render_readiness_markdown(page: Readiness) -> str:
     lines += ["## The rule", ""] + [f"- {inline(rule)}" for rule in page.rule.sentences()]
     if page.skipped:
         lines += ["", "## Skipped folders", ""]
-        lines += table(
-            ["folder", "why"], [[cell(str(s.folder)), cell(s.reason)] for s in page.skipped]
-        )
+        lines += table(["folder", "why"], [[str(s.folder), s.reason] for s in page.skipped])
     return "\n".join(lines) + "\n"
 
 
@@ -134,9 +132,9 @@ def _customer_markdown(customer: CustomerReadiness, page: Readiness) -> list[str
             ["rehearsal", "failure modes", "runbooks", "last result", "date", "recovery", "RTO"],
             [
                 [
-                    cell(r.title),
-                    cell(", ".join(r.fault_types) or MISSING),
-                    cell(", ".join(r.runbooks) or MISSING),
+                    r.title,
+                    ", ".join(r.fault_types) or MISSING,
+                    ", ".join(r.runbooks) or MISSING,
                     r.last.status,
                     f"{r.last.started_at:%Y-%m-%d}",
                     last_ttr(r.recovery),
@@ -169,7 +167,7 @@ def _customer_markdown(customer: CustomerReadiness, page: Readiness) -> list[str
             ["drill", "scheduled", "ran"],
             [
                 [
-                    cell(d.drill),
+                    d.drill,
                     f"{d.at:%Y-%m-%d %H:%M} UTC",
                     d.state + (f" ({d.run_id})" if d.run_id else ""),
                 ]
@@ -186,9 +184,9 @@ def findings_table(findings: list[FollowedFinding], now: datetime) -> list[str]:
         [
             [
                 f.severity,
-                cell(f.title),
-                cell(f.scenario),
-                cell(f.owner or MISSING),
+                f.title,
+                f.scenario,
+                f.owner or MISSING,
                 f"{f.first_seen.at:%Y-%m-%d}",
                 str(f.runs_seen),
                 str(f.age_days(now)),

@@ -164,3 +164,9 @@ def test_the_artifact_a_run_publishes_is_its_customers_readiness(tmp_path: Path)
     assert "## Acme Retail: GO" in markdown and "### checkout" in markdown
     assert "## The rule" in markdown and "broken" in markdown
     assert "run by run: 26.0 s." in markdown
+
+
+def test_markdown_keeps_a_finding_title_as_text_in_its_table(tmp_path: Path) -> None:
+    write_run(tmp_path, 1, [finding(at(1), "R5", "Pool | exhausted <b>now</b>", STEP)])
+    markdown = render_readiness_markdown(page_of(tmp_path))  # type: ignore[arg-type]
+    assert "| Pool \\| exhausted &lt;b>now&lt;/b> |" in markdown
