@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """booking-api: Northwind Clinics' appointment booking service.
 
-POST /bookings {"patient": ..., "clinic": ..., "slot": ...} stores an appointment in
+POST /bookings {"patient": ..., "clinic": ..., "slot": ..., "notes": ...} stores an appointment in
 PostgreSQL; GET /bookings/count counts them; GET /health answers 200 when the database
 answers; GET /config/KEY reads back a setting the running process loaded.
 """
@@ -31,6 +31,7 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS appointments (
     patient text NOT NULL,
     clinic text NOT NULL,
     slot text NOT NULL,
+    notes text NOT NULL DEFAULT '',
     booked_by text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now())"""
 
@@ -96,13 +97,14 @@ class Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
             booking = json.loads(self.rfile.read(length) or b"{}")
             patient, clinic, slot = booking["patient"], booking["clinic"], booking["slot"]
+            notes = str(booking.get("notes", ""))
         except (ValueError, KeyError) as error:
             return self.reply(400, {"error": f"bad booking: {error}"})
         try:
             (booking_id,) = query(
-                "INSERT INTO appointments (patient, clinic, slot, booked_by)"
-                " VALUES (%s, %s, %s, %s) RETURNING id",
-                (patient, clinic, slot, CONFIG["node"]),
+                "INSERT INTO appointments (patient, clinic, slot, notes, booked_by)"
+                " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+                (patient, clinic, slot, notes, CONFIG["node"]),
             )
         except psycopg2.Error as error:
             LOG.error("booking failed: %s", str(error).strip().replace("\n", " "))
@@ -110,5 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(201, {"node": CONFIG["node"], "id": booking_id})
 
 
-LOG.info("listening on port %s, database %s on %s", CONFIG["port"], CONFIG["db_name"], CONFIG["db_host"])
+LOG.info(
+    "listening on port %s, database %s on %s", CONFIG["port"], CONFIG["db_name"], CONFIG["db_host"]
+)
 ThreadingHTTPServer(("", int(CONFIG["port"])), Handler).serve_forever()
