@@ -15,7 +15,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BeforeValidator, Field, WithJsonSchema, field_validator
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema, field_validator
 
 from rehearsal.errors import FaultFailure
 from rehearsal.models.base import Name
@@ -28,6 +28,7 @@ BASE_SERVICES = ("ssh", "sudo")
 carries the tool's own commands; sudo's script starts no program."""
 MARK = "REHEARSAL_CLOCK"
 RESTART_TIMEOUT_S = 120.0
+_CENTURY_S = 100 * 365 * 86400
 _LIBRARIES = "/usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1"
 # $1 state file, $2 FAKETIME, $3 mark; then the services (none: the init's, see above).
 # Exit 3: no libfaketime; 4: a service is not there. The state file is written before
@@ -122,10 +123,16 @@ def _signed_seconds(value: Any) -> float:
         ) from None
 
 
+def _within_a_century(seconds: float) -> float:
+    if abs(seconds) > _CENTURY_S:
+        raise ValueError("a clock offset of more than 100 years is no clock a server has")
+    return seconds
+
+
 Offset = Annotated[
     float,
     BeforeValidator(_signed_seconds),
-    Field(ge=-100 * 365 * 86400, le=100 * 365 * 86400),
+    AfterValidator(_within_a_century),
     WithJsonSchema(
         {
             "anyOf": [
@@ -214,11 +221,12 @@ class _ClockFault(Fault[C]):
         for node in self.targets:
             listed, loaded = self._seen(node)
             for service in listed:
-                if loaded.get(service) is False:
-                    self.notes.append(
-                        f"{node}: {service} ignores LD_PRELOAD (a static binary, a Go program, "
-                        "or an init script that clears its environment): its clock is true"
-                    )
+                note = (
+                    f"{node}: {service} does not load libfaketime (a static binary, or an "
+                    "init script that clears LD_PRELOAD): its clock is true"
+                )
+                if loaded.get(service) is False and note not in self.notes:
+                    self.notes.append(note)
             took = took and bool(listed) and all(loaded.get(s) for s in listed)
         return took
 
@@ -275,7 +283,9 @@ class ClockDriftSpec(ClockSpec):
         le=1000,
         description="how fast the services' clock runs: 1.5 gains 30 s a minute, 0.5 loses 30",
     )
-    offset: Offset = Field(default=0.0, description="where it starts from the true time")
+    offset: Offset = Field(
+        default=0.0, description="where it starts from the true time: '+1h', '-90s'"
+    )
 
     @field_validator("rate")
     @classmethod
