@@ -21,7 +21,7 @@ from rehearsal.errors import FaultFailure
 from rehearsal.models.base import Name
 from rehearsal.models.durations import parse_duration
 from rehearsal.scenarios.faults.base import Fault, FaultSpec
-from rehearsal.scenarios.faults.node import STATE_DIR, attempt, on_each, sh, tag
+from rehearsal.scenarios.faults.node import STATE_DIR, attempt, on_each, run, sh, tag
 
 BASE_SERVICES = ("ssh", "sudo")
 """Enabled in the base image, never a clock fault's: sshd is the node's main process and
@@ -160,8 +160,9 @@ class ClockSpec(FaultSpec):
         taken = [s for s in services if s in BASE_SERVICES]
         if taken:
             raise ValueError(
-                f"{taken[0]!r} cannot take a clock fault: sshd is the node's main process and "
-                "carries rehearsal's own commands; name the product's services instead"
+                f"{taken[0]!r} cannot take a clock fault: ssh and sudo are the base image's "
+                "own (sshd is the node's main process and carries rehearsal's own commands); "
+                "name the product's services instead"
             )
         return services
 
@@ -208,7 +209,7 @@ class _ClockFault(Fault[C]):
         argv = ["python3", "-c", _SEEN, self._state(), self._mark()]
         listed: list[str] = []
         loaded: dict[str, bool] = {}
-        for line in attempt(self.env, node, argv).output.splitlines():
+        for line in run(self.env, node, argv).splitlines():
             words = line.split()
             if words[:1] == ["listed"]:
                 listed = words[1:]

@@ -39,6 +39,7 @@ def test_a_large_offset_is_never_written_in_exponent_form() -> None:
         ({"offset": "0s"}, "an offset of 0 is the true time"),
         ({"offset": "-36600d"}, "more than 100 years"),
         ({"offset": "+1h", "services": ["ssh"]}, "sshd is the node's main process"),
+        ({"offset": "+1h", "services": ["sudo"]}, "the base image's own"),
     ],
 )
 def test_an_offset_that_cannot_work_is_refused_with_the_fix(
