@@ -31,6 +31,7 @@ PACKAGES = (
     "ca-certificates",
     "sudo",
     "curl",
+    "libfaketime",
 )
 MIRRORS = (
     "deb http://deb.debian.org/debian bookworm main",
