@@ -43,8 +43,8 @@ CHECKS: dict[str, tuple[str, str]] = {
     "libfaketime": (
         "ls /usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1 "
         ">/dev/null 2>&1",
-        "libfaketime (give the node 'packages: [libfaketime]' in the profile; base images "
-        "built before it joined the base package set lack it)",
+        "libfaketime (in the base image; on a lab host give the node "
+        "'packages: [libfaketime]' in the profile)",
     ),
 }
 _SCRIPT = (
