@@ -122,7 +122,11 @@ def redactor_of(profile: dict[str, Any]) -> Redactor:
 
 
 def redactor_for(profile: Profile) -> Redactor:
-    return redactor_of(profile.model_dump())
+    """Its secret values and webhooks, and the e-mail passwords resolved into it, which no
+    dump holds."""
+    passwords = [c.password for c in profile.email_channels() if c.password]
+    plain = profile.model_dump()
+    return Redactor(secret_values(plain) + passwords, webhook_urls(plain))
 
 
 def redactor_from_file(path: Path) -> Redactor:
