@@ -35,7 +35,8 @@ _ADDRESS = re.compile(r"(?:[^<>@]*<)?[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+>?")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 
-def _address(value: str) -> str:
+def address(value: str) -> str:
+    """``value`` as a mailbox, or a ValueError saying how to write one."""
     if not _ADDRESS.fullmatch(value.strip()):
         raise ValueError(
             f"{value!r} is not an e-mail address: write name@example.com or "
@@ -44,7 +45,7 @@ def _address(value: str) -> str:
     return value.strip()
 
 
-Address = Annotated[str, Field(max_length=320), AfterValidator(_address)]
+Address = Annotated[str, Field(max_length=320), AfterValidator(address)]
 
 
 def _one_or_many(value: Any) -> Any:

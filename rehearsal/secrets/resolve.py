@@ -13,6 +13,7 @@ from typing import Protocol
 
 from rehearsal.errors import RunRefused
 from rehearsal.models.alerts import Notify
+from rehearsal.models.mail import EmailChannel
 from rehearsal.models.profile import Profile, SecretSource
 
 
@@ -84,3 +85,11 @@ def _with_passwords(entries: list[Notify], values: dict[str, str]) -> list[Notif
         else entry
         for entry in entries
     ]
+
+
+def mail_login(channel: EmailChannel, profile: Profile) -> EmailChannel:
+    """``channel`` with its login's password fetched, for a mail sent outside a run (the
+    customer notice); only that secret is fetched, not every one the nodes need."""
+    sources = [s for s in profile.secrets if isinstance(s, SecretSource)]
+    source = next((s for s in sources if s.param == channel.password_secret), None)
+    return channel if source is None else channel.with_password(fetch(source))
