@@ -70,9 +70,8 @@ def _email_passwords(profile: Profile, doc: YamlDocument) -> list[Problem]:
                     doc.problem(
                         (*path, "notify", index, "email", "password_secret"),
                         f"password_secret {name!r} names no secret with a source"
-                        f"{did_you_mean(name, sourced)}; add "
-                        f"'{{param: {name}, env: SMTP_PASSWORD}}' (or prefect_secret:) under "
-                        "'secrets:'",
+                        f"{did_you_mean(name, sourced)} (add '{{param: {name}, env: "
+                        "SMTP_PASSWORD}' or prefect_secret: under 'secrets:')",
                     )
                 )
     return problems

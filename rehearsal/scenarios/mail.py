@@ -119,13 +119,13 @@ def _why(server: EmailChannel, error: Exception, timeout_s: float) -> str:
             f"{at}: TLS failed ({error.reason or error}); security: tls is TLS from the start "
             "(port 465), starttls upgrades a plain connection (587)"
         )
-    if isinstance(error, smtplib.SMTPServerDisconnected):
-        return f"{at} closed the connection ({error}); check security: and the port"
-    if isinstance(error, TimeoutError):
+    if isinstance(error, TimeoutError) or "timed out" in str(error):
         return (
             f"{at} did not answer within {timeout_s:g} s; check host:, port: and that SMTP "
-            "may pass the firewall"
+            "may pass the firewall (a port that speaks TLS at once, like 465, wants security: tls)"
         )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return f"{at} closed the connection ({error}); check security: and the port"
     if isinstance(error, ConnectionRefusedError):
         return f"{at} refused the connection; check host: and port: (nothing listens there)"
     if isinstance(error, socket.gaierror):
