@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from html import escape
 from pathlib import Path
@@ -95,7 +94,7 @@ def build_notice(
 
 def write_notice_eml(run_dir: Path, mail: NoticeMail) -> Path:
     path = run_dir / NOTICE_EML
-    path.write_bytes(mail.message.as_bytes(policy=policy.default))
+    path.write_bytes(mail.message.as_bytes())
     return path
 
 

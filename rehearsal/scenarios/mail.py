@@ -11,12 +11,16 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Sequence
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
 from rehearsal.models.mail import DEFAULT_PORTS, EmailChannel
 from rehearsal.scenarios.delivery import Delivery
 
+MAIL_POLICY = policy.default.clone(max_line_length=998)
+"""Headers on one line up to RFC 5322's limit: folded at 78, a long subject starts on a
+continuation line, which some readers (Python's among them) show with a leading space."""
 SMTP_TIMEOUT_S = 5.0
 """Per network operation: a mail server that does not answer is given up on quickly, so an
 alert's other channels and the run are not held up."""
@@ -25,7 +29,7 @@ alert's other channels and the run are not held up."""
 def new_message(sender: str, to: Sequence[str], subject: str) -> EmailMessage:
     """An empty message with From, To, Subject, Date and a Message-ID of the sender's domain
     (``make_msgid`` would otherwise look up this host's name, which can take seconds)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MAIL_POLICY)
     message["From"] = sender
     message["To"] = ", ".join(to)
     message["Subject"] = " ".join(subject.split())

@@ -141,7 +141,10 @@ def test_tls_asked_of_a_plain_server_is_a_tls_failure(
 
 
 def test_the_subject_template_reads_the_alerts_fields_on_one_line() -> None:
-    template = "{{ severity | upper }} {{ alert }}\n{{ monitor }} {% if person %}to {{ person }}{% endif %}"
+    template = (
+        "{{ severity | upper }} {{ alert }}\n"
+        "{{ monitor }} {% if person %}to {{ person }}{% endif %}"
+    )
     assert render_subject(template, ALERT) == "CRITICAL AL1 checkout-down"
     tier = ALERT | {"tier": "2", "person": "Lee Jun"}
     assert render_subject(template, tier) == "CRITICAL AL1 checkout-down to Lee Jun"
