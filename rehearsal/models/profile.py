@@ -41,7 +41,7 @@ class Customer(Strict):
     name: Text
     account_manager: Text | None = None
     contacts: list[Address] = Field(
-        default=[], description="who the customer notice is addressed to (rehearsal notice)"
+        default=[], description="who the customer notice is addressed to (`rehearsal notice`)"
     )
 
 
