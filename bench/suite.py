@@ -38,6 +38,7 @@ BENCHES = (
     "teardown",
     "volumes",
     "report",
+    "notice",
     "prefect_overhead",
     "demo",
     "concurrent",
