@@ -198,3 +198,17 @@ def test_raw_html_in_the_notice_is_shown_as_text() -> None:
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "javascript:" not in page.split("<body", 1)[1].split('href="', 1)[-1][:20]
     assert "<title>&lt;b&gt;s&lt;/b&gt;</title>" in page
+
+
+@pytest.mark.usefixtures("chromium")
+def test_the_report_pdf_chromium_printed_is_attached_as_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ACME_SMTP_PASSWORD", PASSWORD)
+    with smtp_server(login=True) as server:
+        run_dir = run_folder(tmp_path, server.port)
+        assert runner.invoke(app, ["report", str(run_dir), "--pdf"]).exit_code == 0
+        done = runner.invoke(app, ["notice", str(run_dir), "--send"])
+    assert done.exit_code == 0, done.output
+    pdf = _attachments(_parse(server.raw[0]))["report.pdf"]
+    assert pdf.startswith(b"%PDF") and pdf == (run_dir / "report.pdf").read_bytes()
