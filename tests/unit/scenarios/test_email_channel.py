@@ -4,6 +4,8 @@ comes back as one line naming the server and the fix, never as an exception."""
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from rehearsal.models.alerts import Notify
 from rehearsal.models.mail import EmailChannel
 from rehearsal.scenarios.email_channel import alert_message, render_subject
+from rehearsal.scenarios.mail import send_message
 from rehearsal.scenarios.notify import deliver
 from tests.smtp_server import PASSWORD, USER, free_port, self_signed, smtp_server
 
@@ -174,3 +177,21 @@ def test_the_channel_is_shown_by_its_recipients_and_server_not_its_login() -> No
     assert notify.target == "oncall@acme.example, noc@acme.example via 127.0.0.1:2525"
     assert PASSWORD not in repr(notify.shown())
     assert isinstance(notify.email, EmailChannel)
+
+
+def test_a_server_that_never_greets_is_given_up_on_at_the_timeout() -> None:
+    """A port that accepts connections but says nothing (a TLS-only port, a black hole)."""
+    notify = _notify(25)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        assert notify.email is not None
+        channel = notify.email.model_copy(update={"port": port})
+        message = alert_message(channel, ALERT, str)
+        started = time.monotonic()
+        sent = send_message(channel, message, timeout_s=0.3)
+    assert time.monotonic() - started < 2
+    assert not sent.delivered
+    assert sent.detail.startswith(f"127.0.0.1:{port} did not answer within 0.3 s; check host:")
+    assert "security: tls" in sent.detail
