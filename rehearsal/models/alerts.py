@@ -69,7 +69,7 @@ class Notify(Strict):
 
     def shown(self) -> dict[str, Any]:
         """The entry as the journal keeps it: a webhook as its ``target``."""
-        dumped = self.model_dump(mode="json")
+        dumped = self.model_dump(mode="json", by_alias=True)  # email's from: as written
         return (dumped | {"webhook": self.target}) if self.webhook is not None else dumped
 
 
