@@ -212,3 +212,16 @@ def test_the_report_pdf_chromium_printed_is_attached_as_printed(
     assert done.exit_code == 0, done.output
     pdf = _attachments(_parse(server.raw[0]))["report.pdf"]
     assert pdf.startswith(b"%PDF") and pdf == (run_dir / "report.pdf").read_bytes()
+
+
+def test_send_without_an_email_channel_is_refused_and_sends_nothing(tmp_path: Path) -> None:
+    """The webshop profile alerts by webhook and log only: no server to send through."""
+    run_dir = write_drill_journal(tmp_path / "run")
+    write_results(run_dir)
+    args = ["notice", str(run_dir), "--to", "a@b.example", "--from", "me@sup.example", "--send"]
+    done = runner.invoke(app, args)
+    assert done.exit_code == 2
+    assert done.output.splitlines()[-1].startswith(
+        "no SMTP server to send the notice through: give a monitor an email: channel"
+    )
+    assert (run_dir / "notice.eml").is_file(), "written, not sent"
