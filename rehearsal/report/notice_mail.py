@@ -76,8 +76,12 @@ def build_notice(
             "no sender for the notice: pass --from ADDRESS, or give a monitor an email: "
             "channel (its from: is used)"
         )
+    try:
+        from_ = address(sender) if sender is not None else server.sender if server else ""
+    except ValueError as error:
+        raise ReportRefused(f"--from: {error}") from None
     subject, body = split_subject(mask.text(notice.read_text(encoding="utf-8")))
-    message = new_message(sender or (server.sender if server else ""), chosen, subject)
+    message = new_message(from_, chosen, subject)
     message.set_content(body)
     message.add_alternative(notice_html(subject, body), subtype="html")
     report = run_dir / "report.html"

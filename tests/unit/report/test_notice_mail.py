@@ -170,6 +170,7 @@ def test_a_login_password_not_set_stops_before_sending(tmp_path: Path) -> None:
     [
         ([], "nobody to send the notice to: add 'contacts: [name@customer.example]' under"),
         (["--to", "hana-at-acme"], "--to: 'hana-at-acme' is not an e-mail address"),
+        (["--to", "a@b.example", "--from", "me"], "--from: 'me' is not an e-mail address"),
     ],
 )
 def test_no_one_to_send_to_is_refused_with_the_fix(
