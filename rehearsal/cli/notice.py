@@ -16,14 +16,20 @@ def notice(
     to: Annotated[
         list[str] | None,
         typer.Option(
-            "--to", help="a recipient (repeat for more); instead of the profile's customer.contacts"
+            "--to",
+            metavar="ADDRESS",
+            help="a recipient (repeat for more); instead of the profile's customer.contacts",
         ),
     ] = None,
     sender: Annotated[
-        str | None, typer.Option("--from", help="the From address; default the email channel's")
+        str | None,
+        typer.Option(
+            "--from", metavar="ADDRESS", help="the From address; default the email channel's"
+        ),
     ] = None,
     send: Annotated[
-        bool, typer.Option(help="send it through the profile's email: channel's SMTP server")
+        bool,
+        typer.Option("--send", help="send it through the profile's email: channel's SMTP server"),
     ] = False,
 ) -> None:
     """Write RUN_DIR/notice.eml: the notice as text and HTML, report.html and report.pdf
