@@ -39,6 +39,7 @@ BENCHES = (
     "volumes",
     "report",
     "readiness",
+    "notice",
     "prefect_overhead",
     "demo",
     "concurrent",

@@ -6,6 +6,7 @@ RehearsalError                 base; ``exit_code`` is what the CLI exits with
 ├── ReportRefused              a report or finding change asked for wrongly: unknown locale,
 │                              finding id, severity; no journal (exit 2)
 ├── PdfUnavailable             no headless Chromium to print report.pdf with (exit 3)
+├── NoticeUndelivered          the mail server did not take the customer notice (exit 3)
 ├── EnvironmentFailure         the environment could not be built or reached (exit 3)
 │   ├── DockerUnavailable      the Docker engine does not answer
 │   ├── ImageBuildFailure      the base or a role image could not be made
@@ -66,6 +67,10 @@ class ReportRefused(RehearsalError):
 
 
 class PdfUnavailable(RehearsalError):
+    exit_code = 3
+
+
+class NoticeUndelivered(RehearsalError):
     exit_code = 3
 
 

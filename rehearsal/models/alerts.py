@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 
 from rehearsal.models.base import Name, Strict, Text
 from rehearsal.models.durations import Duration
+from rehearsal.models.mail import EmailChannel
 from rehearsal.models.urls import shown_url
 from rehearsal.models.vocabulary import Severity
 
@@ -23,6 +24,7 @@ class Notify(Strict):
     prefect: bool = Field(
         default=False, description="a Prefect event 'rehearsal.alert.fired' for automations"
     )
+    email: EmailChannel | None = Field(default=None, description="a mail through an SMTP server")
 
     @field_validator("webhook")
     @classmethod
@@ -36,10 +38,15 @@ class Notify(Strict):
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:
-        ways = [self.webhook is not None, self.log is not None, self.prefect]
+        ways = [
+            self.webhook is not None,
+            self.log is not None,
+            self.prefect,
+            self.email is not None,
+        ]
         if sum(ways) != 1:
             raise ValueError(
-                "a notify entry has exactly one of 'webhook:', 'log:', 'prefect: true'"
+                "a notify entry has exactly one of 'webhook:', 'log:', 'prefect: true', 'email:'"
             )
         return self
 
@@ -47,6 +54,8 @@ class Notify(Strict):
     def channel(self) -> str:
         if self.webhook is not None:
             return "webhook"
+        if self.email is not None:
+            return "email"
         return "log" if self.log is not None else "prefect"
 
     @property
@@ -54,11 +63,13 @@ class Notify(Strict):
         """What a reader is shown: a webhook without the token its URL carries."""
         if self.webhook is not None:
             return shown_url(self.webhook)
+        if self.email is not None:
+            return f"{', '.join(self.email.to)} via {self.email.server}"
         return self.log or "prefect event"
 
     def shown(self) -> dict[str, Any]:
         """The entry as the journal keeps it: a webhook as its ``target``."""
-        dumped = self.model_dump(mode="json")
+        dumped = self.model_dump(mode="json", by_alias=True)  # email's from: as written
         return (dumped | {"webhook": self.target}) if self.webhook is not None else dumped
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from rehearsal.models.alerts import Notify
 from rehearsal.models.base import Strict, Text
 from rehearsal.models.durations import Duration
 from rehearsal.models.vocabulary import Severity
@@ -22,6 +23,9 @@ class Tier(Strict):
 
     person: Text = Field(max_length=100, description="a name under on_call.people")
     within: Duration = Field(gt=0, description="how long before the next tier is asked")
+    notify: list[Notify] = Field(
+        default=[], description="how this person is told they are asked (e.g. an e-mail)"
+    )
 
 
 class ResponseTarget(Strict):

@@ -4,7 +4,8 @@ windows that must not overlap."""
 from __future__ import annotations
 
 from rehearsal.errors import Problem
-from rehearsal.models.profile import Profile
+from rehearsal.models.alerts import Notify
+from rehearsal.models.profile import Profile, SecretSource
 from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.yamlfile import YamlDocument
 
@@ -41,7 +42,36 @@ def check_people(profile: Profile, doc: YamlDocument) -> list[Problem]:
                         f"{did_you_mean(tier.person, people)} (add them to on_call.people)",
                     )
                 )
+    problems += _email_passwords(profile, doc)
     if profile.calendar is not None:
         for key, index, message in profile.calendar.overlaps():
             problems.append(doc.problem(("calendar", key, index), f"calendar.{key}: {message}"))
+    return problems
+
+
+def _email_passwords(profile: Profile, doc: YamlDocument) -> list[Problem]:
+    """An e-mail login's password must come from a sourced secret, so it is fetched at run
+    time and masked everywhere."""
+    sourced = [s.param for s in profile.secrets if isinstance(s, SecretSource)]
+    where: list[tuple[tuple[str | int, ...], list[Notify]]] = [
+        (("monitors", index), monitor.notify) for index, monitor in enumerate(profile.monitors)
+    ]
+    if profile.on_call is not None:
+        where += [
+            (("on_call", "escalation", index), tier.notify)
+            for index, tier in enumerate(profile.on_call.escalation)
+        ]
+    problems = []
+    for path, entries in where:
+        for index, entry in enumerate(entries):
+            name = entry.email.password_secret if entry.email is not None else None
+            if name is not None and name not in sourced:
+                problems.append(
+                    doc.problem(
+                        (*path, "notify", index, "email", "password_secret"),
+                        f"password_secret {name!r} names no secret with a source"
+                        f"{did_you_mean(name, sourced)} (add '{{param: {name}, env: "
+                        "SMTP_PASSWORD}' or prefect_secret: under 'secrets:')",
+                    )
+                )
     return problems

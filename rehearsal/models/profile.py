@@ -8,11 +8,12 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
-from rehearsal.models.alerts import Monitor
+from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.base import Name, Regex, Strict, Text
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import Duration
 from rehearsal.models.escalation import OnCall
+from rehearsal.models.mail import Address, EmailChannel
 from rehearsal.models.probes import CommandCheck, HttpCheck, LogCheck, SqlCheck, TcpCheck
 from rehearsal.models.sizes import VolumeSize, size_bytes
 
@@ -39,6 +40,9 @@ DebianPackage = Annotated[
 class Customer(Strict):
     name: Text
     account_manager: Text | None = None
+    contacts: list[Address] = Field(
+        default=[], description="who the customer notice is addressed to (`rehearsal notice`)"
+    )
 
 
 def _percent(value: Any) -> Any:
@@ -329,6 +333,14 @@ class Profile(Strict):
             for node in self.nodes
             if node.lab_host is not None
         ]
+
+    def notify_entries(self) -> list[Notify]:
+        """Every way an alert is sent: the monitors' and the escalation tiers'."""
+        tiers = self.on_call.escalation if self.on_call is not None else []
+        return [n for m in self.monitors for n in m.notify] + [n for t in tiers for n in t.notify]
+
+    def email_channels(self) -> list[EmailChannel]:
+        return [n.email for n in self.notify_entries() if n.email is not None]
 
     def probe(self, name: str) -> ProbeSpec:
         return next(probe for probe in self.probes if probe.name == name)

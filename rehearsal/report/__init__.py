@@ -1,7 +1,8 @@
 """Findings reports of a run: report.html and report.md for people, junit.xml for CI; the
 rebuild from a journal, the case library, and findings triage.
 
-May import: ``rehearsal.errors``, ``models``, ``journal``, ``secrets``, ``results``.
+May import: ``rehearsal.errors``, ``models``, ``journal``, ``secrets``, ``results``, and
+``scenarios.mail`` to send the notice the way alerts are mailed.
 
 from rehearsal.report import render_reports
 paths = render_reports(results, events, run_dir)

@@ -245,7 +245,9 @@ def people_fields(profile: Profile) -> dict[str, Any]:
     """What results need to judge alerts, responses and escalation against (run.started)."""
     return {
         "monitors": [m.shown() for m in profile.monitors],
-        "on_call": profile.on_call.model_dump(mode="json") if profile.on_call else None,
+        "on_call": profile.on_call.model_dump(mode="json", by_alias=True)
+        if profile.on_call
+        else None,
         "calendar": profile.calendar.model_dump(mode="json", by_alias=True)
         if profile.calendar
         else None,

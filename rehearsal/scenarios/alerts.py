@@ -127,6 +127,8 @@ class MonitorWatch:
                 recovered=lambda: self._open.get(monitor.name) != alert,
                 stopped=self._done,
                 acknowledgements=self.acknowledgements,
+                send=lambda notify, fields: self._start(self._send, notify, fields),
+                fields=message,
             )
             self._start(escalation.run, alert, monitor, phase or "")
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rehearsal.journal.writer import Journal
-from rehearsal.models.alerts import Monitor
+from rehearsal.models.alerts import Monitor, Notify
 from rehearsal.models.escalation import OnCall, Tier
 from rehearsal.scenarios.people import Answerer, Question, Reply, answered
 
@@ -87,6 +87,10 @@ class Escalation:
     recovered: Callable[[], bool]
     stopped: threading.Event
     acknowledgements: Acknowledgements
+    send: Callable[[Notify, dict[str, str]], None]
+    """Sends a tier's ``notify:`` entries (and journals each delivery) without waiting."""
+    fields: dict[str, str]
+    """The alert as its channels are given it; a tier's also name the tier and person."""
 
     def run(self, alert: str, monitor: Monitor, phase: str) -> None:
         for number, tier in enumerate(self.tiers, start=1):
@@ -132,6 +136,8 @@ class Escalation:
             alert=alert,
             tier=number,
         )
+        for notify in tier.notify:
+            self.send(notify, self.fields | {"tier": str(number), "person": tier.person})
         asked = _Asked(question)
         context = contextvars.copy_context()  # a Prefect pause needs the flow run's context
         threading.Thread(target=context.run, args=(asked.ask, self.answerer), daemon=True).start()

@@ -1,11 +1,12 @@
-"""Sending an alert the way a monitor says: a webhook POST, a log line, a Prefect event.
+"""Sending an alert the way a monitor says: a webhook POST, a log line, an e-mail, a
+Prefect event.
 
 Delivery never raises: whatever goes wrong (refused, timed out, an error status) comes back
 as an undelivered result with the reason, for the journal to record. The webhook gets its
 whole URL; what comes back, and what is written to ``alerts.log``, has no token or secret.
 
 Each channel is a function in ``CHANNELS`` keyed by ``Notify.channel``: webhook and log are
-here; the Prefect event is added by whoever runs with Prefect
+here, e-mail in ``email_channel.py``; the Prefect event is added by whoever runs with Prefect
 (``rehearsal.flows.adapters.install``), so this package needs no Prefect.
 """
 
@@ -14,34 +15,19 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from rehearsal.models.alerts import Notify
+from rehearsal.scenarios.delivery import Channel, Delivery, Redact
+from rehearsal.scenarios.email_channel import send_email
 from rehearsal.secrets.redaction import Redactor
+
+__all__ = ["CHANNELS", "Channel", "Delivery", "Redact", "deliver"]
 
 WEBHOOK_TIMEOUT_S = 5.0
 ALERTS_LOG = "alerts.log"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    delivered: bool
-    detail: str
-
-
-Redact = Callable[[str], str]
-
-
-class Channel(Protocol):
-    def __call__(
-        self, notify: Notify, alert: Mapping[str, str], run_dir: Path, redact: Redact, /
-    ) -> Delivery:
-        """Send ``alert`` the way ``notify`` says; may raise, which ``deliver`` records."""
-        ...
 
 
 def deliver(
@@ -92,4 +78,4 @@ def _log(notify: Notify, alert: Mapping[str, str], run_dir: Path, redact: Redact
     return Delivery(True, f"logged to {ALERTS_LOG}: {line}")
 
 
-CHANNELS: dict[str, Channel] = {"webhook": _webhook, "log": _log}
+CHANNELS: dict[str, Channel] = {"webhook": _webhook, "log": _log, "email": send_email}

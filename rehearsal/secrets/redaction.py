@@ -70,12 +70,15 @@ def is_secret(name: str, declared: Iterable[str]) -> bool:
 
 
 def webhook_urls(profile: dict[str, Any]) -> list[str]:
-    """Every webhook URL of the monitors of a profile given as plain data."""
+    """Every webhook URL of the monitors and escalation tiers of a profile given as plain
+    data."""
+    on_call = profile.get("on_call")
+    tiers = (on_call.get("escalation") if isinstance(on_call, dict) else None) or []
     return [
         str(notify["webhook"])
-        for monitor in profile.get("monitors") or []
-        if isinstance(monitor, dict)
-        for notify in monitor.get("notify") or []
+        for sender in [*(profile.get("monitors") or []), *tiers]
+        if isinstance(sender, dict)
+        for notify in sender.get("notify") or []
         if isinstance(notify, dict) and notify.get("webhook")
     ]
 
@@ -122,7 +125,11 @@ def redactor_of(profile: dict[str, Any]) -> Redactor:
 
 
 def redactor_for(profile: Profile) -> Redactor:
-    return redactor_of(profile.model_dump())
+    """Its secret values and webhooks, and the e-mail passwords resolved into it, which no
+    dump holds."""
+    passwords = [c.password for c in profile.email_channels() if c.password]
+    plain = profile.model_dump()
+    return Redactor(secret_values(plain) + passwords, webhook_urls(plain))
 
 
 def redactor_from_file(path: Path) -> Redactor:

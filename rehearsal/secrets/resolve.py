@@ -12,6 +12,8 @@ import os
 from typing import Protocol
 
 from rehearsal.errors import RunRefused
+from rehearsal.models.alerts import Notify
+from rehearsal.models.mail import EmailChannel
 from rehearsal.models.profile import Profile, SecretSource
 
 
@@ -48,11 +50,23 @@ def fetch(source: SecretSource) -> str:
 
 
 def resolve_secrets(profile: Profile) -> Profile:
-    """The profile with every sourced secret filled in on the nodes whose params list it."""
+    """The profile with every sourced secret filled in on the nodes whose params list it, and
+    in the e-mail channels whose ``password_secret`` names it."""
     sources = [entry for entry in profile.secrets if isinstance(entry, SecretSource)]
     if not sources:
         return profile
     values = {source.param: fetch(source) for source in sources}
+    monitors = [
+        monitor.model_copy(update={"notify": _with_passwords(monitor.notify, values)})
+        for monitor in profile.monitors
+    ]
+    on_call = profile.on_call
+    if on_call is not None:
+        tiers = [
+            tier.model_copy(update={"notify": _with_passwords(tier.notify, values)})
+            for tier in on_call.escalation
+        ]
+        on_call = on_call.model_copy(update={"escalation": tiers})
     nodes = [
         node.model_copy(
             update={
@@ -61,4 +75,21 @@ def resolve_secrets(profile: Profile) -> Profile:
         )
         for node in profile.nodes
     ]
-    return profile.model_copy(update={"nodes": nodes})
+    return profile.model_copy(update={"nodes": nodes, "monitors": monitors, "on_call": on_call})
+
+
+def _with_passwords(entries: list[Notify], values: dict[str, str]) -> list[Notify]:
+    return [
+        entry.model_copy(update={"email": entry.email.with_password(values[secret])})
+        if entry.email is not None and (secret := entry.email.password_secret) in values
+        else entry
+        for entry in entries
+    ]
+
+
+def mail_login(channel: EmailChannel, profile: Profile) -> EmailChannel:
+    """``channel`` with its login's password fetched, for a mail sent outside a run (the
+    customer notice); only that secret is fetched, not every one the nodes need."""
+    sources = [s for s in profile.secrets if isinstance(s, SecretSource)]
+    source = next((s for s in sources if s.param == channel.password_secret), None)
+    return channel if source is None else channel.with_password(fetch(source))

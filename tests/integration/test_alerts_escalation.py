@@ -24,6 +24,7 @@ from rehearsal.scenarios.people import Answer, AnswersFile
 from tests.fakes import start_run
 from tests.integration.conftest import HTTP_PORT
 from tests.integration.webhooks import receiving
+from tests.smtp_server import free_port, smtp_server
 
 pytestmark = pytest.mark.docker
 
@@ -35,7 +36,7 @@ def receiver() -> Iterator[tuple[str, list[Any]]]:
         yield f"http://127.0.0.1:{found.port}/alerts", found.bodies
 
 
-def _profile(webhook: str) -> Profile:
+def _profile(webhook: str, notify: list[dict[str, Any]] | None = None) -> Profile:
     return Profile.model_validate(
         {
             "customer": {"name": "Test"},
@@ -55,7 +56,8 @@ def _profile(webhook: str) -> Profile:
                     "probe": "n1-http",
                     "after": "500ms",
                     "severity": "critical",
-                    "notify": [{"webhook": webhook}, {"webhook": "http://127.0.0.1:9/closed"}],
+                    "notify": notify
+                    or [{"webhook": webhook}, {"webhook": "http://127.0.0.1:9/closed"}],
                 }
             ],
             "on_call": {
@@ -184,3 +186,44 @@ def test_a_drill_set_at_monday_morning_reports_that_hour(
     )
     assert line in (tmp_path / "report.md").read_text()
     assert line in (tmp_path / "report.html").read_text()
+
+
+def test_the_alert_is_mailed_and_a_closed_mail_port_is_a_finding_not_a_crash(
+    nodes: DockerEnvironment, tmp_path: Path
+) -> None:
+    """The same drill with two email: channels: one to an SMTP server on loopback, one to a
+    port nobody listens on. The mail arrives and parses; the other is one journaled line."""
+    closed = free_port()
+
+    def email(port: int, to: str) -> dict[str, Any]:
+        mail = {"host": "127.0.0.1", "port": port, "security": "none", "to": to}
+        return {"email": mail | {"from": "alerts@test.example"}}
+
+    with smtp_server() as server:
+        notify = [email(server.port, "oncall@test.example"), email(closed, "noc@test.example")]
+        profile = _profile("http://unused.example/", notify)
+        with Journal(tmp_path) as journal:
+            start_run(journal, SCENARIO, measured_probe="n1-http", **people_fields(profile))
+            answers = AnswersFile({"ack.n1-down.2": Answer(after=0.3)})
+            Engine(SCENARIO, profile, nodes, journal, answerer=answers, run_dir=tmp_path).run()
+            journal.record("run.finished", outcome="completed", error=None)
+    results = write_results(tmp_path)
+
+    [mail] = server.messages()
+    assert mail["Subject"] == "[critical] n1-down: n1-http is failing (AL1)"
+    assert "probe n1-http is failing" in mail.get_content()
+    [alert] = results.alerts
+    delivered = {d.target: (d.delivered, d.detail) for d in alert.deliveries}
+    assert delivered == {
+        f"oncall@test.example via 127.0.0.1:{server.port}": (
+            True, f"accepted by 127.0.0.1:{server.port} for 1 recipient(s)"
+        ),
+        f"noc@test.example via 127.0.0.1:{closed}": (
+            False, f"127.0.0.1:{closed} refused the connection; check host: and port: "
+            "(nothing listens there)"
+        ),
+    }  # fmt: skip
+    titles = [f.title for f in results.findings]
+    assert "Alert AL1 was not delivered by email" in titles
+    assert not any("reached no one" in t for t in titles)
+    assert [p.status for p in results.phases] == ["passed"], "the run went on to the end"

@@ -19,6 +19,7 @@ ERRORS = [
     errors.RunRefused("no new runs: emergency stop"),
     errors.ReportRefused("unknown locale 'fr'; choose en or ja"),
     errors.PdfUnavailable("no headless Chromium"),
+    errors.NoticeUndelivered("not sent: smtp.acme.example:587 refused the connection"),
     errors.EnvironmentFailure("the mirror could not be built"),
     errors.DockerUnavailable("cannot reach the Docker engine"),
     errors.ImageBuildFailure("mmdebstrap failed"),

@@ -16,7 +16,7 @@ from rehearsal.scenarios.document import Scenario
 from rehearsal.scenarios.engine import Engine
 from rehearsal.scenarios.notify import ALERTS_LOG, deliver
 from rehearsal.scenarios.planning import load_plan
-from rehearsal.secrets.redaction import MASK, Redactor, scrub_folder
+from rehearsal.secrets.redaction import MASK, Redactor, redactor_of, scrub_folder
 from tests.conftest import EXAMPLES
 from tests.drill_journal import write_drill_journal
 from tests.fakes import FakeShop, ShopProbe, start_run
@@ -111,7 +111,9 @@ def test_a_webhook_token_reaches_no_file_of_a_run(tmp_path: Path) -> None:
     assert (delivery.channel, delivery.target, delivery.delivered) == ("webhook", SHOWN, False)
     assert f"webhook: NO (cannot reach {SHOWN}: " in (run_dir / "report.md").read_text()
     started = next(e for e in read_journal(run_dir) if e["event"] == "run.started")
-    assert started["monitors"][0]["notify"] == [{"webhook": SHOWN, "log": None, "prefect": False}]
+    assert started["monitors"][0]["notify"] == [
+        {"webhook": SHOWN, "log": None, "prefect": False, "email": None}
+    ]
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert {"journal.jsonl", "results.json", "report.md", "report.html"} <= {p.name for p in files}
     leaked = [p.name for p in files if any(s.encode() in p.read_bytes() for s in (TOKEN, KEY))]
@@ -131,3 +133,15 @@ def test_reports_of_a_journal_that_holds_the_whole_url_show_it_masked(tmp_path: 
     for name in ("results.json", "report.html", "report.md", "notice.md", "junit.xml"):
         text = (run_dir / name).read_text()
         assert TOKEN not in text and KEY not in text, name
+
+
+def test_an_escalation_tiers_webhook_is_masked_like_a_monitors() -> None:
+    hook = "https://pager.acme.example/hooks/T0kenT0kenT0ken123456"
+    profile = {
+        "monitors": [],
+        "on_call": {"people": [{"name": "o"}], "escalation": [
+            {"person": "o", "within": "1m", "notify": [{"webhook": hook}]}
+        ]},
+    }  # fmt: skip
+    masked = redactor_of(profile).text(f"posted to {hook}")
+    assert masked == "posted to https://pager.acme.example/…redacted…"
