@@ -77,6 +77,8 @@ def build_deployments(
         tags=["rehearsal", "emergency-stop"],
         entrypoint_type=entrypoint,
     )
+    assert isinstance(stop, RunnerDeployment), "built outside an event loop"
+    shape_form(emergency_stop.fn, stop._parameter_openapi_schema)
     deployments: list[Any] = [launch, stop]
     for drill in drills:
         calendar = drill_calendar(drill, scenarios)

@@ -434,7 +434,20 @@ def lab_host_slots(lab_hosts: list[str], say: Callable[[str], None]) -> Iterator
 
 
 @flow(name="rehearsal-emergency-stop", persist_result=False)
-def emergency_stop(why: str, by: str = "Prefect UI") -> list[dict[str, Any]]:
+def emergency_stop(
+    why: Annotated[
+        str,
+        Field(
+            title="Why stop",
+            description="Said in every stopped run's journal and report, e.g. "
+            "'customer called: production incident'.",
+        ),
+    ],
+    by: Annotated[
+        str,
+        Field(title="Who is stopping", description="Your name, recorded with the reason."),
+    ] = "Prefect UI",
+) -> list[dict[str, Any]]:
     """Emergency stop: halt every rehearsal here and on the pool's workers, revert every
     fault, and refuse new runs until `rehearsal stop --lift`."""
     from rehearsal.runs.emergency import stop_all

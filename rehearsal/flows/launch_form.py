@@ -80,7 +80,7 @@ def _customer(profile: Path) -> str | None:
 
 def shape_form(flow_fn: Callable[..., Any], schema: Any, choices: list[str] | None = None) -> None:
     """Reshape a deployment's parameter schema (Prefect's ``ParameterSchema``) into the form
-    the flow's annotations describe; ``choices`` become the scenario's enum."""
+    its flow's annotations describe; ``choices`` become the scenario's enum."""
     for name, hint in get_type_hints(flow_fn, include_extras=True).items():
         if name not in schema.properties:
             continue

@@ -181,7 +181,7 @@ def test_the_launch_form_speaks_to_a_support_engineer(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1900})  # all the form
             page.set_default_timeout(60_000)
             page.goto(f"{served['ui']}/deployments/deployment/{deployment.id}")
             page.get_by_text("Description", exact=True).click()

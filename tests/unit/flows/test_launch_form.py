@@ -31,8 +31,7 @@ def _form(deployment: Any) -> dict[str, Any]:
 
 
 def test_every_field_has_a_title_a_description_and_a_type(deployments: list[Any]) -> None:
-    launch, _stop, nightly = deployments
-    for form in (_form(launch), _form(nightly)):
+    for form in map(_form, deployments):
         for name, prop in form["properties"].items():
             assert prop["title"] and prop["title"] != name, name
             assert prop["description"] and "\n" not in prop["description"], name
