@@ -197,6 +197,7 @@ def test_the_launch_form_speaks_to_a_support_engineer(
             assert "Property is type" not in form
             page.locator(".p-select-button__control").first.focus()
             page.keyboard.press("ArrowDown")
+            page.get_by_role("option").first.wait_for()
             offered = page.get_by_role("option").all_inner_texts()
             shot = tmp_path / "launch-form.png"  # with the scenario list open
             page.screenshot(path=str(shot), full_page=True)
@@ -225,7 +226,8 @@ def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
             page.locator(".p-select-button__control").first.focus()
             page.keyboard.press("ArrowDown")
             page.get_by_role("option", name=_choice("quick.yaml")).click()
-            page.locator("textarea").first.fill("started from the browser")
+            notes = page.locator(".schema-form-property", has_text="Notes for the report")
+            notes.locator("textarea").fill("started from the browser")
             page.get_by_role("button", name="Submit").click()
 
             run_link = page.get_by_role("link", name="quick")
