@@ -38,6 +38,7 @@ BENCHES = (
     "teardown",
     "volumes",
     "report",
+    "readiness",
     "prefect_overhead",
     "demo",
     "concurrent",

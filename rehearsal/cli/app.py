@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from rehearsal.cli import env, images, reports, role, run, serve, stop, validate
+from rehearsal.cli import env, images, readiness, reports, role, run, serve, stop, validate
 from rehearsal.cli.console import say_plainly
 from rehearsal.errors import RehearsalError
 
@@ -55,6 +55,7 @@ for command in (
     stop.recover,
     stop.stop,
     reports.report,
+    readiness.readiness,
     env.gc,
 ):
     app.command()(command)

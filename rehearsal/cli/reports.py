@@ -12,6 +12,7 @@ import typer
 
 from rehearsal.cli.console import err, out, say_plainly
 from rehearsal.cli.options import Locale
+from rehearsal.cli.readiness import findings_open
 from rehearsal.journal.whole_files import write_whole
 
 RunDir = Annotated[Path, typer.Argument(help="a run folder (reports/<run-id>)")]
@@ -20,10 +21,13 @@ Opt = Annotated[str | None, typer.Option()]
 
 
 class _ListByDefault(typer.core.TyperGroup):
-    """``rehearsal findings RUN_DIR`` lists; ``findings add|edit`` change."""
+    """``rehearsal findings RUN_DIR`` lists; ``findings add|edit`` change; ``findings --open
+    REPORTS_DIR`` lists what is open across a reports folder (as ``findings open``)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if args and args[0] == "--open":
+            args = ["open", *args[1:]]
+        elif args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["list", *args]
         return super().parse_args(ctx, args)
 
@@ -67,7 +71,9 @@ findings_app = typer.Typer(
     no_args_is_help=True,
     help="A run's findings: `rehearsal findings RUN_DIR` lists them (as `findings list`); "
     "`add` records a new one, `edit` a decision (owner, status, severity). Changes are "
-    "appended to the run's journal and every report is rebuilt.",
+    "appended to the run's journal and every report is rebuilt. "
+    "`rehearsal findings --open [REPORTS_DIR]` lists what is still open across the runs of a "
+    "reports folder.",
 )
 cases_app = typer.Typer(no_args_is_help=True, help="Search past runs and findings by their words.")
 
@@ -79,6 +85,23 @@ def _rebuilt(run_dir: Path) -> None:
     for note in done.notes:
         say_plainly(note)
     out.print(f"reports rebuilt: {run_dir / 'report.html'}", highlight=False)
+
+
+findings_app.command("open")(findings_open)
+
+
+@findings_app.callback()
+def _findings_group(
+    _open: Annotated[
+        bool,
+        typer.Option(
+            "--open",
+            help="list what is still open across a reports folder, as `findings open` "
+            "(see its --help)",
+        ),
+    ] = False,
+) -> None:
+    """Only declares ``--open`` for help: ``_ListByDefault`` turns it into ``open``."""
 
 
 @findings_app.command("list")

@@ -8,6 +8,7 @@ version) are layered on it by ``rehearsal.envs.roles``.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -31,13 +32,14 @@ PACKAGES = (
     "ca-certificates",
     "sudo",
     "curl",
+    "libfaketime",
 )
 MIRRORS = (
     "deb http://deb.debian.org/debian bookworm main",
     "deb http://deb.debian.org/debian bookworm-updates main",
     "deb http://deb.debian.org/debian-security bookworm-security main",
 )
-IMAGE_CHANGES = ['CMD ["/usr/local/sbin/rehearsal-init"]', "LABEL rehearsal.image=base"]
+KEY_LABEL = "rehearsal.base-key"
 Progress = Callable[[str], None]
 """Called with what is happening; a message starting with two spaces is a detail."""
 
@@ -46,18 +48,35 @@ def _init_script() -> Path:
     return Path(str(resources.files("rehearsal.envs") / "node" / "rehearsal-init"))
 
 
+def base_key() -> str:
+    """What the base image is made of (packages, mirrors, the node's init): an image with
+    another key is stale, so adding a package reaches every engine without a manual rebuild."""
+    digest = hashlib.sha256("\0".join((*PACKAGES, *MIRRORS)).encode())
+    digest.update(_init_script().read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def image_changes() -> list[str]:
+    return [
+        'CMD ["/usr/local/sbin/rehearsal-init"]',
+        f"LABEL rehearsal.image=base {KEY_LABEL}={base_key()}",
+    ]
+
+
 def base_image_present(client: Any) -> bool:
+    """Whether the base image is there and made of what ``base_key`` says today."""
     import docker.errors
 
     try:
-        client.images.get(BASE_IMAGE)
+        image = client.images.get(BASE_IMAGE)
     except docker.errors.ImageNotFound:
         return False
-    return True
+    return (image.labels or {}).get(KEY_LABEL) == base_key()
 
 
 def ensure_base_image(client: Any, progress: Progress = lambda _line: None) -> str:
-    """Return the base image id, building it only when it is not there yet."""
+    """Return the base image id, building it only when it is missing or stale (role images
+    are keyed by the base image's id, so they are baked again on the new one)."""
     if base_image_present(client):
         return str(client.images.get(BASE_IMAGE).id)
     if _pull_debian(client, progress):
@@ -91,7 +110,7 @@ def _build_from_pulled(client: Any, progress: Progress) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             container.put_archive("/usr/local/sbin", _tar_of(_init_script(), Path(tmp)))
         container.stop(timeout=1)
-        image = container.commit(BASE_REPOSITORY, BASE_TAG, changes=IMAGE_CHANGES)
+        image = container.commit(BASE_REPOSITORY, BASE_TAG, changes=image_changes())
     finally:
         container.remove(force=True)
     return str(image.id)
@@ -144,6 +163,6 @@ def _build_offline(client: Any, progress: Progress) -> str:
             raise ImageBuildFailure("mmdebstrap failed:\n" + "\n".join(tail))
         progress("importing the base image into Docker")
         client.api.import_image_from_file(
-            str(tarball), repository=BASE_REPOSITORY, tag=BASE_TAG, changes=IMAGE_CHANGES
+            str(tarball), repository=BASE_REPOSITORY, tag=BASE_TAG, changes=image_changes()
         )
     return str(client.images.get(BASE_IMAGE).id)

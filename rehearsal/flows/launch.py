@@ -37,6 +37,7 @@ from rehearsal.flows.launch_form import SET_BY_SERVE, scenario_path
 from rehearsal.flows.run_log import keep_refusals_off_console, run_log
 from rehearsal.flows.ui_answers import PrefectPause
 from rehearsal.models.drills import ended
+from rehearsal.report.readiness_page import readiness_artifact
 from rehearsal.results.model import Results
 from rehearsal.runs.admission import Admitted, admit
 from rehearsal.runs.live import current_stop, raise_stop, registered
@@ -167,6 +168,11 @@ def _run(
     )
     create_markdown_artifact(
         key="findings-summary", markdown=(session.run_dir / "report.md").read_text()
+    )
+    create_markdown_artifact(
+        key="go-live-readiness",
+        markdown=readiness_artifact(session.run_dir.parent, results.customer, datetime.now(UTC)),
+        description=f"Go-live readiness of {results.customer} across {session.run_dir.parent}",
     )
     return results
 

@@ -318,6 +318,7 @@ CATALOGUE = _catalogue(
             **_fields("phase recommendation source", TEXT),
             "evidence": LIST,
             "attempt": INT,
+            "about": MAP,
         },
     ),
     EventType(

@@ -349,6 +349,7 @@ def _metric_findings(metrics: Metrics) -> list[Finding]:
             f"the RTO is {format_duration(metrics.rto_s)}.",
             phase=None,
             recommendation="Shorten the procedure or automate its slowest steps.",
+            about={"measure": "time to recover", "target": "rto"},
         )
     return findings.made
 
@@ -413,6 +414,7 @@ def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding
             phase=None,
             recommendation="Detect and recover faster (automate the slowest runbook steps), "
             "or agree an SLA the system can keep.",
+            about={"service": service.name, "target": "sla"},
         )
     return findings.made
 

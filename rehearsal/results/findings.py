@@ -8,6 +8,8 @@ are appended to the journal like everything else, so results stay a function of 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime
 
 from rehearsal.journal.events import Event
@@ -18,8 +20,21 @@ from rehearsal.results.model import FidelityFact, Finding, FindingChange
 EDITABLE = ("severity", "category", "title", "detail", "phase", "recommendation", "owner", "status")
 
 
+def finding_key(category: str, about: Mapping[str, str]) -> str:
+    """The same problem's name in every run: its category and what it is about (a runbook
+    step, node, monitor, probe...), never its wording or its run-local id, so a reworded
+    title or a renumbered F1/D2 still finds its earlier runs."""
+    parts = ",".join(f"{name}={_plain(value)}" for name, value in sorted(about.items()))
+    return f"{category}:{parts}"
+
+
+def _plain(value: str) -> str:
+    return re.sub(r"\s+", " ", str(value)).strip().lower()
+
+
 class FindingMaker:
-    """Makes one derivation's findings, numbered in order under its prefix (P1, P2, ...)."""
+    """Makes one derivation's findings, numbered in order under its prefix (P1, P2, ...),
+    each with the key that follows it across runs."""
 
     def __init__(self, prefix: str) -> None:
         self._prefix = prefix
@@ -35,9 +50,11 @@ class FindingMaker:
         detail: str,
         phase: str | None,
         recommendation: str,
+        about: Mapping[str, str],
     ) -> Finding:
         finding = Finding(
             id=self._ids.next(self._prefix),
+            key=finding_key(category, about),
             severity=severity,
             category=category,
             title=title,
@@ -55,12 +72,61 @@ lack); owner and status come from triage."""
 
 
 def recorded(events: list[Event]) -> list[Finding]:
-    """The findings the run recorded as it went (``finding`` events), ids as written."""
-    return [
-        Finding(phase=e.get("phase"), **{k: v for k, v in e.items() if k in RECORDED})
-        for e in events
-        if e["event"] == "finding"
-    ]
+    """The findings the run recorded as it went (``finding`` events), ids as written, each
+    keyed by the ``about`` it was recorded with; a journal older than ``about`` is keyed by
+    what the run was doing when the finding came, the same in most cases."""
+    found = []
+    subject: dict[str, str] = {}
+    faults: dict[str, dict[str, str]] = {}
+    for e in events:
+        kind = e["event"]
+        if kind == "finding":
+            found.append(
+                Finding(
+                    phase=e.get("phase"),
+                    key=finding_key(e["category"], e.get("about") or _older(e, subject)),
+                    **{k: v for k, v in e.items() if k in RECORDED},
+                )
+            )
+        elif kind == "fault.injecting":
+            faults[e["fault"]] = {"fault": e["type"], "target": ",".join(sorted(e["targets"]))}
+        else:
+            subject = _subject(e, faults) or subject
+    return found
+
+
+def _older(finding: Event, subject: dict[str, str]) -> dict[str, str]:
+    if finding.get("source", "automatic") != "automatic":
+        return {**subject, "by": "analyst"}
+    return subject or {"phase": finding.get("phase") or "run"}
+
+
+def _subject(event: Event, faults: Mapping[str, dict[str, str]]) -> dict[str, str] | None:
+    """What a finding recorded right after ``event`` is about, or None when ``event`` does
+    not change it (a probe sample between a wait's start and its finding)."""
+    kind = event["event"]
+    fault = faults.get(str(event.get("fault")), {"fault": str(event.get("fault"))})
+    if kind == "step.started":
+        return {"phase": str(event.get("phase")), "step": event["label"]}
+    if kind == "runbook.step.finished":
+        return {"runbook": str(event.get("runbook")), "step": str(event.get("index", 0) + 1)}
+    if kind == "runbook.finished":
+        return {"runbook": str(event.get("runbook")), "took": "longer than the rto"}
+    if kind == "action.command":
+        return {"node": str(event.get("node")), "command": str(event.get("command"))}
+    if kind in ("question.answered", "question.unanswered"):
+        # A page answered in the background is not what the step in progress found.
+        ack = str(event.get("id", "")).startswith("ack.")
+        return None if ack else {"question": str(event.get("id"))}
+    if kind == "fault.injected" and event.get("error"):
+        return {**fault, "stage": "inject"}
+    if kind == "fault.reverted" and event.get("status") == "failed":
+        return {**fault, "stage": "revert"}
+    if kind == "steady_state.checked":
+        return {"steady state": ",".join(sorted(event.get("failing") or []))}
+    if kind == "environment.lost":
+        return {"environment": "lost"}
+    return None
 
 
 def apply_lifecycle(findings: list[Finding], events: list[Event]) -> list[Finding]:
@@ -76,10 +142,12 @@ def apply_lifecycle(findings: list[Finding], events: list[Event]) -> list[Findin
 
 
 def _added(event: Event) -> Finding:
+    """A person's finding: keyed by its title, the only thing it says it is about."""
     fields = {key: event[key] for key in EDITABLE if event.get(key) is not None}
     return Finding.model_validate(
         {
             "id": event["id"],
+            "key": finding_key(event["category"], {"title": event["title"]}),
             "detail": "",
             "phase": None,
             **fields,
@@ -118,6 +186,7 @@ def fidelity_findings(facts: list[FidelityFact]) -> list[Finding]:
                 f"{fact.name}: profile {fact.expected}, mirror {fact.actual}" for fact in found
             ),
             phase=None,
+            about={"node": node},
             recommendation="Fix the role or the profile so the mirror matches the customer's "
             "system, then run again; `rehearsal env check RUN_ID` re-checks a kept mirror.",
         )

@@ -102,6 +102,7 @@ def _finding(findings: FindingMaker, run: JobResult) -> None:
             phase=run.phase,
             recommendation="Make the job faster, space its schedule out, or make sure a slow "
             "run cannot pile up behind another.",
+            about={"job": run.name, "node": run.node, "outcome": "overran"},
         )
         return
     took = format_duration(run.duration_s or 0.0)
@@ -127,4 +128,5 @@ def _finding(findings: FindingMaker, run: JobResult) -> None:
         f"{result}. {under} Output: {run.output.strip()[-500:] or '(none)'}",
         phase=run.phase,
         recommendation=fix,
+        about={"job": run.name, "node": run.node, "outcome": run.status},
     )

@@ -86,6 +86,9 @@ class FindingChange(Record):
 
 class Finding(Record):
     id: str
+    key: str | None = None
+    """The same problem in every run (category and what it is about): findings are followed
+    across runs by it. None in an older results.json until it is rebuilt."""
     severity: Severity
     category: Category
     title: str

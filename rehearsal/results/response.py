@@ -356,6 +356,7 @@ def response_findings(
                 + (f" ({tried})." if tried else ": the monitor has no 'notify:'."),
                 phase=alert.phase,
                 recommendation="Fix the notification path and test it before go-live.",
+                about={"monitor": alert.monitor, "delivered": "to no one"},
             )
         for delivery in alert.deliveries:
             if not delivery.delivered and alert.delivered:
@@ -366,10 +367,12 @@ def response_findings(
                     detail=f"{delivery.target}: {delivery.detail}",
                     phase=alert.phase,
                     recommendation="Fix or remove that notification channel.",
+                    about={"monitor": alert.monitor, "channel": delivery.channel},
                 )
     _never_fired(started, events, probes, findings)
     _unacknowledged(found, chain, findings)
     labels = {a.id: a.label for a in found}
+    monitors = {a.id: a.monitor for a in found}
     for e in events:
         if e["event"] == "escalation.escalated":
             to = f"tier {e['to_tier']} ({e['to_person']})" if e.get("to_person") else "nobody"
@@ -381,6 +384,7 @@ def response_findings(
                 detail=f"{e['person']} {_reason(e.get('reason'))}; it went to {to}.",
                 phase=_phase_of(found, e["alert"]),
                 recommendation="Check why the first tier could not handle it in time.",
+                about={"monitor": monitors.get(e["alert"], ""), "escalated past": e["person"]},
             )
         elif e["event"] == "escalation.exhausted":
             findings.add(
@@ -391,6 +395,7 @@ def response_findings(
                 phase=e.get("phase"),
                 recommendation="Add a tier, or lengthen the limits to what the people can "
                 "really do.",
+                about={"monitor": monitors.get(e["alert"], ""), "escalation": "ran out"},
             )
     return findings.made
 
@@ -416,6 +421,7 @@ def _unacknowledged(
             phase=alert.phase,
             recommendation="Make sure the alert reaches the person on duty and that they take "
             "it on.",
+            about={"monitor": alert.monitor, "acknowledged": "by nobody"},
         )
 
 
@@ -478,6 +484,7 @@ def _target_findings(
                 phase=alert.phase,
                 recommendation="Script the answer as fast as the person on duty really "
                 "responds, or have a person answer the drill.",
+                about={"monitor": alert.monitor, "first response": "slower than the target"},
             )
         elif took is None and stand_in is None and not asked:
             findings.add(
@@ -489,6 +496,7 @@ def _target_findings(
                 phase=alert.phase,
                 recommendation="Make sure the alert reaches the person on duty and that they "
                 "act on it.",
+                about={"monitor": alert.monitor, "responded": "nobody"},
             )
         elif took is not None and took > limit:
             findings.add(
@@ -499,6 +507,7 @@ def _target_findings(
                 f"missed by {format_duration(took - limit)}.",
                 phase=alert.phase,
                 recommendation="Shorten the way from alert to the person on duty.",
+                about={"monitor": alert.monitor, "first response": "slower than the target"},
             )
         recovery = target.get("recovery", "rto")
         limit_s = started.get("rto_s") if recovery == "rto" else float(recovery)
@@ -522,6 +531,7 @@ def _target_findings(
                 f"{format_duration(limit_s)}, counted from the alert. {who}",
                 phase=alert.phase,
                 recommendation="Shorten the procedure or automate its slowest steps.",
+                about={"monitor": alert.monitor, "recovery": "slower than the target"},
             )
 
 
@@ -548,6 +558,7 @@ def _never_fired(
                     f"the monitor fires after {format_duration(float(monitor.get('after', 0)))}.",
                     phase=start["phase"],
                     recommendation="Check the monitor's rule and that it watches the right thing.",
+                    about={"monitor": monitor["name"], "fired": "never"},
                 )
 
 

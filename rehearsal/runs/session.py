@@ -126,6 +126,7 @@ class RunSession:
             "restart) and run the scenario again.",
             source="automatic",
             evidence=[],
+            about={"environment": "lost"},
         )
         self.cancelled.set()
 

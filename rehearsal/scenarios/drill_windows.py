@@ -9,7 +9,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from rehearsal.models.calendar import Calendar
-from rehearsal.models.drills import Drill
+from rehearsal.models.drills import Drill, ended
 
 LOOKAHEAD = 20  # upcoming runs checked against the windows
 
@@ -50,6 +50,28 @@ def schedule_warnings(drill: Drill, calendar: Calendar | None, now: datetime) ->
         f"(next such run {first:%a %Y-%m-%d %H:%M} {calendar.timezone}; windows: {windows}); "
         "leave out 'cron:'/'rrule:' to run when each window opens"
     ]
+
+
+def starts_between(
+    drill: Drill, calendar: Calendar | None, since: datetime, until: datetime, limit: int = 200
+) -> list[datetime]:
+    """Every start of ``drill`` from ``since`` up to ``until`` and its own ``until:`` day, at
+    most ``limit``: its cron or rrule, or else each maintenance window's opening (none
+    without a calendar to read them from)."""
+    if drill.cron is not None or drill.rrule is not None:
+        schedules = [drill]
+    elif calendar is not None:
+        zone = {"timezone": calendar.timezone}
+        schedules = [drill.model_copy(update={"cron": c, **zone}) for c in window_crons(calendar)]
+    else:
+        schedules = []
+    found = sorted(
+        at.astimezone(UTC)
+        for schedule in schedules
+        for at in upcoming(schedule, since, limit)
+        if at < until and not ended(drill.until, drill.timezone, at)
+    )
+    return found[:limit]
 
 
 def now_utc() -> datetime:

@@ -176,6 +176,7 @@ class Engine:
                 f"{format_duration(timeout)}.",
                 None,
                 "Find what kept the service down once the cause was gone.",
+                about={"steady state": ",".join(sorted(failing))},
             )
         if failing and when == "before":
             raise SteadyStateNotReached(
@@ -257,7 +258,10 @@ class Engine:
         *,
         source: str = "automatic",
         evidence: list[str] | None = None,
+        about: dict[str, str] | None = None,
     ) -> None:
+        """Record a finding; ``about`` names what it is about (a runbook step, a probe...),
+        from which results key it across runs."""
         self.journal.record(
             "finding",
             id=self._finding_ids.next("R" if source == "automatic" else "A"),
@@ -270,6 +274,7 @@ class Engine:
             source=source,
             evidence=evidence or [],
             attempt=self.attempt,
+            about=about,
         )
 
     def _check_cancelled(self) -> None:

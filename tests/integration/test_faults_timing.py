@@ -222,7 +222,7 @@ def test_recover_reverts_what_a_dead_run_left(nodes: DockerEnvironment) -> None:
         for number, raw in enumerate(specs):
             kind = FAULTS[raw["type"]]
             fault = kind(kind.Spec.model_validate(raw), nodes)
-            ActiveFault(f"F{number + 1}", fault, journal, "p1", lambda *_: None).inject()
+            ActiveFault(f"F{number + 1}", fault, journal, "p1", lambda *_, **__: None).inject()
     assert nodes.node_state("n3") == "paused"
     HEARTBEAT.forget(nodes)  # the run is dead: nothing renews its switches any more
 

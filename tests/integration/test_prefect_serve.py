@@ -132,6 +132,7 @@ def test_launched_run_pauses_for_the_operator_and_resume_continues_it(
     assert artifacts["phases"].data == 100
     assert "Operator confirms the database answers" in artifacts["findings-summary"].data
     assert "report.html" in artifacts["findings-report"].data
+    assert "## The rule" in artifacts["go-live-readiness"].data
     assert _labelled(results["run_id"]) == []
 
 

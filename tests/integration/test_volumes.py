@@ -106,6 +106,20 @@ def test_disk_fill_brings_the_volume_to_80_percent_and_frees_it(env: DockerEnvir
     assert usage(env, "v1", "/srv/data")[0] == before
 
 
+def test_disk_fill_to_100_percent_leaves_no_byte_free_and_frees_it(env: DockerEnvironment) -> None:
+    before, _ = usage(env, "v1", "/srv/data")
+    spec = {"type": "resource.disk-fill", "target": "v1", "path": "/srv/data", "fill": 100}
+    with injected(env, spec) as fault:
+        shown = env.exec("v1", ["df", "-B1", "--output=pcent,avail", "/srv/data"], 10).output
+        percent, free = shown.splitlines()[-1].split()
+        assert (percent, int(free)) == ("100%", 0), shown
+        more = ["dd", "if=/dev/zero", "of=/srv/data/more", "bs=4096", "count=1"]
+        wrote = env.exec("v1", more, 10)
+        assert not wrote.ok and "No space left on device" in wrote.output, wrote.output
+        assert fault.notes == ["v1: /srv/data 100.0% used"]
+    assert usage(env, "v1", "/srv/data")[0] == before
+
+
 def test_the_fidelity_check_reads_each_volume_size_back(env: DockerEnvironment) -> None:
     facts = volume_facts(env, _node(DATA, DPKG))
     assert [(f.name, f.expected, f.matches) for f in facts] == [

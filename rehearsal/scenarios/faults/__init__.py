@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rehearsal.scenarios.faults.base import Fault, FaultSpec, Placement
+from rehearsal.scenarios.faults.clock import ClockDrift, ClockOffset
 from rehearsal.scenarios.faults.config import ConfigChange, ConfigCorrupt
 from rehearsal.scenarios.faults.container import (
     ContainerKill,
@@ -55,6 +56,8 @@ FAULTS: dict[str, type[Fault[FaultSpec]]] = {
         ResourceInodes,
         ConfigChange,
         ConfigCorrupt,
+        ClockOffset,
+        ClockDrift,
         DbDrop,
         CustomCommand,
         CustomPlaybook,

@@ -146,6 +146,7 @@ class ActiveFault:
                     f"{type(error).__name__}: {error}",
                     self.phase,
                     "Check the fault's targets and fields.",
+                    about=self._about("inject"),
                 )
                 return
             if duration is not None:
@@ -178,7 +179,15 @@ class ActiveFault:
                 self.phase,
                 "Run `rehearsal recover RUN_ID`, or repair the node by hand before trusting "
                 "later results.",
+                about=self._about("revert"),
             )
+
+    def _about(self, stage: str) -> dict[str, str]:
+        return {
+            "fault": self.fault.spec.type,
+            "target": ",".join(sorted(self.fault.targets)),
+            "stage": stage,
+        }
 
 
 class NotReverted(Exception):

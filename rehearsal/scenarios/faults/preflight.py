@@ -40,6 +40,12 @@ CHECKS: dict[str, tuple[str, str]] = {
     "python3": ("command -v python3 >/dev/null", "python3"),
     "setsid": ("command -v setsid >/dev/null", "setsid (util-linux)"),
     "fallocate": ("command -v fallocate >/dev/null", "fallocate (util-linux)"),
+    "libfaketime": (
+        "ls /usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1 "
+        ">/dev/null 2>&1",
+        "libfaketime (in the base image; on a lab host give the node "
+        "'packages: [libfaketime]' in the profile)",
+    ),
 }
 _SCRIPT = (
     'for c in "$@"; do case "$c" in\n'

@@ -191,7 +191,23 @@ class ResourceDiskFill(Fault[ResourceDiskFillSpec]):
             if needed <= 0:
                 self.notes.append(f"{node}: {spec.path} was already {used * 100 // total}% full")
                 continue
-            run(self.env, node, ["fallocate", "-l", str(needed), self._file()])
+            self._fill(node, needed)
+            used, total = usage(self.env, node, spec.path)
+            self.notes.append(f"{node}: {spec.path} {used * 100 / total:.1f}% used")
+
+    def _fill(self, node: str, needed: int) -> None:
+        """Preallocate ``needed`` bytes; where the file system has too little left for the
+        file's own metadata (a fill to 100 %), write zeros until it is full instead."""
+        made = attempt(self.env, node, ["fallocate", "-l", str(needed), self._file()])
+        if made.ok:
+            return
+        if "No space left" not in made.output:
+            raise FaultFailure(f"{node}: fallocate exited {made.exit_code}: {made.output[-500:]}")
+        blocks = str(-(-needed // 4096))
+        zeros = ["dd", "if=/dev/zero", f"of={self._file()}", "bs=4096", f"count={blocks}"]
+        written = attempt(self.env, node, zeros, 300)
+        if not written.ok and "No space left" not in written.output:
+            raise FaultFailure(f"{node}: dd exited {written.exit_code}: {written.output[-500:]}")
 
     def is_injected(self) -> bool:
         spec = self.spec

@@ -88,6 +88,7 @@ class ActionKind(StepKind):
                 f"{spec.expect_exit}. Output: {result.output.strip()[-500:]}",
                 phase.name,
                 "Correct the command in the procedure.",
+                about={"node": str(spec.on), "command": str(spec.run)},
             )
             return StepOutcome("failed", f"exit {result.exit_code}", spec.timeout)
         return StepOutcome(
@@ -136,6 +137,7 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             question.phase,
             "Check that the person on duty is reachable and that "
             "the step is clear enough to act on.",
+            about={"question": question.id},
         )
         return StepOutcome("skipped", "not performed (no answer)", question.timeout_s)
     context.journal.record("question.answered", **answered(question, reply, waited))
@@ -150,6 +152,7 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             question.phase,
             found.recommendation,
             source=who,
+            about={"question": question.id, "by": "analyst"},
         )
     if answer.outcome == "failed":
         context.finding(
@@ -159,6 +162,7 @@ def ask(question: Question, context: StepContext, missed_title: str) -> StepOutc
             answer.notes or f"{who} reported it failed.",
             question.phase,
             "Find out why the step could not be done and correct the procedure.",
+            about={"question": question.id, "outcome": "failed"},
         )
         return StepOutcome("failed", f"{who}: failed. {answer.notes}".strip(), question.timeout_s)
     if answer.outcome == "not done":

@@ -98,6 +98,7 @@ class CheckKind(StepKind):
             phase.name,
             None,
             evidence=[evidence],
+            about={"phase": phase.name, "step": label},
         )
         return StepOutcome("failed", detail)
 

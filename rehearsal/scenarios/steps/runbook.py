@@ -86,6 +86,7 @@ class RunbookKind(StepKind):
                 f"{format_duration(rto)}, before any time to detect or decide.",
                 phase.name,
                 "Shorten the procedure, run steps in parallel, or automate the slow ones.",
+                about={"runbook": step.runbook, "took": "longer than the rto"},
             )
         if failed_at is not None:
             return StepOutcome("failed", f"stopped at step {failed_at + 1} of {len(steps)}")
@@ -145,6 +146,7 @@ def _run_step(
         budget_s=step.timeout,
     )
     where = f"Step {index + 1} of runbook {runbook} ({step.say!r})"
+    about = {"runbook": runbook, "step": str(index + 1)}
     if unexpected:
         context.finding(
             "high",
@@ -154,6 +156,7 @@ def _run_step(
             f"Output: {output.strip()[-500:]}",
             phase.name,
             "Check the step's command and what the runbook says it should show.",
+            about=about,
         )
     elif not ok:
         context.finding(
@@ -164,6 +167,7 @@ def _run_step(
             f"Output: {output.strip()[-500:]}",
             phase.name,
             "Correct the command or the step order in the runbook.",
+            about=about,
         )
     elif step.timeout is not None and took > step.timeout:
         context.finding(
@@ -173,5 +177,6 @@ def _run_step(
             f"{where} took {format_duration(took)}; its budget is {format_duration(step.timeout)}.",
             phase.name,
             "Speed the step up or give it a realistic budget.",
+            about=about,
         )
     return ok

@@ -117,6 +117,7 @@ class WaitKind(StepKind):
                 "after the fault, so the monitor would not have raised an alarm.",
                 phase.name,
                 "Check what the monitor measures and how often.",
+                about={"probe": until.probe, "until": "failing"},
             )
         else:
             context.finding(
@@ -127,6 +128,7 @@ class WaitKind(StepKind):
                 "after the operator's last action.",
                 phase.name,
                 "Review the runbook: a step is missing or does not work.",
+                about={"probe": until.probe, "until": "passing"},
             )
         return StepOutcome(
             "failed",

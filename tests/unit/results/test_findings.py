@@ -15,6 +15,7 @@ def test_a_maker_numbers_its_findings_in_order_under_its_prefix() -> None:
             detail="d",
             phase=None,
             recommendation="r",
+            about={"monitor": title},
         )
     assert [(f.id, f.title, f.status) for f in findings.made] == [
         ("P1", "first", "open"),

@@ -70,9 +70,16 @@ def test_failed_runbook_step_is_a_finding_and_stops_the_runbook(tmp_path: Path) 
         }
     )
     scenario = plan.scenario.model_copy(update={"phases": [quick]})
-    results = derive_results(_run(tmp_path, shop, scenario))
+    events = _run(tmp_path, shop, scenario)
+    results = derive_results(events)
 
     assert results.status == "failed"
+    keys = {f.title: f.key for f in results.findings}
+    step3 = next(key for title, key in keys.items() if "Runbook step 3 failed" in title)
+    assert step3 == "procedure:runbook=app-failover-to-standby,step=3"
+    assert "procedure:probe=shop-http,until=passing" in keys.values()
+    older = [{k: v for k, v in e.items() if k != "about"} for e in events]  # before 'about'
+    assert step3 in {f.key for f in derive_results(older).findings}
     runbook = results.phases[0].steps[3]
     assert [s.status for s in runbook.runbook_steps] == ["passed", "passed", "failed", "skipped"]
     titles = [f.title for f in results.findings]

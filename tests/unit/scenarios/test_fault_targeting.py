@@ -74,14 +74,21 @@ class _Stuck(Fault[NetworkPartitionSpec]):
 
 def test_a_revert_that_keeps_failing_is_retried_then_a_finding(tmp_path: Path) -> None:
     findings: list[tuple[Any, ...]] = []
+    abouts: list[dict[str, str]] = []
+
+    def finding(*fields: Any, about: dict[str, str]) -> None:
+        findings.append(fields)
+        abouts.append(about)
+
     fault = _Stuck(_spec(target="app0"), None)  # type: ignore[arg-type]
     with Journal(tmp_path) as journal:
-        active = ActiveFault("F1", fault, journal, "p1", lambda *a: findings.append(a))
+        active = ActiveFault("F1", fault, journal, "p1", finding)
         active.inject()
         active.revert()
         active.revert()  # a second revert (e.g. phase end after the timer) is a no-op
     assert fault.attempts == 3
     assert findings and findings[0][:2] == ("high", "environment")
+    assert abouts == [{"fault": fault.spec.type, "target": "app0", "stage": "revert"}]
     reverted = [e for e in read_journal(tmp_path) if e["event"] == "fault.reverted"]
     assert [(e["status"], "node unreachable" in e["detail"]) for e in reverted] == [
         ("failed", True)
