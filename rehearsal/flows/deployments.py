@@ -1,7 +1,8 @@
 """`rehearsal serve`: the deployments the Prefect UI launches, and the scheduled drills.
 
 The launch deployment's form lists the scenarios found under the scenarios folder (an
-enum in its parameter schema, so the UI shows a choice, not a free text field). Each drill
+enum in its parameter schema, so the UI shows a choice, not a free text field), each named by
+customer and title, and asks only what a support engineer decides (see launch_form). Each drill
 of a drills file becomes its own deployment with its schedule and fixed parameters; its
 runs are unattended (answers file only), and runs after its end date do nothing.
 
@@ -15,10 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rehearsal.errors import InvalidInput
+from rehearsal.flows.launch_form import scenario_choices, shape_form
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.drills import Drill, ended
-from rehearsal.models.yamlfile import read_yaml
 from rehearsal.scenarios.drill_windows import now_utc, schedule_warnings, window_crons
 from rehearsal.scenarios.planning import drill_calendar, load_drills
 
@@ -26,16 +26,15 @@ LAUNCH = "launch"
 EMERGENCY_STOP = "emergency-stop"
 
 
-def scenario_files(folder: Path) -> list[str]:
-    """Scenario files under ``folder`` (YAML with a top-level ``kind``), relative to it."""
-    found = []
-    for path in sorted(folder.rglob("*.y*ml")):
-        try:
-            if "kind" in read_yaml(path).data:
-                found.append(path.relative_to(folder).as_posix())
-        except InvalidInput:
-            continue
-    return found
+LAUNCH_DESCRIPTION = (
+    "Rehearse a failure on a working copy of a customer's system. Pick a scenario: the run "
+    "builds the copy from the customer's profile, breaks it the way the scenario says, lets "
+    "the operators follow the customer's runbook (a manual step pauses the run and asks here, "
+    "in the UI), reverts every fault, tears the copy down and writes a findings report: what "
+    "happened, how long the business would have been down against its targets, and what to "
+    "change. The report and its summary are the run's artifacts; cancelling the run still "
+    "reverts the faults and writes the report."
+)
 
 
 def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
@@ -56,20 +55,21 @@ def build_deployments(
 
     from rehearsal.flows.launch import emergency_stop, rehearsal_launch
 
-    choices = scenario_files(scenarios)
+    choices = scenario_choices(scenarios)
+    labels = {path: choice for choice, path in choices.items()}
     common = {"scenarios_dir": str(scenarios.resolve()), "reports_dir": str(reports.resolve())}
     # A worker imports the flow from the installed package, not from this checkout's files.
     entrypoint = EntrypointType.MODULE_PATH if pooled else EntrypointType.FILE_PATH
     launch = rehearsal_launch.to_deployment(
         name=LAUNCH,
         parameters=common,
-        description="Launch a rehearsal or reproduction: pick a scenario and start it.",
+        description=LAUNCH_DESCRIPTION,
         tags=["rehearsal"],
         entrypoint_type=entrypoint,
     )
     assert isinstance(launch, RunnerDeployment), "built outside an event loop"
     # Prefect marks its own fixed choices the same way (frozen parameters become an enum).
-    launch._parameter_openapi_schema.properties["scenario"]["enum"] = choices
+    shape_form(rehearsal_launch.fn, launch._parameter_openapi_schema, list(choices))
     stop = emergency_stop.to_deployment(
         name=EMERGENCY_STOP,
         description="EMERGENCY STOP: halt every rehearsal (here and on the pool's workers), "
@@ -77,27 +77,32 @@ def build_deployments(
         tags=["rehearsal", "emergency-stop"],
         entrypoint_type=entrypoint,
     )
+    assert isinstance(stop, RunnerDeployment), "built outside an event loop"
+    shape_form(emergency_stop.fn, stop._parameter_openapi_schema)
     deployments: list[Any] = [launch, stop]
     for drill in drills:
         calendar = drill_calendar(drill, scenarios)
-        deployments.append(
-            rehearsal_launch.to_deployment(
-                name=drill.name,
-                parameters={
-                    **common,
-                    "scenario": drill.scenario,
-                    "profile": drill.profile,
-                    "answers": drill.answers,
-                    "people": "none",
-                    "until": drill.until.isoformat() if drill.until else None,
-                    "timezone": drill_timezone(drill, calendar),
-                },
-                schedules=_schedules(drill, calendar),
-                description=f"Scheduled drill: {drill.scenario} (unattended)",
-                tags=["rehearsal", "scheduled-drill"],
-                entrypoint_type=entrypoint,
-            )
+        bound = {
+            "scenario": drill.scenario,
+            "profile": drill.profile,
+            "answers": drill.answers,
+            "people": "none",
+            "until": drill.until.isoformat() if drill.until else None,
+            "timezone": drill_timezone(drill, calendar),
+        }
+        scheduled = rehearsal_launch.to_deployment(
+            name=drill.name,
+            # None is the flow's default: left out, the drill's form shows the field empty.
+            parameters={**common, **{k: v for k, v in bound.items() if v is not None}},
+            schedules=_schedules(drill, calendar),
+            description="Scheduled drill, unattended (answers file only): "
+            f"{labels.get(drill.scenario, drill.scenario)}",
+            tags=["rehearsal", "scheduled-drill"],
+            entrypoint_type=entrypoint,
         )
+        assert isinstance(scheduled, RunnerDeployment), "built outside an event loop"
+        shape_form(rehearsal_launch.fn, scheduled._parameter_openapi_schema)
+        deployments.append(scheduled)
     return deployments
 
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -30,8 +30,10 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
+from pydantic import Field
 
 from rehearsal.flows.adapters import install
+from rehearsal.flows.launch_form import SET_BY_SERVE, scenario_path
 from rehearsal.flows.run_log import keep_refusals_off_console, run_log
 from rehearsal.flows.ui_answers import PrefectPause
 from rehearsal.models.drills import ended
@@ -286,32 +288,99 @@ def _launch_name() -> str:
     """Launched runs are named by their rehearsal run id, so `rehearsal resume` finds them."""
     from prefect.runtime import flow_run
 
-    scenario = str(flow_run.parameters.get("scenario", "run"))
+    scenario = scenario_path(str(flow_run.parameters.get("scenario", "run")))
     return new_run_id(Path(scenario))
 
 
 @flow(name="rehearsal-launch", flow_run_name=_launch_name, persist_result=False)
 def rehearsal_launch(
-    scenario: str,
-    profile: str | None = None,
-    keep: bool = False,
-    seed: int | None = None,
-    attempts: int | None = None,
-    notes: str = "",
-    answers: str | None = None,
-    people: Literal["ui", "none"] = "ui",
-    scenarios_dir: str = ".",
-    reports_dir: str = "reports",
-    until: str | None = None,
-    timezone: str = "UTC",
-    lab_host: str | None = None,
-    force: bool = False,
+    scenario: Annotated[
+        str,
+        Field(
+            title="Scenario",
+            description="What to rehearse: the customer, the scenario's title, and its file "
+            "in the scenarios folder.",
+        ),
+    ],
+    profile: Annotated[
+        str | None,
+        Field(
+            title="Customer profile",
+            description="Another profile file (relative to the scenarios folder) to run the "
+            "scenario against; empty: the profile the scenario names.",
+        ),
+    ] = None,
+    keep: Annotated[
+        bool,
+        Field(
+            title="Keep the mirror afterwards",
+            description="Leave the containers running after the run to look around; remove "
+            "them later with `rehearsal env down RUN_ID`.",
+        ),
+    ] = False,
+    seed: Annotated[
+        int | None,
+        Field(
+            title="Random seed",
+            description="Repeat an earlier run's random choices (which node, what timing); "
+            "empty: the scenario's seed, or a new one.",
+        ),
+    ] = None,
+    attempts: Annotated[
+        int | None,
+        Field(
+            title="Attempts (reproductions)",
+            description="How many times a reproduction repeats its phases; empty: as many "
+            "as the scenario says.",
+        ),
+    ] = None,
+    notes: Annotated[
+        str,
+        Field(
+            title="Notes for the report",
+            description="Why this run, what is different today: printed in the report.",
+        ),
+    ] = "",
+    answers: Annotated[
+        str | None,
+        Field(
+            title="Answers file",
+            description="Scripted answers for the people in the drill (a file relative to "
+            "the scenarios folder); empty: people answer here, in the UI.",
+        ),
+    ] = None,
+    people: Annotated[
+        Literal["ui", "none"],
+        Field(
+            title="Who answers manual steps",
+            description="ui: the run pauses at each manual step and asks in this UI; none: "
+            "only the answers file answers, and an unanswered step is not performed.",
+        ),
+    ] = "ui",
+    scenarios_dir: Annotated[str, SET_BY_SERVE] = ".",
+    reports_dir: Annotated[str, SET_BY_SERVE] = "reports",
+    until: Annotated[str | None, SET_BY_SERVE] = None,
+    timezone: Annotated[str, SET_BY_SERVE] = "UTC",
+    lab_host: Annotated[
+        str | None,
+        Field(
+            title="Shared lab host",
+            description="A shared lab host (SSH machine) this run uses: runs naming the same "
+            "one take turns, whichever worker runs them.",
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        Field(
+            title="Run outside the lab windows",
+            description="Start even when the profile's lab windows are closed; the report "
+            "says the run was forced.",
+        ),
+    ] = False,
 ) -> Results | None:
-    """Run a scenario launched from the Prefect UI or a schedule; manual steps are answered in
-    the UI (people=ui) or by the answers file only (people=none, for unattended drills).
-    Runs naming the same ``lab_host`` run one at a time, whichever worker takes them; a run
-    outside the profile's lab windows is refused unless ``force``. A drill's run after its
-    ``until`` day (on its ``timezone``'s clock) does nothing."""
+    """Run a scenario launched from the Prefect UI or a schedule. The folders, and a drill's
+    ``until`` day (on its ``timezone``'s clock, after which its runs do nothing), are set by
+    `rehearsal serve` and kept out of the form (see launch_form)."""
     from prefect.runtime import flow_run
 
     if until is not None and ended(date.fromisoformat(until), timezone, datetime.now(UTC)):
@@ -319,7 +388,7 @@ def rehearsal_launch(
         return None
     base = Path(scenarios_dir)
     launch = Launch(
-        scenario=str(base / scenario),
+        scenario=str(base / scenario_path(scenario)),
         profile=str(base / profile) if profile else None,
         out_dir=reports_dir,
         keep=keep,
@@ -371,7 +440,20 @@ def lab_host_slots(lab_hosts: list[str], say: Callable[[str], None]) -> Iterator
 
 
 @flow(name="rehearsal-emergency-stop", persist_result=False)
-def emergency_stop(why: str, by: str = "Prefect UI") -> list[dict[str, Any]]:
+def emergency_stop(
+    why: Annotated[
+        str,
+        Field(
+            title="Why stop",
+            description="Said in every stopped run's journal and report, e.g. "
+            "'customer called: production incident'.",
+        ),
+    ],
+    by: Annotated[
+        str,
+        Field(title="Who is stopping", description="Your name, recorded with the reason."),
+    ] = "Prefect UI",
+) -> list[dict[str, Any]]:
     """Emergency stop: halt every rehearsal here and on the pool's workers, revert every
     fault, and refuse new runs until `rehearsal stop --lift`."""
     from rehearsal.runs.emergency import stop_all

@@ -76,3 +76,11 @@ def prefect_server(home: Path) -> Iterator[dict[str, str]]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def launch_choice(folder: Path, scenario: str) -> str:
+    """The launch form's choice for a scenario file under ``folder``, as the UI sends it."""
+    from rehearsal.flows.launch_form import scenario_choices
+
+    [choice] = [label for label, path in scenario_choices(folder).items() if path == scenario]
+    return choice

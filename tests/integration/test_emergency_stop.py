@@ -20,7 +20,7 @@ import pytest
 from rehearsal.journal.writer import read_journal
 from rehearsal.runs.recovery import still_injected
 from tests.conftest import ROOT
-from tests.integration.prefect_server import prefect_server, wait_for
+from tests.integration.prefect_server import launch_choice, prefect_server, wait_for
 from tests.integration.test_demo_drill import _labelled
 
 pytestmark = [pytest.mark.docker, pytest.mark.prefect]
@@ -193,7 +193,9 @@ def _launch_held(served: dict[str, Any]) -> tuple[Any, Path]:
     from prefect.deployments import run_deployment
 
     launched = run_deployment(
-        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "held.yaml"}
+        "rehearsal-launch/launch",
+        timeout=0,
+        parameters={"scenario": launch_choice(HELD.parent, "held.yaml")},
     )
     run = wait_for(lambda: (r := _flow_run(launched.id)).state.is_running() and r, 300, "start")
     run_dir = served["reports"] / run.name
@@ -244,7 +246,9 @@ def test_a_stop_from_another_machine_reaches_pool_runs_through_prefect(
     assert _labelled(run_dir.name) == []
 
     refused = run_deployment(
-        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "held.yaml"}
+        "rehearsal-launch/launch",
+        timeout=0,
+        parameters={"scenario": launch_choice(HELD.parent, "held.yaml")},
     )
     ended = wait_for(lambda: (r := _flow_run(refused.id)).state.is_final() and r, 300, "refusal")
     assert ended.state.is_failed() and "emergency stop by Ops Lee" in (ended.state.message or "")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.prefect_server import prefect_server, wait_for
+from tests.integration.prefect_server import launch_choice, prefect_server, wait_for
 from tests.integration.test_demo_drill import _labelled
 from tests.integration.wheel import wheel_env
 
@@ -96,10 +96,11 @@ def test_two_workers_share_the_pool_and_one_lab_host_takes_one_run_at_a_time(
 ) -> None:
     from prefect.deployments import run_deployment
 
+    quick = launch_choice(DATA, "quick.yaml")
     launches = [
-        {"scenario": "quick.yaml", "lab_host": "lab-a.example", "notes": "first on lab-a"},
-        {"scenario": "quick.yaml", "lab_host": "lab-a.example", "notes": "second on lab-a"},
-        {"scenario": "quick.yaml", "notes": "no lab host"},
+        {"scenario": quick, "lab_host": "lab-a.example", "notes": "first on lab-a"},
+        {"scenario": quick, "lab_host": "lab-a.example", "notes": "second on lab-a"},
+        {"scenario": quick, "notes": "no lab host"},
     ]
     flow_runs = [
         run_deployment("rehearsal-launch/launch", timeout=0, parameters=parameters)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
-from tests.integration.prefect_server import prefect_server
+from tests.integration.prefect_server import launch_choice, prefect_server
 from tests.integration.prefect_server import wait_for as _wait
 from tests.integration.test_demo_drill import _labelled
 
@@ -60,6 +60,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             serving.wait(timeout=60)
 
 
+def _choice(scenario: str) -> str:
+    return launch_choice(DATA, scenario)
+
+
 def _launch_deployment() -> Any:
     from prefect.client.orchestration import get_client
 
@@ -78,10 +82,10 @@ def _state(flow_run_id: Any) -> Any:
 def test_launch_form_lists_the_scenarios(served: dict[str, Any]) -> None:
     scenario = served["deployment"].parameter_openapi_schema["properties"]["scenario"]
     assert scenario["enum"] == [
-        "cancel.yaml",
-        "confirm.yaml",
-        "lost-profile.yaml",
-        "quick.yaml",
+        "Test Customer — Database lost, and the drill is cancelled from the UI · cancel.yaml",
+        "Test Customer — Operator confirms the database answers · confirm.yaml",
+        "A scenario whose profile was moved away · lost-profile.yaml",
+        "Test Customer — A quick look at the web node · quick.yaml",
     ]
     assert served["visible_after_s"] < 120
 
@@ -95,7 +99,7 @@ def test_launched_run_pauses_for_the_operator_and_resume_continues_it(
     launched = run_deployment(
         "rehearsal-launch/launch",
         timeout=0,
-        parameters={"scenario": "confirm.yaml", "notes": "from the test"},
+        parameters={"scenario": _choice("confirm.yaml"), "notes": "from the test"},
     )
     paused = _wait(
         lambda: (run := _state(launched.id)).state.is_paused() and run,
@@ -140,7 +144,7 @@ def test_cancelling_from_prefect_reverts_the_fault_and_still_reports(
     from prefect.states import Cancelling
 
     launched = run_deployment(
-        "rehearsal-launch/launch", timeout=0, parameters={"scenario": "cancel.yaml"}
+        "rehearsal-launch/launch", timeout=0, parameters={"scenario": _choice("cancel.yaml")}
     )
     run = _wait(lambda: (r := _state(launched.id)).state.is_running() and r, 300, "the run")
     journal = served["reports"] / run.name / "journal.jsonl"
@@ -166,6 +170,47 @@ def test_cancelling_from_prefect_reverts_the_fault_and_still_reports(
 
 
 @pytest.mark.browser
+def test_the_launch_form_speaks_to_a_support_engineer(
+    served: dict[str, Any], tmp_path: Path, chromium: str
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from rehearsal.flows.deployments import LAUNCH_DESCRIPTION
+
+    deployment = served["deployment"]
+    properties = deployment.parameter_openapi_schema["properties"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1900})  # all the form
+            page.set_default_timeout(60_000)
+            page.goto(f"{served['ui']}/deployments/deployment/{deployment.id}")
+            page.get_by_text("Description", exact=True).click()
+            page.get_by_text(LAUNCH_DESCRIPTION).wait_for()
+            page.goto(f"{served['ui']}/deployments/deployment/{deployment.id}/run")
+            page.get_by_text(properties["scenario"]["description"]).wait_for()
+            form = page.locator("body").inner_text()
+            for prop in properties.values():
+                described = prop["description"].replace("`", "")  # Markdown: code, not ticks
+                assert prop["title"] in form and described in form, prop
+            for internal in ("scenarios_dir", "reports_dir", "until", "timezone"):
+                assert internal not in form
+            assert "Property is type" not in form
+            page.locator(".p-select-button__control").first.focus()
+            page.keyboard.press("ArrowDown")
+            page.get_by_role("option").first.wait_for()
+            offered = page.get_by_role("option").all_inner_texts()
+            shot = tmp_path / "launch-form.png"  # with the scenario list open
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    print(f"launch form screenshot: {shot}")
+    assert shot.stat().st_size > 10_000
+    assert "Test Customer — A quick look at the web node · quick.yaml" in offered
+    assert [o for o in offered if "·" in o] == properties["scenario"]["enum"]
+
+
+@pytest.mark.browser
 def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
     served: dict[str, Any], tmp_path: Path, chromium: str
 ) -> None:
@@ -181,8 +226,9 @@ def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
             # Prefect's select opens from the keyboard; a click on its button does not.
             page.locator(".p-select-button__control").first.focus()
             page.keyboard.press("ArrowDown")
-            page.get_by_role("option", name="quick.yaml").click()
-            page.locator("textarea").first.fill("started from the browser")
+            page.get_by_role("option", name=_choice("quick.yaml")).click()
+            notes = page.locator(".schema-form-property", has_text="Notes for the report")
+            notes.locator("textarea").fill("started from the browser")
             page.get_by_role("button", name="Submit").click()
 
             run_link = page.get_by_role("link", name="quick")
@@ -212,8 +258,8 @@ def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
 @pytest.mark.parametrize(
     ("parameters", "validated"),
     [
-        ({"scenario": "quick.yaml", "profile": "nowhere.yaml"}, "nowhere.yaml"),
-        ({"scenario": "lost-profile.yaml"}, "lost-profile.yaml"),
+        ({"scenario": _choice("quick.yaml"), "profile": "nowhere.yaml"}, "nowhere.yaml"),
+        ({"scenario": _choice("lost-profile.yaml")}, "lost-profile.yaml"),
     ],
 )
 def test_a_launch_naming_a_missing_file_fails_fast_with_the_validate_message(
@@ -252,7 +298,7 @@ def test_a_launch_outside_the_lab_windows_is_refused_unless_forced(
         (DATA / "web.yaml").read_text() + f"calendar:\n  timezone: UTC\n  lab_windows:\n"
         f'    - {{days: [{", ".join(allowed)}], from: "00:00", to: "24:00"}}\n'
     )
-    parameters = {"scenario": "quick.yaml", "profile": str(closed)}
+    parameters = {"scenario": _choice("quick.yaml"), "profile": str(closed)}
     launched = run_deployment("rehearsal-launch/launch", timeout=0, parameters=parameters)
     ended = _wait(lambda: (r := _state(launched.id)).state.is_final() and r, 300, "the refusal")
     assert ended.state.is_failed(), ended.state

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from rehearsal.cli.app import app
 from rehearsal.errors import InvalidInput
-from rehearsal.flows.deployments import build_deployments, scenario_files
+from rehearsal.flows.deployments import build_deployments
+from rehearsal.flows.launch_form import scenario_choices
 from rehearsal.models.drills import ended
 from rehearsal.scenarios.planning import load_drills
 from tests.conftest import EXAMPLES
@@ -23,7 +24,7 @@ def _drills(tmp_path: Path, text: str) -> Path:
 
 
 def test_scenarios_are_found_for_the_launch_form() -> None:
-    assert scenario_files(EXAMPLES) == [
+    assert sorted(scenario_choices(EXAMPLES).values()) == [
         "clinic/drill-api-node-loss.yaml",
         "clinic/repro-db-disk-full.yaml",
         "webshop/drill-app-node-loss.yaml",
@@ -54,8 +55,8 @@ drills:
     drills = load_drills(path, EXAMPLES)
     launch, stop, nightly, ended = build_deployments(EXAMPLES, tmp_path / "reports", drills)
     assert (stop.name, stop.parameters) == ("emergency-stop", {})
-    assert launch._parameter_openapi_schema.properties["scenario"]["enum"] == scenario_files(
-        EXAMPLES
+    assert launch._parameter_openapi_schema.properties["scenario"]["enum"] == list(
+        scenario_choices(EXAMPLES)
     )
     assert nightly.parameters["people"] == "none"
     assert nightly.parameters["until"] == "2999-12-01"
