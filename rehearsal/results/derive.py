@@ -274,19 +274,23 @@ def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
 def _outage(
     history: ProbeHistory | None, since: datetime, until: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
-    """When the first failing sample after ``since`` was taken, and the first passing one
-    after it.
+    """When the first failing sample after ``since`` (and before ``until``) was taken, and
+    the first passing one after it.
 
     A sample is timed from when it started (its journal time less its latency): a check that
     fails by timing out saw the outage when it began, not when it gave up, so detection is
     accurate to the probe interval whatever the probe's timeout. A recovery seen only after
     the tool reverted the fault (``until``) is the tool's doing, not the operators', so it
-    does not count.
+    does not count; nor does a failure first seen after it, which the fault did not cause
+    (the next attempt's mirror settling, say).
     """
     if history is None:
         return None, None
     taken = [(s.at - timedelta(seconds=s.latency_s), s.ok) for s in history.samples]
-    down = next((at for at, ok in taken if at >= since and not ok), None)
+    down = next(
+        (at for at, ok in taken if at >= since and (until is None or at <= until) and not ok),
+        None,
+    )
     if down is None:
         return None, None
     up = next((at for at, ok in taken if at > down and ok), None)

@@ -159,13 +159,23 @@ def phase_responses(
 ) -> list[PhaseResponse]:
     histories = {p.name: p for p in probes}
     by_id = {a.id: a for a in found}
+    reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
     responses = []
     for start, body in _segments(events):
         fired = [by_id[e["alert"]] for e in body if e["event"] == "alert.fired"]
         alert = fired[0] if fired else None
         first = fault_began(body)
         probe = alert.probe if alert else measured
-        down = _first_sample(histories.get(probe or ""), False, first) if first else None
+        down = (
+            _first_sample(
+                histories.get(probe or ""),
+                False,
+                first,
+                min((at for at in reverting if at >= first), default=None),
+            )
+            if first
+            else None
+        )
         answers = _first_answers(alert, body, start["operator"])
         person = next((a for a in answers if by_a_person(a.source)), None)
         stand_in = next((a for a in answers if not by_a_person(a.source)), None)

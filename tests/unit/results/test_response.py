@@ -528,3 +528,21 @@ def test_an_alert_of_a_later_attempt_reads_as_its_id_and_attempt() -> None:
     assert (alert.id, alert.label) == ("AL1-a2", "AL1 of attempt 2")
     titles = [f.title for f in results.findings if f.id.startswith("P")]
     assert titles == ["Nobody acknowledged alert AL1 of attempt 2 (critical)"]
+
+
+def test_a_failure_first_seen_after_the_revert_is_not_the_faults_outage() -> None:
+    """A reproduction's next mirror settling once showed as a 1 min 48 s detection and an
+    outage of the attempt before it: the fault was reverted before the probe ever failed."""
+    events = [
+        e
+        for e in _nobody_answers_journal(asked=False)
+        if not (e["event"] == "probe.sample" and not e["ok"])
+    ]
+    finished = next(i for i, e in enumerate(events) if e["event"] == "run.finished")
+    settling = (datetime(2026, 11, 26, 3, 0, 11, 500000)).isoformat() + "+00:00"
+    events.insert(finished, {"at": settling, "event": "probe.sample", "probe": "shop-http",
+                             "ok": False})  # fmt: skip
+    results = derive_results(events)
+    assert (results.metrics.time_to_detect_s, results.metrics.outage_s) == (None, None)
+    [response] = results.response
+    assert response.time_to_detect_s is None
