@@ -81,24 +81,16 @@ def test_haproxy_forwards_to_its_backend_with_the_profiles_maxconn(built: Mirror
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import HostVars, run_playbook
+    from rehearsal.envs.ansible import run_playbook
     from rehearsal.models.loading import playbooks_dir
 
-    assert built.env is not None and built.keys is not None
-    from rehearsal.models.node_files import render_all
-
-    hosts = [
-        HostVars(
-            n.name,
-            built.env.address(n.name),
-            n.role,
-            n.version or "",
-            {**n.params, "rehearsal_files": [f.as_vars() for f in render_all(n)]},
-        )
-        for n in built.profile.nodes
-    ]
+    assert built.keys is not None
     report = run_playbook(
-        playbooks_dir() / "converge.yml", hosts, built.keys.private_path, built.run_dir / "again"
+        playbooks_dir() / "converge.yml",
+        built.hosts(),
+        built.keys.private_path,
+        built.run_dir / "again",
+        built.catalog.folders,
     )
     assert sum(report.changed.values()) == 0, report.changed
 
