@@ -192,14 +192,21 @@ class Mirror:
         assert node.lab_host is not None
         return {"node": node.name, "networks": node.networks, **node.lab_host.model_dump()}
 
-    def converge(self) -> None:
-        assert self.env is not None and self.keys is not None
+    def hosts(self) -> list[HostVars]:
+        """Each node as converge's inventory host: its params as its role's variables."""
+        assert self.env is not None
         hosts = []
         for n in self.profile.nodes:
             address, port = self.env.endpoint(n.name, 22)
             login = self.env.login(n.name)
-            params = n.params | converge_vars(n, self.catalog[n.role])
+            info = self.catalog[n.role]
+            params = info.variables(n.params) | converge_vars(n, info)
             hosts.append(HostVars(n.name, address, n.role, n.version or "", params, login, port))
+        return hosts
+
+    def converge(self) -> None:
+        assert self.env is not None and self.keys is not None
+        hosts = self.hosts()
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
             playbooks_dir() / "converge.yml",
@@ -274,7 +281,8 @@ class Mirror:
 
 def converge_vars(node: Node, role: RoleInfo) -> dict[str, Any]:
     """What converge.yml reads besides the params: the node's files and extra packages, and
-    the files its path params name, each param then holding the file's path on the node."""
+    the files its path params name, each param's variable then holding the file's path on
+    the node."""
     files = shipped(node, role)
     return {
         "rehearsal_files": [f.as_vars() for f in render_all(node)],
@@ -282,7 +290,7 @@ def converge_vars(node: Node, role: RoleInfo) -> dict[str, Any]:
         "rehearsal_shipped": [
             {"src": source, "dest": node_path(name, source)} for name, source in files.items()
         ],
-        **{name: node_path(name, source) for name, source in files.items()},
+        **{role.variable(name): node_path(name, source) for name, source in files.items()},
     }
 
 

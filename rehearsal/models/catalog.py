@@ -12,7 +12,10 @@ a misspelt parameter without asking apt or running Ansible:
   ``packages`` baked into the role's image, extra params the role ``also_accepts``,
   ``readback`` commands the fidelity check uses to read effective values back, the
   ``path_params`` that name files beside the profile (resolved, checked and shipped to the
-  node) and the ``package_params`` that list more Debian packages for the node's image.
+  node), the ``package_params`` that list more Debian packages for the node's image, and
+  the ``var_prefix`` of the role's variables: with ``var_prefix: nginx_`` the defaults
+  declare ``nginx_worker_connections`` (ansible-lint's var-naming), a node gives the param
+  ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``.
 """
 
 from __future__ import annotations
@@ -42,6 +45,16 @@ class RoleInfo:
     """Params naming a file beside the profile; the role sees the file's path on the node."""
     package_params: tuple[str, ...] = ()
     """Params listing Debian packages, baked into the node's image with the role's."""
+    var_prefix: str = ""
+    """What a param's name gets in front to be the role's variable (empty: used as given)."""
+
+    def variable(self, param: str) -> str:
+        """The Ansible variable a node's param reaches the role as."""
+        return self.var_prefix + param
+
+    def variables(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A node's params as the role's variables."""
+        return {self.variable(name): value for name, value in params.items()}
 
     def version(self, asked: str | None) -> str:
         """The version a node gets: the one it asks for, else the role's default."""
@@ -130,10 +143,13 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
     defaults = _mapping(path / "defaults" / "main.yml")
     meta = _mapping(path / ROLE_FILE)
     versions = {str(k): str(v or "") for k, v in (meta.get("versions") or {}).items()}
+    prefix = str(meta.get("var_prefix") or "")
     return RoleInfo(
         name=path.name,
         folder=path,
-        params=frozenset(str(key) for key in defaults) | frozenset(meta.get("also_accepts", [])),
+        params=frozenset(param_name(str(key), prefix) for key in defaults)
+        | frozenset(meta.get("also_accepts", [])),
+        var_prefix=prefix,
         versions=versions,
         default_version=str(meta.get("default_version") or ""),
         packages=tuple(str(p) for p in meta.get("packages", [])),
@@ -142,6 +158,11 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         path_params=tuple(str(p) for p in meta.get("path_params") or []),
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
     )
+
+
+def param_name(variable: str, prefix: str) -> str:
+    """The param a node gives for the role's variable ``variable`` (its prefix dropped)."""
+    return variable.removeprefix(prefix) if prefix else variable
 
 
 def _mapping(path: Path) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.errors import Problem
+from rehearsal.models.catalog import param_name
 
 REQUIRED = {
     "defaults/main.yml": "it declares the role's params, each with a comment",
@@ -96,9 +97,11 @@ def _check(folder: Path) -> list[Problem]:
     problems += found
     meta = _tree(folder / "meta" / "rehearsal.yml")
     also = _list_of(meta, "also_accepts")
-    params = defaults | also
+    prefix = _scalar(meta, "var_prefix")
+    params = {param_name(name, prefix) for name in defaults} | also
     problems += _readbacks(folder / "meta" / "rehearsal.yml", meta, params, folder.name)
-    declared = params | _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
+    declared = defaults | {prefix + name for name in also}
+    declared |= _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
     problems += _undeclared(folder, declared)
     problems += _network_at_converge(folder / "tasks" / "main.yml")
     return problems
@@ -126,6 +129,13 @@ def _keys(node: Any) -> set[str]:
 
 def _get(node: Any, name: str) -> Any:
     return next((value for key, value in _pairs(node) if key.value == name), None)
+
+
+def _scalar(node: Any, name: str) -> str:
+    import yaml
+
+    value = _get(node, name)
+    return str(value.value) if isinstance(value, yaml.ScalarNode) and value.value else ""
 
 
 def _list_of(node: Any, name: str) -> set[str]:

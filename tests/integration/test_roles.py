@@ -1,6 +1,8 @@
-"""The Redis and HAProxy roles for real: installed at the version asked for, configured from
-their params, serving, and idempotent (a second converge changes nothing); every probe kind;
-node resource limits; the fidelity check after converge and `rehearsal env check`."""
+"""The shipped roles for real: installed at the version asked for, configured from their
+params, serving, and idempotent (a second converge changes nothing); nginx sites, TLS and
+upstream groups; PostgreSQL's databases, users and init_sql; every probe kind; node resource
+limits; the fidelity check after converge and `rehearsal env check`; and last, the helper
+commands a runbook calls (they change the nodes, so they run after the rest)."""
 
 from __future__ import annotations
 
@@ -45,6 +47,18 @@ def _sh(mirror: Mirror, node: str, script: str) -> str:
     return result.output.strip()
 
 
+def _run(mirror: Mirror, node: str, script: str) -> tuple[int, str]:
+    """Exit status and output of a script that may fail."""
+    assert mirror.env is not None
+    result = mirror.env.exec(node, ["sh", "-c", script], 60)
+    return result.exit_code, result.output.strip()
+
+
+def _answers(mirror: Mirror, url: str, times: int, curl: str = "curl -fsS") -> list[str]:
+    script = f"for i in $(seq {times}); do {curl} {url}; echo; done"
+    return _sh(mirror, "web2", script).split()
+
+
 def test_every_probe_of_the_roles_profile_passes(built: Mirror) -> None:
     assert built.env is not None
     for spec in built.profile.probes:
@@ -81,24 +95,16 @@ def test_haproxy_forwards_to_its_backend_with_the_profiles_maxconn(built: Mirror
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import HostVars, run_playbook
+    from rehearsal.envs.ansible import run_playbook
     from rehearsal.models.loading import playbooks_dir
 
-    assert built.env is not None and built.keys is not None
-    from rehearsal.models.node_files import render_all
-
-    hosts = [
-        HostVars(
-            n.name,
-            built.env.address(n.name),
-            n.role,
-            n.version or "",
-            {**n.params, "rehearsal_files": [f.as_vars() for f in render_all(n)]},
-        )
-        for n in built.profile.nodes
-    ]
+    assert built.keys is not None
     report = run_playbook(
-        playbooks_dir() / "converge.yml", hosts, built.keys.private_path, built.run_dir / "again"
+        playbooks_dir() / "converge.yml",
+        built.hosts(),
+        built.keys.private_path,
+        built.run_dir / "again",
+        built.catalog.folders,
     )
     assert sum(report.changed.values()) == 0, report.changed
 
@@ -181,3 +187,108 @@ def test_env_check_finds_a_parameter_changed_behind_the_profiles_back(built: Mir
     facts = [FidelityFact.model_validate(f) for f in last["facts"]]
     [finding] = fidelity_findings(facts)
     assert "cache1" in finding.title and "maxmemory_policy" in finding.detail
+
+
+def test_nginx_weighs_the_upstream_servers_and_keeps_the_backup_out(built: Mirror) -> None:
+    answers = _answers(built, "-H 'Host: shop.example' http://127.0.0.1/", 8)
+    assert sorted(answers) == ["a"] * 6 + ["b"] * 2  # weight 3 to 1; the backup c gets none
+
+
+def test_nginx_sends_to_the_backup_when_every_server_in_service_is_down(built: Mirror) -> None:
+    assert _answers(built, "http://127.0.0.1/fallback", 3) == ["c"] * 3
+
+
+def test_nginx_serves_a_tls_site_with_a_self_signed_certificate_for_its_name(
+    built: Mirror,
+) -> None:
+    sans = _sh(
+        built, "web2", "openssl x509 -in /etc/nginx/tls/secure.crt -noout -ext subjectAltName"
+    )
+    assert "DNS:secure.example" in sans and "DNS:web2" in sans
+    verified = "curl -fsS --cacert /etc/nginx/tls/secure.crt --resolve secure.example:443:127.0.0.1"
+    answers = _answers(built, "https://secure.example/", 4, curl=verified)
+    assert set(answers) <= {"a", "b"} and len(answers) == 4
+    assert _run(built, "web2", "curl -fsS http://127.0.0.1:443/")[0] != 0  # TLS only there
+
+
+def test_nginx_serves_a_tls_site_with_the_certificate_beside_the_profile(built: Mirror) -> None:
+    given = (PROFILE.parent / "files" / "tls" / "given.crt").read_text()
+    _sh(built, "web3", f"cat > /tmp/given.crt <<'EOF'\n{given}EOF")
+    curl = "curl -fsS --cacert /tmp/given.crt --resolve given.example:443:127.0.0.1"
+    assert _sh(built, "web3", f"{curl} https://given.example/") == "given"
+
+
+def test_postgresql_makes_the_asked_users_and_databases_and_runs_init_sql(built: Mirror) -> None:
+    login = "PGPASSWORD={pw} psql -X -tA -h 127.0.0.1 -U {user} -d inventory -c"
+    stock = login.format(pw="stock-pw", user="stock")
+    assert _sh(built, "db3", f"{stock} 'SELECT count(*) FROM items'") == "3"
+    owner = "SELECT tableowner FROM pg_tables WHERE tablename = 'items'"
+    assert _sh(built, "db3", f'{stock} "{owner}"') == "stock"
+    reader = login.format(pw="reader-pw", user="reader")
+    assert _sh(built, "db3", f"{reader} 'SELECT name FROM items ORDER BY id LIMIT 1'") == "bolt"
+    databases = _sh(
+        built,
+        "db3",
+        "cd / && runuser -u postgres -- psql -X -tA -c 'SELECT datname FROM pg_database'",
+    )
+    assert "shop" not in databases.split() and "inventory" in databases.split()
+    # the replica has them by WAL, without running anything itself
+    replica = (
+        "cd / && runuser -u postgres -- psql -X -tA -d inventory -c 'SELECT count(*) FROM items'"
+    )
+    assert eventually(lambda: _run(built, "db4", replica) == (0, "3"), 30)
+
+
+# The helper commands below change the nodes (switched servers, promotions): they come last.
+
+
+def test_nginx_upstream_switch_puts_other_servers_in_service_and_keeps_the_backup(
+    built: Mirror,
+) -> None:
+    switched = _sh(built, "web2", "nginx-upstream-switch pool 127.0.0.1:8082=2")
+    assert "upstream pool now: 127.0.0.1:8082" in switched
+    assert "backup" in _sh(built, "web2", "grep 8083 /etc/nginx/conf.d/upstream-pool.conf")
+    assert eventually(lambda: set(_answers(built, "http://127.0.0.1/", 4)) == {"b"}, 10)
+    _sh(built, "web2", "nginx-upstream-switch pool 127.0.0.1:8089")
+    assert eventually(lambda: set(_answers(built, "http://127.0.0.1/", 3)) == {"c"}, 10)
+    code, said = _run(built, "web2", "nginx-upstream-switch nosuch 127.0.0.1")
+    assert code == 2 and "groups: fallback pool" in said
+    before = _sh(built, "web2", "cat /etc/nginx/conf.d/upstream-pool.conf")
+    code, said = _run(built, "web2", "nginx-upstream-switch pool no-such-host.invalid")
+    assert code == 1 and "previous one restored" in said
+    assert _sh(built, "web2", "cat /etc/nginx/conf.d/upstream-pool.conf") == before
+    _sh(built, "web2", "nginx-upstream-switch pool 127.0.0.1:8081=3 127.0.0.1:8082")
+
+
+def test_shop_lb_switch_is_nginx_upstream_switch_of_the_shorthand_group(built: Mirror) -> None:
+    said = _sh(built, "web1", "shop-lb-switch 127.0.0.1:81")
+    assert "upstream shop_app now: 127.0.0.1:81" in said
+
+
+def test_haproxy_server_drains_takes_out_and_readies_a_server(built: Mirror) -> None:
+    assert "now DRAIN" in _sh(built, "lb2", "haproxy-server app/web1 drain")
+    assert "now MAINT" in _sh(built, "lb2", "haproxy-server app/web1 maint")
+    code, said = _run(built, "lb2", "haproxy-server app/nosuch ready")
+    assert code == 2 and "app/web1" in said
+    assert _run(built, "lb2", "haproxy-server app/web1 sideways")[0] == 2
+    readied = _sh(built, "lb2", "haproxy-server app/web1 ready")
+    assert "was MAINT" in readied and "now MAINT" not in readied
+
+
+def test_redis_promote_makes_the_replica_a_primary_that_takes_writes(built: Mirror) -> None:
+    promoted = _sh(built, "cache2", "redis-promote")
+    assert "cache2 is now a primary" in promoted and "written to redis.conf" in promoted
+    assert "role:master" in _sh(built, "cache2", "redis-local INFO replication")
+    assert _sh(built, "cache2", "redis-local SET after-promotion yes") == "OK"
+    assert "already a primary" in _sh(built, "cache2", "redis-promote")
+
+
+def test_pg_promote_makes_the_replica_a_primary_and_shop_db_promote_is_the_same(
+    built: Mirror,
+) -> None:
+    assert _run(built, "db4", "pg-promote soon")[0] == 2
+    promoted = _sh(built, "db4", "pg-promote")
+    assert "db4 is now a primary" in promoted
+    sql = "cd / && runuser -u postgres -- psql -X -tA -d inventory -c"
+    assert _sh(built, "db4", f"{sql} \"INSERT INTO items (name) VALUES ('pin') RETURNING id\"")
+    assert "shop-db-promote: db4 is already a primary" in _sh(built, "db4", "shop-db-promote")

@@ -239,25 +239,16 @@ def test_a_jar_is_placed_in_the_application_folder_and_runs(built: Mirror) -> No
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import HostVars, run_playbook
-    from rehearsal.envs.mirror import converge_vars
-    from rehearsal.models.catalog import roles
+    from rehearsal.envs.ansible import run_playbook
     from rehearsal.models.loading import playbooks_dir
 
-    assert built.env is not None and built.keys is not None
-    catalog = roles(playbooks_dir() / "roles")
-    hosts = [
-        HostVars(
-            n.name,
-            built.env.address(n.name),
-            n.role,
-            n.version or "",
-            n.params | converge_vars(n, catalog[n.role]),
-        )
-        for n in built.profile.nodes
-    ]
+    assert built.keys is not None
     report = run_playbook(
-        playbooks_dir() / "converge.yml", hosts, built.keys.private_path, built.run_dir / "again"
+        playbooks_dir() / "converge.yml",
+        built.hosts(),
+        built.keys.private_path,
+        built.run_dir / "again",
+        built.catalog.folders,
     )
     assert sum(report.changed.values()) == 0, report.changed
 

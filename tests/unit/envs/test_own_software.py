@@ -74,7 +74,7 @@ def test_converge_ships_each_path_param_and_hands_the_role_its_path_on_the_node(
     info = roles(playbooks_dir() / "roles")["service"]
     found = converge_vars(profile.node("app1"), info)
     on_node = "/var/lib/rehearsal/params/artifact/app.tgz"
-    assert found["artifact"] == on_node
+    assert found["service_artifact"] == on_node  # the role's variable (its var_prefix)
     assert found["rehearsal_shipped"] == [{"src": str(tmp_path / "app.tgz"), "dest": on_node}]
     assert found["rehearsal_packages"] == ["postgresql-client", "python3-venv", "zstd"]
     assert converge_vars(profile.node("app3"), info)["rehearsal_shipped"] == []

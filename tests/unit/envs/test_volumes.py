@@ -21,7 +21,10 @@ from rehearsal.scenarios.planning import file_warnings, load_plan
 from tests.conftest import EXAMPLES
 
 NO_LOOPS = "this machine has no loop devices (/dev/loop-control)"
-DB1 = "    params: {max_connections: 100, shared_buffers: 128MB}\n"
+DB1 = (
+    "    params: {max_connections: 100, shared_buffers: 128MB, db_name: shop, db_user: shop, "
+    "db_password: shop-secret}\n"
+)
 
 
 def _webshop(tmp_path: Path, volumes: str) -> Path:

@@ -30,7 +30,13 @@ def test_overlay_merges_maps_by_key_and_named_items_by_name() -> None:
     assert lb1.role == "nginx" and lb1.params["upstream"] == ["app1"]
     assert lb1.resources.cpus == 0.5 and lb1.resources.memory == "256m"
     db1 = profile.node("db1")
-    assert db1.params == {"max_connections": 120, "shared_buffers": "128MB"}
+    assert db1.params == {
+        "max_connections": 120,
+        "shared_buffers": "128MB",
+        "db_name": "shop",
+        "db_user": "shop",
+        "db_password": "shop-secret",
+    }
     assert [node.name for node in profile.nodes] == ["lb1", "app1", "app2", "db1", "cache1"]
     checkout = profile.business.services[0]
     assert checkout.probe == "shop-http" and checkout.depends_on == ["catalogue"]

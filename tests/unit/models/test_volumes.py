@@ -14,9 +14,10 @@ from rehearsal.models.loading import load_profile
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()
-DB1 = """\
-    params: {max_connections: 100, shared_buffers: 128MB}
-"""
+DB1 = (
+    "    params: {max_connections: 100, shared_buffers: 128MB, db_name: shop, db_user: shop, "
+    "db_password: shop-secret}\n"
+)
 
 
 def _profile(tmp_path: Path, volumes: str) -> Path:

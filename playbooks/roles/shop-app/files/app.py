@@ -8,7 +8,9 @@ Endpoints:
   POST /orders    {"product_id": N, "quantity": N} -> 201 {"id": ...}
 
 It starts without the database (health says 503) and recovers by itself when the database
-comes back: pooled connections are checked before use and broken ones are replaced.
+comes back: pooled connections are checked before use and broken ones are replaced. On its
+first connection it creates its tables (products, with the starting catalogue, and orders)
+when they are missing, as the shop's own migrations would.
 """
 
 import argparse
@@ -27,6 +29,24 @@ import psycopg2.pool
 
 log = logging.getLogger("shop-app")
 DB_ERRORS = (psycopg2.OperationalError, psycopg2.InterfaceError)
+SCHEMA_LOCK = 7243  # pg_advisory_xact_lock key: app nodes starting together create it once
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS products (
+    id          serial PRIMARY KEY,
+    name        text NOT NULL,
+    price_cents integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    id         serial PRIMARY KEY,
+    product_id integer NOT NULL REFERENCES products (id),
+    quantity   integer NOT NULL CHECK (quantity > 0),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO products (name, price_cents)
+SELECT * FROM (VALUES ('Espresso beans 1kg', 2490), ('Pour-over kettle', 5900),
+                      ('Ceramic mug', 1200), ('Paper filters x100', 450)) AS seed
+WHERE NOT EXISTS (SELECT 1 FROM products);
+"""
 
 
 class PoolTimeout(Exception):
@@ -69,6 +89,8 @@ class Database:
         self.pool_timeout = section.getfloat("pool_timeout", 5)
         self.slots = threading.BoundedSemaphore(self.size)
         self.pool = LazyPool(self.size, **self.dsn)
+        self.schema_lock = threading.Lock()
+        self.schema_ready = False
 
     def describe(self):
         d = self.dsn
@@ -82,11 +104,46 @@ class Database:
                 with conn.cursor() as cur:
                     cur.execute("SELECT 1")
                 conn.rollback()
+                self._ensure_schema(conn)
                 return conn
             except DB_ERRORS as exc:
                 log.warning("discarding a broken database connection: %s", _reason(exc))
                 self.pool.putconn(conn, close=True)
         raise psycopg2.OperationalError("no usable database connection")
+
+    def _ensure_schema(self, conn):
+        """Create the tables when they are missing (once a process; a hot standby has them)."""
+        if self.schema_ready:
+            return
+        with self.schema_lock:
+            if self.schema_ready:
+                return
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(
+                        "SELECT to_regclass('public.products') IS NOT NULL"
+                        " AND to_regclass('public.orders') IS NOT NULL"
+                    )
+                    if not cur.fetchone()[0]:
+                        cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+                        cur.execute(SCHEMA)
+                        log.info("created the shop's tables")
+                conn.commit()
+                self.schema_ready = True
+            except DB_ERRORS:
+                raise
+            except psycopg2.Error as exc:  # e.g. pointed at a read-only standby: next time
+                conn.rollback()
+                log.warning("could not create the shop's tables: %s", _reason(exc))
+
+    def warm_up(self):
+        """Connect once at start, as soon as the database answers (and create the tables)."""
+        while True:
+            try:
+                self.run(lambda cur: None)
+                return
+            except (*DB_ERRORS, PoolTimeout):
+                time.sleep(1)
 
     def run(self, work):
         """Run work(cursor) in a transaction on a pooled connection and return its result."""
@@ -273,6 +330,7 @@ def main():
     server.version = app.get("version", "")
     server.db = Database(config["database"], server.node)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    threading.Thread(target=server.db.warm_up, name="warm-up", daemon=True).start()
     log.info(
         "shop-app %s starting on %s:%s, database %s",
         server.version or "-",
