@@ -42,7 +42,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "fallocate": ("command -v fallocate >/dev/null", "fallocate (util-linux)"),
     "libfaketime": (
         "ls /usr/lib/*/faketime/libfaketime.so.1 /usr/local/lib/faketime/libfaketime.so.1 "
-        ">/dev/null 2>&1",
+        "2>/dev/null | grep -q .",
         "libfaketime (in the base image; on a lab host give the node "
         "'packages: [libfaketime]' in the profile)",
     ),
