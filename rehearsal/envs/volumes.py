@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Literal, cast
+from typing import IO, Any, Literal, cast
 
 ROOT_VARIABLE = "REHEARSAL_VOLUMES_DIR"
 OWNER_FILE = "owner.json"
@@ -159,7 +159,12 @@ def seed(archive: Iterator[bytes], mount: Path) -> None:
             if member.islnk():
                 member.linkname = member.linkname.partition("/")[2]
             # our own image's files, extracted as root into a file system made for them
-            tar.extract(member, mount, numeric_owner=True, filter="fully_trusted")
+            tar.extract(member, mount, numeric_owner=True, **TRUSTED)
+
+
+TRUSTED: dict[str, Any] = {"filter": "fully_trusted"} if hasattr(tarfile, "data_filter") else {}
+"""Extraction filters came in Python 3.11.4 (Debian's 3.11.2 has none, and extracts as
+``fully_trusted`` does); where they exist, say so, or 3.14 applies ``data`` and drops owners."""
 
 
 class _Chunks:

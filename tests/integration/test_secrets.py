@@ -69,7 +69,7 @@ def test_a_secret_reaches_no_file_of_the_run(tmp_path: Path, receiver: Receiver)
     # It went through where it would have shown, and was masked there.
     assert "echo the token is [redacted]" in (run_dir / "journal.jsonl").read_text()
     inventory = run_dir / "ansible" / "inventory" / "hosts.json"
-    assert '"status_token": "[redacted]"' in inventory.read_text()
+    assert '"nginx_status_token": "[redacted]"' in inventory.read_text()
     assert any("artifacts" in p.parts for p in files), "Ansible's artifacts were searched"
 
 

@@ -35,6 +35,7 @@ def test_the_wheel_install_runs_its_own_code_with_the_playbooks_it_ships(
         "nginx",
         "postgresql",
         "redis",
+        "service",
         "shop-app",
     ]
     assert (playbooks / "converge.yml").is_file() and (playbooks / "install.yml").is_file()
