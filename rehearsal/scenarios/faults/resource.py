@@ -196,15 +196,19 @@ class ResourceDiskFill(Fault[ResourceDiskFillSpec]):
             self.notes.append(f"{node}: {spec.path} {used * 100 / total:.1f}% used")
 
     def _fill(self, node: str, needed: int) -> None:
-        """Preallocate ``needed`` bytes; where the file system has too little left for the
-        file's own metadata (a fill to 100 %), write zeros until it is full instead."""
+        """Preallocate ``needed`` bytes. At 100 %, or where the file system has no room left
+        for the file's own blocks, write zeros after it until the disk is full: preallocation
+        alone leaves the last few blocks free."""
         made = attempt(self.env, node, ["fallocate", "-l", str(needed), self._file()])
-        if made.ok:
+        if made.ok and self.spec.fill < 100:
             return
-        if "No space left" not in made.output:
+        if not made.ok and "No space left" not in made.output:
             raise FaultFailure(f"{node}: fallocate exited {made.exit_code}: {made.output[-500:]}")
-        blocks = str(-(-needed // 4096))
-        zeros = ["dd", "if=/dev/zero", f"of={self._file()}", "bs=4096", f"count={blocks}"]
+        zeros = ["dd", "if=/dev/zero", f"of={self._file()}", "bs=65536"]
+        if self.spec.fill >= 100:
+            zeros += ["oflag=append", "conv=notrunc"]
+        else:
+            zeros.append(f"count={-(-needed // 65536)}")
         written = attempt(self.env, node, zeros, 300)
         if not written.ok and "No space left" not in written.output:
             raise FaultFailure(f"{node}: dd exited {written.exit_code}: {written.output[-500:]}")
