@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from rehearsal.journal.events import Event
@@ -284,19 +284,10 @@ def _outage(
     does not count; nor does a failure first seen after it, which the fault did not cause
     (the next attempt's mirror settling, say).
     """
-    if history is None:
-        return None, None
-    taken = [(s.at - timedelta(seconds=s.latency_s), s.ok) for s in history.samples]
-    down = next(
-        (at for at, ok in taken if at >= since and (until is None or at <= until) and not ok),
-        None,
-    )
+    down = response.first_sample(history, False, since, until)
     if down is None:
         return None, None
-    up = next((at for at, ok in taken if at > down and ok), None)
-    if up is not None and until is not None and up > until:
-        up = None
-    return down, up
+    return down, response.first_sample(history, True, down, until)
 
 
 def _metrics(

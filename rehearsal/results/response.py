@@ -131,9 +131,11 @@ def _segments(events: list[Event]) -> list[tuple[Event, list[Event]]]:
     return [(start, body) for start, body in segments if start["event"] == "phase.started"]
 
 
-def _first_sample(
+def first_sample(
     history: ProbeHistory | None, ok: bool, after: datetime, until: datetime | None = None
 ) -> datetime | None:
+    """When the first sample with this outcome in [after, until] started: its journal time
+    less its latency, so a check that failed by timing out is placed where the outage was."""
     if history is None:
         return None
     for sample in history.samples:
@@ -167,7 +169,7 @@ def phase_responses(
         first = fault_began(body)
         probe = alert.probe if alert else measured
         down = (
-            _first_sample(
+            first_sample(
                 histories.get(probe or ""),
                 False,
                 first,
@@ -221,7 +223,7 @@ def _recovered_by_people(
         return None
     reverting = [_at(e) for e in body if e["event"] == "fault.reverting"]
     until = min((at for at in reverting if at >= alert.fired_at), default=None)
-    return _first_sample(histories.get(alert.probe), True, alert.fired_at, until)
+    return first_sample(histories.get(alert.probe), True, alert.fired_at, until)
 
 
 @dataclass(frozen=True, order=True)
