@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,9 @@ import pytest
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.labels import owner_labels
+from rehearsal.envs.mirror import Mirror
+from rehearsal.journal.writer import Journal
+from rehearsal.models.loading import load_profile
 from rehearsal.scenarios.faults import Fault, FaultSpec
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
@@ -22,6 +25,21 @@ from tests.integration.wheel import install_wheel
 
 HTTP_PORT = 8080
 NET_ADMIN = ("NET_ADMIN",)  # every fault type is tried on these nodes
+
+
+@contextmanager
+def converged(profile: Path, run_dir: Path) -> Iterator[Mirror]:
+    """A mirror of ``profile`` built and converged as ``env up`` does (its run id is the run
+    folder's name), torn down on leaving."""
+    with ExitStack() as stack, Journal(run_dir) as journal:
+        journal.record("environment.requested", run_id=run_dir.name, profile=str(profile))
+        mirror = Mirror(
+            load_profile(profile), run_dir.name, run_dir, journal, False, stack, lambda _m: None
+        )
+        mirror.prepare_images()
+        mirror.environment_up()
+        mirror.converge()
+        yield mirror
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +20,10 @@ from bench.killable import self_revert_times
 from rehearsal.envs.base import Environment
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import Journal, read_journal
-from rehearsal.models.loading import load_profile
 from rehearsal.runs.recovery import recover
 from rehearsal.scenarios.faults import switch
 from rehearsal.scenarios.faults.lifecycle import ActiveFault
-from tests.integration.conftest import eventually, injected, make
+from tests.integration.conftest import converged, eventually, injected, make
 
 pytestmark = pytest.mark.docker
 
@@ -57,20 +55,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     (folder / "profile.yaml").write_text(yaml.safe_dump(PROFILE, sort_keys=False))
     run_id = f"clock-test-{secrets.token_hex(3)}"
     run_dir = folder / run_id
-    with ExitStack() as stack, Journal(run_dir) as journal:
-        journal.record("environment.requested", run_id=run_id, profile="profile.yaml")
-        mirror = Mirror(
-            load_profile(folder / "profile.yaml"),
-            run_id,
-            run_dir,
-            journal,
-            False,
-            stack,
-            lambda _m: None,
-        )
-        mirror.prepare_images()
-        mirror.environment_up()
-        mirror.converge()
+    with converged(folder / "profile.yaml", run_dir) as mirror:
         yield mirror
 
 

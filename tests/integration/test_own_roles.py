@@ -8,7 +8,6 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -16,10 +15,8 @@ import pytest
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.mirror import Mirror
 from rehearsal.envs.roles import RoleImage
-from rehearsal.journal.writer import Journal
-from rehearsal.models.loading import load_profile
 from rehearsal.scenarios.faults import FAULTS
-from tests.integration.conftest import eventually
+from tests.integration.conftest import converged, eventually
 
 pytestmark = pytest.mark.docker
 
@@ -51,14 +48,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     profile.write_text(PROFILE)
     run_id = f"own-roles-test-{secrets.token_hex(3)}"
     run_dir = folder / "runs" / run_id
-    with ExitStack() as stack, Journal(run_dir) as journal:
-        journal.record("environment.requested", run_id=run_id, profile=str(profile))
-        mirror = Mirror(
-            load_profile(profile), run_id, run_dir, journal, False, stack, lambda _m: None
-        )
-        mirror.prepare_images()
-        mirror.environment_up()
-        mirror.converge()
+    with converged(profile, run_dir) as mirror:
         yield mirror
 
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from rehearsal.envs.mirror import Mirror
-from rehearsal.journal.writer import Journal, read_journal
-from rehearsal.models.loading import load_profile
+from rehearsal.journal.writer import read_journal
 from rehearsal.scenarios.probes import PROBES
-from tests.integration.conftest import eventually
+from tests.integration.conftest import converged, eventually
 
 pytestmark = pytest.mark.docker
 
@@ -29,14 +27,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     """The roles profile brought up and converged once for the module."""
     run_id = f"roles-test-{secrets.token_hex(3)}"
     run_dir = tmp_path_factory.mktemp("roles") / run_id
-    with ExitStack() as stack, Journal(run_dir) as journal:
-        journal.record("environment.requested", run_id=run_id, profile=str(PROFILE))
-        mirror = Mirror(
-            load_profile(PROFILE), run_id, run_dir, journal, False, stack, lambda _m: None
-        )
-        mirror.prepare_images()
-        mirror.environment_up()
-        mirror.converge()
+    with converged(PROFILE, run_dir) as mirror:
         yield mirror
 
 

@@ -13,15 +13,13 @@ import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from rehearsal.envs.mirror import Mirror
-from rehearsal.journal.writer import Journal, read_journal
-from rehearsal.models.loading import load_profile
-from tests.integration.conftest import eventually
+from rehearsal.journal.writer import read_journal
+from tests.integration.conftest import converged, eventually
 
 pytestmark = pytest.mark.docker
 
@@ -172,20 +170,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mirror]:
     (folder / "profile.yaml").write_text(PROFILE)
     run_id = f"service-test-{secrets.token_hex(3)}"
     run_dir = folder / run_id
-    with ExitStack() as stack, Journal(run_dir) as journal:
-        journal.record("environment.requested", run_id=run_id, profile="profile.yaml")
-        mirror = Mirror(
-            load_profile(folder / "profile.yaml"),
-            run_id,
-            run_dir,
-            journal,
-            False,
-            stack,
-            lambda _m: None,
-        )
-        mirror.prepare_images()
-        mirror.environment_up()
-        mirror.converge()
+    with converged(folder / "profile.yaml", run_dir) as mirror:
         yield mirror
 
 
