@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from rehearsal.errors import InvalidInput, Problem
 from rehearsal.models.catalog import RoleCatalog, role_catalog
 from rehearsal.models.includes import files, with_includes
+from rehearsal.models.param_shapes import check_shapes
 from rehearsal.models.profile import Profile
 from rehearsal.models.references import check_profile
 from rehearsal.models.role_params import resolve_paths
@@ -38,7 +39,8 @@ def load_profile(path: Path) -> Profile:
     profile = profile.model_copy(update={"roles_path": [str(folder) for folder in folders]})
     catalog = catalog_of(profile)
     profile, shipped = resolve_paths(profile, document, path.parent, catalog)
-    problems += shipped + check_profile(profile, document, catalog)
+    problems += shipped + check_shapes(profile, document, catalog)
+    problems += check_profile(profile, document, catalog)
     if problems:
         raise InvalidInput(problems)
     return _lab_paths_from(profile, path.parent)

@@ -116,6 +116,25 @@ def test_a_param_declared_twice_is_reported_at_the_second(tmp_path: Path) -> Non
     assert "'order_api_port' is declared twice (first at line 4)" in problem
 
 
+def test_a_params_schema_for_an_undeclared_param_or_not_a_schema_is_reported(
+    tmp_path: Path,
+) -> None:
+    role = write_role("order-api", tmp_path / "roles")
+    meta = role / "meta" / "rehearsal.yml"
+    lines = len(meta.read_text().splitlines())
+    meta.write_text(
+        meta.read_text()
+        + "params_schema:\n  routes: {type: array}\n  order_api_port: {type: bogus}\n"
+    )
+    problems = _problems(_profile(tmp_path))
+    assert problems == [
+        f"{meta.resolve()}:{lines + 2}:3: params_schema 'routes' is for a param the role does "
+        "not declare; declare it in defaults/main.yml or drop the schema",
+        f"{meta.resolve()}:{lines + 3}:3: params_schema 'order_api_port': "
+        "not a JSON Schema: Unknown type",
+    ]
+
+
 def test_an_undeclared_variable_in_a_template_is_reported_at_its_line(tmp_path: Path) -> None:
     role = write_role("order-api", tmp_path / "roles")
     template = role / "templates" / "order-api.conf.j2"
