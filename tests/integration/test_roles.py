@@ -251,9 +251,9 @@ def test_nginx_upstream_switch_puts_other_servers_in_service_and_keeps_the_backu
     _sh(built, "web2", "nginx-upstream-switch pool 127.0.0.1:8081=3 127.0.0.1:8082")
 
 
-def test_shop_lb_switch_is_nginx_upstream_switch_of_the_shorthand_group(built: Mirror) -> None:
-    said = _sh(built, "web1", "shop-lb-switch 127.0.0.1:81")
-    assert "upstream shop_app now: 127.0.0.1:81" in said
+def test_the_shorthands_upstream_group_is_app(built: Mirror) -> None:
+    said = _sh(built, "web1", "nginx-upstream-switch app 127.0.0.1:81")
+    assert "upstream app now: 127.0.0.1:81" in said
 
 
 def test_haproxy_server_drains_takes_out_and_readies_a_server(built: Mirror) -> None:
@@ -274,12 +274,28 @@ def test_redis_promote_makes_the_replica_a_primary_that_takes_writes(built: Mirr
     assert "already a primary" in _sh(built, "cache2", "redis-promote")
 
 
-def test_pg_promote_makes_the_replica_a_primary_and_shop_db_promote_is_the_same(
-    built: Mirror,
-) -> None:
+def test_pg_promote_makes_the_replica_a_primary(built: Mirror) -> None:
     assert _run(built, "db4", "pg-promote soon")[0] == 2
     promoted = _sh(built, "db4", "pg-promote")
     assert "db4 is now a primary" in promoted
     sql = "cd / && runuser -u postgres -- psql -X -tA -d inventory -c"
     assert _sh(built, "db4", f"{sql} \"INSERT INTO items (name) VALUES ('pin') RETURNING id\"")
-    assert "shop-db-promote: db4 is already a primary" in _sh(built, "db4", "shop-db-promote")
+    assert "pg-promote: db4 is already a primary" in _sh(built, "db4", "pg-promote")
+
+
+def test_pg_repoint_makes_the_other_replica_follow_the_promoted_primary(built: Mirror) -> None:
+    """db5 streamed from db3; once db4 is promoted, pg-repoint points db5 at db4 and a row
+    written on db4 reaches db5."""
+    assert _run(built, "db5", "pg-repoint db4 port")[0] == 2
+    code, said = _run(built, "db3", "pg-repoint db4")
+    assert code == 1 and "db3 is a primary, not a replica" in said
+    _sh(built, "db4", "pg-promote")
+    repointed = _sh(built, "db5", "pg-repoint db4")
+    assert "was streaming from db3" in repointed and "now streams from db4:5432" in repointed
+    sql = "cd / && runuser -u postgres -- psql -X -tA -d inventory -c"
+    _sh(built, "db4", f"{sql} \"INSERT INTO items (name) VALUES ('after-repoint')\"")
+    assert eventually(
+        lambda: "after-repoint" in _sh(built, "db5", f'{sql} "SELECT name FROM items"'), 20
+    )
+    conninfo = _sh(built, "db5", f"{sql} 'SHOW primary_conninfo'")
+    assert "host=db4" in conninfo
