@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rehearsal.envs.docker import docker_client
 from rehearsal.results.model import Results
-from rehearsal.runs.admission import admit
+from rehearsal.runs.admission import Admitted, admit
 from rehearsal.runs.live import registered
 from rehearsal.runs.session import Progress, RunOptions, RunSession, execute
 from rehearsal.scenarios.planning import Plan
@@ -30,6 +30,17 @@ def run(
     if admitted.forced:
         progress(admitted.forced)
     docker_client()
+    return run_admitted(admitted, options, progress, run_id)
+
+
+def run_admitted(
+    admitted: Admitted,
+    options: RunOptions,
+    progress: Progress = lambda _message: None,
+    run_id: str | None = None,
+) -> Results:
+    """The run of a plan already admitted, once Docker answered (what the CLI checks first,
+    so a refusal or an unreachable engine is said before the run has an id)."""
     session = RunSession(admitted.plan, options, progress, run_id)
     lab_hosts = admitted.plan.profile.lab_hosts()
     with registered(session.run_id, session.run_dir, options.keep, None, lab_hosts):
