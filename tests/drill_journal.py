@@ -92,7 +92,7 @@ def write_drill_journal(
         index=1,
         say="Switch the load balancer to app2",
         node="lb1",
-        command="shop-lb-switch app2",
+        command="nginx-upstream-switch app app2",
         budget_s=60.0,
     )
     add(

@@ -17,7 +17,7 @@ from rehearsal.scenarios.probes import Probe, Sample
 
 @dataclass
 class FakeShop:
-    """A shop that is up while its active app node runs; `shop-lb-switch` moves it.
+    """A shop that is up while its active app node runs; `nginx-upstream-switch app NODE` moves it.
 
     Commands are answered from ``replies`` (command → result); ``grep -c`` reads ``files``.
     """
@@ -78,8 +78,8 @@ class FakeShop:
             return CommandResult(0 if count else 1, f"{count}\n", 0.01)
         if argv[:1] == ["tail"]:
             return CommandResult(0, self.files.get(argv[-1], ""), 0.01)
-        if command.startswith("shop-lb-switch "):
-            self.active = command.split()[1]
+        if command.startswith("nginx-upstream-switch app "):
+            self.active = command.split()[2]
         return CommandResult(0, "ok", 0.01)
 
 

@@ -70,14 +70,12 @@ def run(
         return
     asker = people or ("terminal" if sys.stdin.isatty() else "none")
     as_flow_run = prefect_configured() or asker == "ui"
-    if as_flow_run:
-        from rehearsal.flows.adapters import install
-
-        install()  # secrets from Prefect blocks, a stop set through Prefect
     from rehearsal.envs.docker import docker_client
+    from rehearsal.flows.adapters import install
     from rehearsal.runs.admission import admit
     from rehearsal.runs.session import RunOptions, new_run_id
 
+    install()  # secrets from Prefect blocks, a stop set through Prefect
     admitted = admit(plan, force)
     if admitted.forced:
         say_plainly(admitted.forced)

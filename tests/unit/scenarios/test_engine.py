@@ -52,7 +52,7 @@ def test_drill_detects_outage_runs_runbook_and_recovers(tmp_path: Path) -> None:
 
 
 def test_failed_runbook_step_is_a_finding_and_stops_the_runbook(tmp_path: Path) -> None:
-    shop = FakeShop(broken_commands={"shop-lb-switch app2"})
+    shop = FakeShop(broken_commands={"nginx-upstream-switch app app2"})
     plan = load_plan(DRILL)
     phase = plan.scenario.phases[0]
     quick = phase.model_copy(

@@ -313,7 +313,8 @@ phases:
 def test_runbook_result_and_total_time_against_the_rto(tmp_path: Path) -> None:
     profile = (EXAMPLES / "webshop" / "profile.yaml").read_text()
     profile = profile.replace("rto: 5m", "rto: 100ms").replace(
-        'run: "shop-lb-switch app2"', 'run: "shop-lb-switch app2"\n      expect_output: "now: app2"'
+        'run: "nginx-upstream-switch app app2"',
+        'run: "nginx-upstream-switch app app2"\n      expect_output: "now: app2"',
     )
     plan = _plan(
         tmp_path,
