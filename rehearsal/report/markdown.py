@@ -123,10 +123,19 @@ def _people(results: Results) -> list[str]:
     lines: list[str] = []
     if results.questions:
         rows = (
-            (q.id, q.phase, q.person, q.instruction, q.outcome, _seconds(q.waited_s), q.notes)
+            (
+                q.id,
+                q.phase,
+                q.person,
+                q.instruction,
+                q.outcome,
+                q.answered_by or "—",
+                _seconds(q.waited_s),
+                q.notes,
+            )
             for q in results.questions
         )
-        headers = ("id", "phase", "asked", "what", "answer", "waited", "notes")
+        headers = ("id", "phase", "asked", "what", "answer", "answered by", "waited", "notes")
         lines += ["## People in the loop", "", *table(headers, rows)]
     if results.loads:
         loads = (

@@ -67,6 +67,9 @@ def questions(events: list[Event]) -> list[QuestionResult]:
                     "notes": event.get("notes", ""),
                     "waited_s": event.get("waited_s"),
                     "source": answer_source(event) if kind == "question.answered" else None,
+                    "answered_by": answered_by(answer_source(event), asked[key].person)
+                    if kind == "question.answered"
+                    else None,
                 }
             )
     return list(asked.values())

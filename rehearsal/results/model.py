@@ -147,6 +147,9 @@ class QuestionResult(Record):
     source: str | None = None
     """Who gave the answer (prefect ui, console, answers file, tool, or unknown in a journal
     older than sources); None while unanswered."""
+    answered_by: str | None = None
+    """The person, or what stood in for them ("answers file (scripted), for Kim Minji");
+    None while unanswered."""
 
 
 class AttemptResult(Record):
