@@ -35,6 +35,8 @@ def render_notice(results: Results, w: Wording, calendar: Calendar | None = None
     impact = summary.impact_sentences(results, w) + response.calendar_sentences(results, w)
     if impact:
         lines += ["", w("notice.impact"), "", *(f"- {s}" for s in impact)]
+        if any(service.downtime_s > 0 for service in results.services):
+            lines += ["", f"_{w('glossary.unavailable')}_"]
     changes = summary.must_change(results)
     lines += ["", w("notice.changes"), ""]
     if changes:

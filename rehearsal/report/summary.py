@@ -22,6 +22,7 @@ GLOSSARY = (
     "time_to_acknowledge",
     "handling",
     "time_to_recover",
+    "unavailable",
     "automated",
     "scripted",
 )

@@ -300,6 +300,17 @@ def test_html_gives_the_verdict_and_impact_in_plain_words(
     assert "checkout was unavailable for 45.0 s; the target is 5 min." in passed
 
 
+def test_the_notice_says_how_unavailable_is_measured_beside_the_impact(
+    failed_run: Results, tmp_path: Path
+) -> None:
+    notice = render(failed_run, tmp_path / "f")["notice.md"]
+    after_impact = notice[notice.index("checkout was unavailable for 5 min 40 s") :]
+    assert "\n\n_Unavailable for: from a service's first failing check to its next passing " in (
+        after_impact
+    )
+    assert "so this can be shorter than the time to recover._\n" in after_impact
+
+
 def test_html_timeline_shows_the_probe_outage_as_a_red_band(
     failed_run: Results, tmp_path: Path
 ) -> None:
