@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rehearsal.errors import Problem
 from rehearsal.models.catalog import RoleCatalog
+from rehearsal.models.param_schemas import check_params
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_contract import check_role
@@ -59,7 +60,7 @@ def check_profile(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> 
     problems += _own_roles(profile, doc, catalog)
     problems += check_volumes(profile, doc)
     for index, node in enumerate(profile.nodes):
-        problems += _check_role(doc, index, node, catalog)
+        problems += _check_role(doc, index, node, catalog, node_names)
         for position, network in enumerate(node.networks):
             if network not in network_names:
                 problems.append(
@@ -214,8 +215,11 @@ def _own_roles(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> lis
     return problems
 
 
-def _check_role(doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog) -> list[Problem]:
-    """The role exists, offers the version asked for, and declares every param given."""
+def _check_role(
+    doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog, nodes: list[str]
+) -> list[Problem]:
+    """The role exists, offers the version asked for, declares every param given, and each
+    param has the shape the role's ``params_schema`` says."""
     info = catalog.get(node.role)
     if info is None:
         where = "roles live in " + ", ".join(str(folder) for folder in catalog.folders)
@@ -245,4 +249,6 @@ def _check_role(doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog)
                     f"{info.folder / 'defaults' / 'main.yml'})",
                 )
             )
-    return problems
+    defaults = info.folder / "defaults" / "main.yml"
+    at = ("nodes", index, "params")
+    return problems + check_params(doc, at, node.params, info.params_schema, nodes, defaults)
