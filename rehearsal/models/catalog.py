@@ -48,7 +48,7 @@ class RoleInfo:
     """Params listing Debian packages, baked into the node's image with the role's."""
     var_prefix: str = ""
     """What a param's name gets in front to be the role's variable (empty: used as given)."""
-    param_schemas: dict[str, Any] = field(default_factory=dict)
+    params_schema: dict[str, Any] = field(default_factory=dict)
     """param name → the JSON Schema its value must fit (checked by validate)."""
 
     def variable(self, param: str) -> str:
@@ -160,7 +160,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
         path_params=tuple(str(p) for p in meta.get("path_params") or []),
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
-        param_schemas={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
+        params_schema={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
     )
 
 

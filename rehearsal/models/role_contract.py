@@ -199,7 +199,7 @@ def _readbacks(path: Path, meta: Any, params: set[str], role: str) -> list[Probl
 def _schemas(folder: Path, meta: Any, params: set[str]) -> list[Problem]:
     """Each ``params_schema`` entry is for a declared param and is a JSON Schema."""
     path = str(folder / "meta" / "rehearsal.yml")
-    schemas = role(folder).param_schemas
+    schemas = role(folder).params_schema
     problems = []
     for key, _ in _pairs(_get(meta, "params_schema")):
         name = str(key.value)

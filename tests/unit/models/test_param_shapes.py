@@ -10,6 +10,7 @@ import pytest
 from rehearsal.errors import InvalidInput, Problem
 from rehearsal.models.loading import load_profile
 from rehearsal.models.param_shapes import schema_problem, shape_failure
+from tests.conftest import EXAMPLES
 
 HEAD = """\
 customer: {name: Shapes}
@@ -40,8 +41,8 @@ def test_a_site_without_a_server_name_is_an_error_at_the_site(tmp_path: Path) ->
     )
     assert [(p.line, p.column) for p in problems] == [(11, 11)]
     assert problems[0].message == (
-        "sites[1] must contain ['server_names'] properties: a site: {name, server_names: [...], "
-        "listen: [PORT], tls: {port}, locations: [{path, proxy_pass}]}"
+        "sites[1] must contain ['server_names'] properties; give a site: {name, server_names: "
+        "[...], listen: [PORT], tls: {port}, locations: [{path, proxy_pass}]}"
     )
 
 
@@ -52,7 +53,7 @@ def test_an_upstream_group_with_no_servers_is_an_error_at_its_servers(tmp_path: 
     )
     assert [(p.line, p.column) for p in problems] == [(11, 11)]
     assert problems[0].message.startswith("upstreams[0].servers must contain at least 1 items")
-    assert "list at least one server" in problems[0].message
+    assert "; give at least one server (a node name, HOST:PORT" in problems[0].message
 
 
 def test_a_server_of_the_wrong_shape_is_pointed_at(tmp_path: Path) -> None:
@@ -77,4 +78,6 @@ def test_params_that_fit_their_schema_load(tmp_path: Path) -> None:
 def test_a_broken_schema_is_told_and_a_missing_key_is_found() -> None:
     assert schema_problem({"type": "bogus"}) == "not a JSON Schema: Unknown type"
     assert schema_problem(["not", "a", "mapping"]) is not None
-    assert shape_failure({"type": "object", "required": ["a"]}, {"a": 1}) is None
+    profile = load_profile(EXAMPLES / "webshop" / "profile.yaml")
+    schema = {"type": "object", "required": ["a"]}
+    assert shape_failure("p", schema, {"a": 1}, profile, profile.nodes[0]) is None
