@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from rehearsal.errors import Problem
 from rehearsal.models.catalog import RoleCatalog
+from rehearsal.models.param_schemas import check_params
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_contract import check_role
@@ -58,6 +59,7 @@ def check_profile(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> 
     problems += _node_files(profile, doc)
     problems += _own_roles(profile, doc, catalog)
     problems += check_volumes(profile, doc)
+    problems += check_params(profile, doc, catalog)
     for index, node in enumerate(profile.nodes):
         problems += _check_role(doc, index, node, catalog)
         for position, network in enumerate(node.networks):

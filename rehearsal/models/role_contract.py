@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.errors import Problem
-from rehearsal.models.catalog import param_name
+from rehearsal.models.catalog import param_name, role
 
 REQUIRED = {
     "defaults/main.yml": "it declares the role's params, each with a comment",
@@ -100,6 +100,7 @@ def _check(folder: Path) -> list[Problem]:
     prefix = _scalar(meta, "var_prefix")
     params = {param_name(name, prefix) for name in defaults} | also
     problems += _readbacks(folder / "meta" / "rehearsal.yml", meta, params, folder.name)
+    problems += _schemas(folder, meta, params)
     declared = defaults | {prefix + name for name in also}
     declared |= _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
     problems += _undeclared(folder, declared)
@@ -190,6 +191,40 @@ def _readbacks(path: Path, meta: Any, params: set[str], role: str) -> list[Probl
                     f"readback {name!r} is for a param role {role!r} does not "
                     "declare; declare it in defaults/main.yml or drop the read-back",
                 )  # fmt: skip
+            )
+    return problems
+
+
+def _schemas(folder: Path, meta: Any, params: set[str]) -> list[Problem]:
+    """Each ``params_schema`` entry is for a declared param, and is a JSON Schema."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    schemas = role(folder).params_schema
+    problems = []
+    for key, _ in _pairs(_get(meta, "params_schema")):
+        name = str(key.value)
+        at = (str(folder / "meta" / "rehearsal.yml"), key.start_mark.line + 1)
+        if name not in params:
+            problems.append(
+                Problem(
+                    *at,
+                    key.start_mark.column + 1,
+                    f"params_schema {name!r} is for a param role {folder.name!r} does not "
+                    "declare; declare it in defaults/main.yml or drop the schema",
+                )
+            )
+        schema: Any = schemas.get(name)
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            problems.append(
+                Problem(
+                    *at,
+                    key.start_mark.column + 1,
+                    f"params_schema {name!r} is not a JSON Schema ({error.message}); see "
+                    "https://json-schema.org/understanding-json-schema/",
+                )
             )
     return problems
 
