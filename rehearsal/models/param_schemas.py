@@ -32,6 +32,7 @@ FIRST_NODE_HOST = 10
 def check_params(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> list[Problem]:
     """Every param of every node whose value its role's ``params_schema`` refuses."""
     from jsonschema import Draft202012Validator, FormatChecker  # ~0.1 s: only when needed
+    from jsonschema.exceptions import SchemaError
 
     problems = []
     for index, node in enumerate(profile.nodes):
@@ -44,6 +45,10 @@ def check_params(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> l
             schema = info.params_schema.get(name)
             if schema is None:
                 continue
+            try:
+                Draft202012Validator.check_schema(schema)
+            except SchemaError:
+                continue  # not the profile's fault: the role's contract check reports it
             validator = Draft202012Validator(schema, format_checker=checker)
             for error in validator.iter_errors(value):
                 loc = ("nodes", index, "params", name, *error.absolute_path)

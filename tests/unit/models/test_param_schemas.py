@@ -153,3 +153,20 @@ def test_an_own_roles_schema_must_be_for_a_declared_param_and_a_json_schema(
         "params_schema 'order_api_nope' is for a param role 'order-api' does not declare",
     ) in lines
     assert any(line == count and "is not a JSON Schema" in text for line, text in lines), lines
+
+
+def test_a_profile_using_an_own_role_with_a_broken_schema_gets_the_roles_problem(
+    tmp_path: Path,
+) -> None:
+    folder = write_role("order-api", tmp_path / "roles")
+    meta = folder / "meta" / "rehearsal.yml"
+    meta.write_text(meta.read_text() + "params_schema:\n  order_api_port: {type: 12}\n")
+    path = tmp_path / "profile.yaml"
+    path.write_text(
+        "customer: {name: Own}\nbusiness: {targets: {rto: 1m}}\nnetworks: [{name: app}]\n"
+        "nodes: [{name: api1, role: order-api, networks: [app], params: {order_api_port: 1}}]\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        load_profile(path)
+    [problem] = caught.value.problems
+    assert problem.file == str(meta.resolve()) and "is not a JSON Schema" in problem.message
