@@ -11,27 +11,21 @@ the image is removed afterwards.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import subprocess
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from bench.mirrors import bench_id, owned
 from bench.options import Options
+from bench.plain_ansible import plain_bake, plain_playbook
 from bench.table import Figure
 from rehearsal.cli.role_scaffold import write_role
-from rehearsal.envs import labels as L
-from rehearsal.envs.ansible import HostVars, inventory, run_playbook, settings
+from rehearsal.envs.ansible import HostVars, run_playbook
 from rehearsal.envs.docker import docker_client
 from rehearsal.envs.images import BASE_IMAGE, ensure_base_image
-from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.mirror import Mirror
 from rehearsal.envs.roles import RoleImage
-from rehearsal.envs.ssh import wait_for_ssh
 from rehearsal.journal.writer import Journal
 from rehearsal.models.loading import load_profile, playbooks_dir
 
@@ -53,37 +47,6 @@ def _profile(folder: Path) -> Path:
     path = folder / "profile.yaml"
     path.write_text(PROFILE)
     return path
-
-
-def _plain(playbook: Path, hosts: list[HostVars], key: Path, roles: tuple[Path, ...]) -> float:
-    path = key.parent / f"inventory-{playbook.stem}.json"
-    path.write_text(json.dumps(inventory(hosts, key)))
-    argv = ["ansible-playbook", "-i", str(path), str(playbook)]
-    environment = {**os.environ, **settings(playbook, len(hosts), roles)}
-    started = time.monotonic()
-    subprocess.run(argv, env=environment, capture_output=True, timeout=900, check=True)
-    return time.monotonic() - started
-
-
-def _plain_bake(client: Any, run_id: str, folder: Path, roles: tuple[Path, ...]) -> float:
-    """A container made, the role's install run on it by ``ansible-playbook``, committed."""
-    keys = generate_key_pair(folder / run_id / "ssh", run_id)
-    started = time.monotonic()
-    container = client.containers.create(
-        BASE_IMAGE, labels=L.owner_labels(run_id, False, folder / run_id), init=True
-    )
-    container.put_archive("/root", keys.authorized_keys_tar())
-    container.start()
-    container.reload()
-    address = str(container.attrs["NetworkSettings"]["IPAddress"])
-    wait_for_ssh(address, timeout_s=30)
-    host = HostVars("bake", address, ROLE, "", {})
-    _plain(playbooks_dir() / "install.yml", [host], keys.private_path, roles)
-    container.stop(timeout=5)
-    image = container.commit(f"{run_id}-bake", "plain")
-    took = time.monotonic() - started
-    client.images.remove(image.id, force=True)
-    return took
 
 
 def _hosts(mirror: Mirror) -> list[HostVars]:
@@ -118,7 +81,7 @@ def measure(options: Options) -> list[Figure]:
         started = time.monotonic()
         ours.prepare_images()
         bake = time.monotonic() - started
-        baseline_bake = _plain_bake(client, bake_id, folder, roles)
+        baseline_bake = plain_bake(client, bake_id, folder, roles, ROLE)
         info = ours.catalog[ROLE]
         baked = RoleImage(ROLE, "", info.folder).tag(str(client.images.get(BASE_IMAGE).id))
         stack.callback(client.images.remove, baked, force=True)
@@ -140,7 +103,7 @@ def measure(options: Options) -> list[Figure]:
         for attempt in ("first", "second (warm)"):
             workdir = folder / ours_id / f"ansible-{attempt.split()[0]}"
             report = run_playbook(converge, _hosts(ours), ours.keys.private_path, workdir, roles)
-            baseline = _plain(converge, _hosts(plain), plain.keys.private_path, roles)
+            baseline = plain_playbook(converge, _hosts(plain), plain.keys.private_path, roles)
             figures.append(
                 Figure(
                     "own_role",

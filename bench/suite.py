@@ -31,6 +31,7 @@ BENCHES = (
     "cold",
     "converge",
     "own_role",
+    "product_roles",
     "faults",
     "switch",
     "engine",

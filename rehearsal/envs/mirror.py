@@ -67,7 +67,8 @@ class Mirror:
         self.stack = stack
         self.progress = progress
         self.capabilities = capabilities or {}
-        """Per node, what the scenario's faults need beyond Docker's default set."""
+        """Per node, what the scenario's faults need beyond Docker's default set (its role's
+        own needs are added to it)."""
         self.lost = lost
         """Told when the mirror breaks under us (a node removed from outside, engine gone)."""
         self.labels = L.owner_labels(run_id, keep, run_dir)
@@ -168,7 +169,11 @@ class Mirror:
                     tuple(n.networks),
                     n.resources.cpus,
                     n.resources.memory,
-                    capabilities=tuple(sorted(self.capabilities.get(n.name, ()))),
+                    capabilities=tuple(
+                        sorted(
+                            {*self.capabilities.get(n.name, ()), *self.catalog[n.role].capabilities}
+                        )
+                    ),
                     extra_hosts=names,
                     volumes=tuple(VolumeSpec(v.path, v.size, v.size_bytes) for v in n.volumes),
                 )

@@ -48,8 +48,10 @@ class RoleInfo:
     """Params listing Debian packages, baked into the node's image with the role's."""
     var_prefix: str = ""
     """What a param's name gets in front to be the role's variable (empty: used as given)."""
+    capabilities: tuple[str, ...] = ()
+    """Linux capabilities the product needs in a node's container (keepalived: NET_ADMIN)."""
     params_schema: dict[str, Any] = field(default_factory=dict)
-    """param name → the JSON Schema its value must fit (checked by validate)."""
+    """param name → the JSON Schema its value must fit (checked at validate)."""
 
     def variable(self, param: str) -> str:
         """The Ansible variable a node's param reaches the role as."""
@@ -160,6 +162,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
         path_params=tuple(str(p) for p in meta.get("path_params") or []),
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
+        capabilities=tuple(str(c) for c in meta.get("capabilities") or []),
         params_schema={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
     )
 

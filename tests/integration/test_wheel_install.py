@@ -32,6 +32,7 @@ def test_the_wheel_install_runs_its_own_code_with_the_playbooks_it_ships(
     assert playbooks.is_relative_to(wheel_venv), f"playbooks found at {playbooks}"
     assert sorted(p.name for p in (playbooks / "roles").iterdir()) == [
         "haproxy",
+        "keepalived",
         "mariadb",
         "nginx",
         "postgresql",

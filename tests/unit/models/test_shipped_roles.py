@@ -14,7 +14,16 @@ from rehearsal.models.catalog import role
 from rehearsal.models.loading import playbooks_dir
 
 BIN = Path(sys.executable).parent
-SHIPPED = ["haproxy", "mariadb", "nginx", "postgresql", "redis", "service", "shop-app"]
+SHIPPED = [
+    "haproxy",
+    "keepalived",
+    "mariadb",
+    "nginx",
+    "postgresql",
+    "redis",
+    "service",
+    "shop-app",
+]
 
 
 @pytest.fixture(autouse=True)
