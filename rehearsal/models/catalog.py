@@ -13,6 +13,7 @@ a misspelt parameter without asking apt or running Ansible:
   ``readback`` commands the fidelity check uses to read effective values back, the
   ``path_params`` that name files beside the profile (resolved, checked and shipped to the
   node), the ``package_params`` that list more Debian packages for the node's image, and
+  the ``params_schema`` that gives each param's shape (a JSON Schema, checked at validate), and
   the ``var_prefix`` of the role's variables: with ``var_prefix: nginx_`` the defaults
   declare ``nginx_worker_connections`` (ansible-lint's var-naming), a node gives the param
   ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``.
@@ -47,6 +48,8 @@ class RoleInfo:
     """Params listing Debian packages, baked into the node's image with the role's."""
     var_prefix: str = ""
     """What a param's name gets in front to be the role's variable (empty: used as given)."""
+    params_schema: dict[str, Any] = field(default_factory=dict)
+    """param name → the JSON Schema its value must fit (checked at validate)."""
 
     def variable(self, param: str) -> str:
         """The Ansible variable a node's param reaches the role as."""
@@ -157,6 +160,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
         path_params=tuple(str(p) for p in meta.get("path_params") or []),
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
+        params_schema={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
     )
 
 

@@ -10,6 +10,7 @@ from rehearsal.models.catalog import RoleCatalog
 from rehearsal.models.people_checks import check_people
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_contract import check_role
+from rehearsal.models.role_schemas import check_params
 from rehearsal.models.suggest import did_you_mean
 from rehearsal.models.volume_checks import check_volumes
 from rehearsal.models.yamlfile import YamlDocument
@@ -245,4 +246,4 @@ def _check_role(doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog)
                     f"{info.folder / 'defaults' / 'main.yml'})",
                 )
             )
-    return problems
+    return problems + check_params(doc, index, node, info)
