@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from rehearsal.envs.ansible import run_playbook
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
+from rehearsal.models.loading import playbooks_dir
 from tests.conftest import EXAMPLES
 from tests.integration.conftest import converged, eventually, injected
 from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
@@ -75,6 +77,18 @@ def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:
     assert facts[("mq1", "rabbitmq-server")]["actual"].startswith("3.10.")
 
 
+def test_a_second_converge_changes_nothing(built: Mirror) -> None:
+    assert built.keys is not None
+    report = run_playbook(
+        playbooks_dir() / "converge.yml",
+        built.hosts(),
+        built.keys.private_path,
+        built.run_dir / "again",
+        built.catalog.folders,
+    )
+    assert sum(report.changed.values()) == 0, report.changed
+
+
 def test_a_queue_that_exists_otherwise_than_declared_is_named(built: Mirror) -> None:
     changed = "/tmp/changed-definitions.json"
     script = (
@@ -121,6 +135,7 @@ def test_a_node_reset_out_of_the_cluster_joins_it_again(built: Mirror) -> None:
     for step in ("stop_app", "reset", "start_app"):
         assert _run(built, "mq2", "rabbitmqctl", step)[0] == 0
     assert _running(built, "mq2") == ["rabbit@mq2"]
+    assert _run(built, "mq2", "rabbitmq-rejoin", "--check") == (0, "running nodes: mq2")
     code, said = _run(built, "mq2", "rabbitmq-rejoin")  # the profile's cluster_with: mq1
     assert code == 0, said
     assert "joined mq1's cluster; running nodes: mq1 mq2" in said
