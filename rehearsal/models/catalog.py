@@ -13,6 +13,7 @@ a misspelt parameter without asking apt or running Ansible:
   ``readback`` commands the fidelity check uses to read effective values back, the
   ``path_params`` that name files beside the profile (resolved, checked and shipped to the
   node), the ``package_params`` that list more Debian packages for the node's image, and
+  the ``params_schema`` that gives each param's shape (a JSON Schema, checked at validate), and
   the ``var_prefix`` of the role's variables: with ``var_prefix: nginx_`` the defaults
   declare ``nginx_worker_connections`` (ansible-lint's var-naming), a node gives the param
   ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``; and the

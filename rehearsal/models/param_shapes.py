@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -121,8 +122,34 @@ def _said(
         extra = next((str(key) for key in error.value if key not in allowed), "?")
         return (*where, extra), f"unknown key {extra!r} in {shown}{did_you_mean(extra, allowed)}"
     said = (error.message or "").removeprefix(error.name or "").strip()
-    hint = definition.get("description") or schema.get("description") or f"see {defaults}"
-    return where, f"{shown} {said}; give {hint}"
+    if error.rule == "const":
+        said = f"must be {json.dumps(definition.get('const'))}"
+    if error.rule == "propertyNames" and isinstance(error.value, dict):
+        pattern = str((definition.get("propertyNames") or {}).get("pattern", ""))
+        wrong = [str(key) for key in error.value if not re.search(pattern, str(key))]
+        if wrong:
+            where = (*where, wrong[0])
+            said = f"key {wrong[0]!r} does not match {pattern}"
+    hint = definition.get("description") or _nearest_description(schema, where)
+    return where, f"{shown} {said}; give {hint or f'see {defaults}'}"
+
+
+def _nearest_description(schema: dict[str, Any], where: Where) -> str | None:
+    """The description closest above ``where`` in ``schema``: what the enclosing value is."""
+    found = schema.get("description")
+    part_schema: Any = schema
+    for part in where:
+        if not isinstance(part_schema, dict):
+            break
+        if isinstance(part, int):
+            part_schema = part_schema.get("items")
+        else:
+            part_schema = (part_schema.get("properties") or {}).get(part) or part_schema.get(
+                "additionalProperties"
+            )
+        if isinstance(part_schema, dict) and part_schema.get("description"):
+            found = part_schema["description"]
+    return str(found) if found else None
 
 
 @functools.lru_cache(maxsize=256)

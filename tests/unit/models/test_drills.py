@@ -29,6 +29,7 @@ def test_scenarios_are_found_for_the_launch_form() -> None:
         "clinic/repro-db-disk-full.yaml",
         "products/keepalived/drill-lb-loss.yaml",
         "products/mariadb/drill-primary-loss.yaml",
+        "products/rabbitmq/drill-broker-node-down.yaml",
         "webshop/drill-app-node-loss.yaml",
         "webshop/drill-db-failover.yaml",
         "webshop/drill-nightly-export.yaml",

@@ -20,6 +20,7 @@ SHIPPED = [
     "mariadb",
     "nginx",
     "postgresql",
+    "rabbitmq",
     "redis",
     "service",
     "shop-app",
