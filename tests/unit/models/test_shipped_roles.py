@@ -14,7 +14,7 @@ from rehearsal.models.catalog import role
 from rehearsal.models.loading import playbooks_dir
 
 BIN = Path(sys.executable).parent
-SHIPPED = ["haproxy", "nginx", "postgresql", "redis", "service", "shop-app"]
+SHIPPED = ["haproxy", "nginx", "postgresql", "redis", "service", "shop-app", "tomcat"]
 
 
 @pytest.fixture(autouse=True)
