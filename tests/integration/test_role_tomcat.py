@@ -2,11 +2,13 @@
 of a web.xml and static pages; no JDK needed), its connector and heap from the profile and read
 back from the running JVM, the WAR compared by SHA-256; the JVM killed by a process.kill fault
 and brought back with the runbook's commands, timed; back by itself after a container restart;
-a new WAR swapped in with tomcat-redeploy."""
+a new WAR swapped in with tomcat-redeploy; and the example drill run as `rehearsal run` runs it,
+its runbook bringing the killed JVM back within the RTO."""
 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import time
 import zipfile
@@ -18,7 +20,9 @@ import pytest
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
 from rehearsal.scenarios.probes import PROBES
+from tests.conftest import EXAMPLES
 from tests.integration.conftest import converged, eventually, injected
+from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
 
 pytestmark = pytest.mark.docker
 
@@ -171,3 +175,31 @@ def test_tomcat_redeploy_swaps_the_war_and_fidelity_sees_the_new_one(built: Mirr
     facts = {(f.node, f.name): f for f in built.check_fidelity()}
     assert not facts[("app1", "war")].matches, "the deployed WAR is no longer the profile's"
     assert facts[("app1", "port")].matches
+
+
+def test_the_jvm_crash_drill_recovers_with_its_runbook_within_the_rto(tmp_path: Path) -> None:
+    drill = EXAMPLES / "products" / "tomcat" / "drill-jvm-crash.yaml"
+    process = _rehearsal("run", str(drill), "--people", "none", "--out", str(tmp_path))
+    output, _ = process.communicate(timeout=900)
+    run_dir = _only_run(tmp_path)
+    assert process.returncode == 0, output
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["status"] == "passed", results.get("findings")
+    [fault] = results["faults"]
+    assert (fault["type"], fault["targets"], fault["revert_status"]) == (
+        "process.kill",
+        ["app1"],
+        "reverted",
+    )
+    [phase] = results["phases"]
+    [runbook] = [s for s in phase["steps"] if s["type"] == "runbook"]
+    assert [s["status"] for s in runbook["runbook_steps"]] == ["passed"] * 4
+    assert "JVM not running" in runbook["runbook_steps"][0]["output"]
+    assert "is serving" in runbook["runbook_steps"][2]["output"]
+    assert "/orders:running" in runbook["runbook_steps"][3]["output"]
+    metrics = results["metrics"]
+    assert 0 < metrics["time_to_detect_s"] < metrics["time_to_recover_s"] < metrics["rto_s"]
+    assert metrics["within_rto"] is True
+    assert _labelled(results["run_id"]) == []
+    detected, recovered = metrics["time_to_detect_s"], metrics["time_to_recover_s"]
+    print(f"tomcat drill: detected after {detected}s, recovered after {recovered}s")
