@@ -35,7 +35,7 @@ nodes:
     networks: [front]
     params:
       war: dist/shop.war
-      context_path: /shop
+      context_path: /
       health_path: /health.txt
       port: 8081
       max_threads: 50
@@ -44,7 +44,7 @@ nodes:
       xmx: 192m
 networks: [{name: front}]
 probes:
-  - {name: shop-http, http: {url: "http://app1:8081/shop/", expect_status: 200}, interval: 500ms}
+  - {name: shop-http, http: {url: "http://app1:8081/", expect_status: 200}, interval: 500ms}
 """
 
 WEB_XML = """\
@@ -55,10 +55,10 @@ WEB_XML = """\
 """
 
 
-def write_war(path: Path, release: str) -> None:
+def write_war(path: Path, release: str, web_xml: str = WEB_XML) -> None:
     """A WAR is a zip: a deployment descriptor and static pages are a whole application."""
     with zipfile.ZipFile(path, "w") as war:
-        war.writestr("WEB-INF/web.xml", WEB_XML)
+        war.writestr("WEB-INF/web.xml", web_xml)
         war.writestr("index.html", f"<h1>shop {release}</h1>\n")
         war.writestr("health.txt", "ok\n")
 
@@ -80,8 +80,13 @@ def _run(mirror: Mirror, argv: list[str], timeout_s: float = 60) -> tuple[int, s
     return result.exit_code, result.output.strip()
 
 
+def _put(mirror: Mirror, path: str, data: bytes) -> None:
+    copy = 'printf %s "$1" | base64 -d > "$2"'
+    assert _run(mirror, ["sh", "-c", copy, "sh", base64.b64encode(data).decode(), path])[0] == 0
+
+
 def _page(mirror: Mirror) -> str:
-    return _run(mirror, ["curl", "-fsS", "--max-time", "3", "http://127.0.0.1:8081/shop/"])[1]
+    return _run(mirror, ["curl", "-fsS", "--max-time", "3", "http://127.0.0.1:8081/"])[1]
 
 
 def _probe_passes(mirror: Mirror) -> bool:
@@ -114,7 +119,7 @@ def test_the_helpers_say_how_tomcat_is_and_refuse_bad_usage(built: Mirror) -> No
     code, said = _run(built, ["tomcat-health"])
     assert code == 0 and "connector listening on :8081" in said and "answered 200" in said
     code, listed = _run(built, ["tomcat-manager", "text/list"])
-    assert code == 0 and "/shop:running:" in listed
+    assert code == 0 and "/:running:0:ROOT" in listed  # the WAR, not Debian's page
     assert _run(built, ["tomcat-manager"])[0] == 2
     assert _run(built, ["tomcat-health", "soon"])[0] == 2
     assert _run(built, ["tomcat-redeploy", "/etc/hostname"])[0] == 2
@@ -165,9 +170,7 @@ def test_tomcat_redeploy_swaps_the_war_and_fidelity_sees_the_new_one(built: Mirr
     assert built.env is not None
     new = Path(str(built.profile.node("app1").params["war"])).with_name("shop-v2.war")
     write_war(new, "v2")
-    copy = 'printf %s "$1" | base64 -d > /tmp/shop-v2.war'
-    encoded = base64.b64encode(new.read_bytes()).decode()
-    assert _run(built, ["sh", "-c", copy, "sh", encoded])[0] == 0
+    _put(built, "/tmp/shop-v2.war", new.read_bytes())
     code, said = _run(built, ["tomcat-redeploy", "/tmp/shop-v2.war", "90"], 120)
     assert code == 0, said
     assert "deployed after" in said and "is serving" in said
@@ -175,6 +178,18 @@ def test_tomcat_redeploy_swaps_the_war_and_fidelity_sees_the_new_one(built: Mirr
     facts = {(f.node, f.name): f for f in built.check_fidelity()}
     assert not facts[("app1", "war")].matches, "the deployed WAR is no longer the profile's"
     assert facts[("app1", "port")].matches
+
+
+def test_tomcat_redeploy_puts_the_previous_war_back_when_the_new_one_does_not_come_up(
+    built: Mirror,
+) -> None:
+    broken = Path(str(built.profile.node("app1").params["war"])).with_name("broken.war")
+    write_war(broken, "v3", web_xml="<web-app")  # a descriptor Tomcat cannot parse
+    _put(built, "/tmp/broken.war", broken.read_bytes())
+    code, said = _run(built, ["tomcat-redeploy", "/tmp/broken.war", "25"], 60)
+    assert code == 1, said
+    assert "the previous WAR is back in place" in said
+    assert eventually(lambda: _page(built) == "<h1>shop v2</h1>", 60)
 
 
 def test_the_jvm_crash_drill_recovers_with_its_runbook_within_the_rto(tmp_path: Path) -> None:

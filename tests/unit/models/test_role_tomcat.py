@@ -58,7 +58,7 @@ def test_tomcat_offers_bookworms_10_1_with_short_params_and_the_war_beside_the_p
     assert tomcat.path_params == ("war",)
     assert tomcat.variable("max_threads") == "tomcat_max_threads"
     assert set(tomcat.readback) == {"port", "max_threads", "connection_timeout", "xms", "xmx"}
-    assert set(tomcat.params_schema) <= tomcat.params
+    assert set(tomcat.param_schemas) <= tomcat.params
 
 
 def test_the_war_is_resolved_beside_the_profile(tmp_path: Path) -> None:
@@ -70,23 +70,21 @@ def test_the_war_is_resolved_beside_the_profile(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("param", "expected"),
     [
-        ("max_threads: lots", "'lots' is not of type 'integer'; give a whole number of threads"),
-        ("max_threads: 0", "0 is less than the minimum of 1"),
-        ("port: 80800", "80800 is greater than the maximum of 65535; give a TCP port"),
-        ("connection_timeout: 20s", "'20s' is not of type 'integer'; give milliseconds"),
-        ("xmx: 512", "512 is not of type 'string'; give a heap size as the JVM writes it"),
-        ("xms: 1.5g", "'1.5g' does not match"),
-        ("context_path: shop", "'shop' does not match '^/([A-Za-z0-9._-]+"),
-        ("health_path: health", "give a path starting with /"),
+        ("max_threads: lots", "max_threads must be integer: a whole number of threads, 1 to"),
+        ("max_threads: 0", "max_threads must be bigger than or equal to 1: a whole number"),
+        ("port: 80800", "port must be smaller than or equal to 65535: a TCP port, 1 to 65535"),
+        ("connection_timeout: 20s", "connection_timeout must be integer: milliseconds as a"),
+        ("xmx: 512", "xmx must be string: a heap size as the JVM writes it, such as 256m"),
+        ("xms: 1.5g", "xms must match pattern ^([0-9]+[kKmMgG]?)?$: a heap size"),
+        ("context_path: shop", "context_path must match pattern ^/([A-Za-z0-9._-]+(/"),
+        ("health_path: health", "health_path must match pattern ^/[^\\s]*$: a path starting"),
     ],
 )
 def test_a_param_of_the_wrong_shape_is_an_error_at_its_line(
     tmp_path: Path, param: str, expected: str
 ) -> None:
     problem = _problem(tmp_path, param)
-    assert problem.startswith(f"{tmp_path / 'profile.yaml'}:9:7: role 'tomcat': param ")
-    assert expected in problem
-    assert str(playbooks_dir() / "roles" / "tomcat" / "defaults" / "main.yml") in problem
+    assert problem.startswith(f"{tmp_path / 'profile.yaml'}:9:7: {expected}"), problem
 
 
 def test_the_example_drill_and_the_bench_profile_are_valid() -> None:
