@@ -30,6 +30,7 @@ def test_scenarios_are_found_for_the_launch_form() -> None:
         "products/keepalived/drill-lb-loss.yaml",
         "products/mariadb/drill-primary-loss.yaml",
         "products/rabbitmq/drill-broker-node-down.yaml",
+        "products/tomcat/drill-jvm-crash.yaml",
         "webshop/drill-app-node-loss.yaml",
         "webshop/drill-db-failover.yaml",
         "webshop/drill-nightly-export.yaml",

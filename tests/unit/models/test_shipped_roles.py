@@ -24,6 +24,7 @@ SHIPPED = [
     "redis",
     "service",
     "shop-app",
+    "tomcat",
 ]
 
 
