@@ -50,7 +50,7 @@ INSTALL = (
 PINNED = """\
 - name: Install the version's package
   ansible.builtin.apt:
-    name: "rehearsal-tiny={{{{ rehearsal_apt_version }}}}"
+    name: "rehearsal-tiny={{ rehearsal_apt_version }}"
     update_cache: true
 """
 
