@@ -83,7 +83,7 @@ def ensure_base_image(
         raise ImageBuildFailure(
             f"the base image {BASE_IMAGE} is missing or stale and {source.setting} names a "
             "folder of .deb files, which holds the role images' packages, not a whole Debian "
-            "system; build the base image where a mirror answers (rehearsal images bootstrap, "
+            "system; build the base image where a mirror answers (`rehearsal images bootstrap`, "
             "with REHEARSAL_APT_MIRROR=URL in a lab with a mirror or proxy) and bring it here"
         )
     if source.setting:
