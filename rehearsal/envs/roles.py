@@ -4,11 +4,11 @@ A role's ``tasks/install.yml`` (packages, nothing customer-specific) is run once
 throwaway container on Docker's default bridge, which reaches the package mirror (Ansible
 reaches it through the engine's route, as it reaches nodes), or one whose apt reads the lab's
 source (:mod:`rehearsal.envs.apt_source`, set up by :mod:`rehearsal.envs.bake_sources`); the
-container is then committed. The image tag is a hash of what went into it (base image, role, version, the
-files of the role's folder the install reads: :func:`baked_files`, and the nodes' extra
-packages), so changing any of them makes a new one; nodes with the same role, version and
-extra packages share one image; ``rehearsal images prune`` removes the images nothing uses
-any more. A customer's own role is baked and cached as a shipped one is.
+container is then committed. The image tag is a hash of what went into it (base image,
+role, version, the files of the role's folder the install reads: :func:`baked_files`, and the
+nodes' extra packages), so changing any of them makes a new one; nodes with the same role,
+version and extra packages share one image; ``rehearsal images prune`` removes the images
+nothing uses any more. A customer's own role is baked and cached as a shipped one is.
 """
 
 from __future__ import annotations
