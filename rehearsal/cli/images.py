@@ -17,7 +17,9 @@ images_app = typer.Typer(help="The node images.", no_args_is_help=True)
 
 @images_app.command("bootstrap")
 def images_bootstrap() -> None:
-    """Make the base node image: pulled when a registry answers, else built with mmdebstrap."""
+    """Make the base node image: pulled when a registry answers, else built with mmdebstrap
+    (from REHEARSAL_APT_MIRROR when it is set)."""
+    from rehearsal.envs.apt_source import package_source
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.images import BASE_IMAGE, base_image_present, ensure_base_image
 
@@ -27,7 +29,7 @@ def images_bootstrap() -> None:
         return
     reporter = Reporter()
     with reporter.status:
-        image = ensure_base_image(client, reporter)
+        image = ensure_base_image(client, reporter, package_source(None))
     out.print(f"{BASE_IMAGE} built ({image[:19]})", highlight=False)
 
 

@@ -16,12 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from rehearsal.envs.apt_source import DEBIAN_SOURCE, SUITE, PackageSource, check_from_here
 from rehearsal.errors import ImageBuildFailure
 
 BASE_REPOSITORY = "rehearsal/base"
 BASE_TAG = "bookworm"
 BASE_IMAGE = f"{BASE_REPOSITORY}:{BASE_TAG}"
-SUITE = "bookworm"
 PACKAGES = (
     "python3",
     "python3-apt",
@@ -34,11 +34,9 @@ PACKAGES = (
     "curl",
     "libfaketime",
 )
-MIRRORS = (
-    "deb http://deb.debian.org/debian bookworm main",
-    "deb http://deb.debian.org/debian bookworm-updates main",
-    "deb http://deb.debian.org/debian-security bookworm-security main",
-)
+MIRRORS = PackageSource().lines()
+"""Debian's own: what the image's sources.list says and its key hashes, whichever mirror or
+proxy the packages were fetched through (the same bookworm packages: nothing to rebuild)."""
 KEY_LABEL = "rehearsal.base-key"
 Progress = Callable[[str], None]
 """Called with what is happening; a message starting with two spaces is a detail."""
@@ -74,14 +72,25 @@ def base_image_present(client: Any) -> bool:
     return (image.labels or {}).get(KEY_LABEL) == base_key()
 
 
-def ensure_base_image(client: Any, progress: Progress = lambda _line: None) -> str:
+def ensure_base_image(
+    client: Any, progress: Progress = lambda _line: None, source: PackageSource = DEBIAN_SOURCE
+) -> str:
     """Return the base image id, building it only when it is missing or stale (role images
     are keyed by the base image's id, so they are baked again on the new one)."""
     if base_image_present(client):
         return str(client.images.get(BASE_IMAGE).id)
+    if source.folder is not None:
+        raise ImageBuildFailure(
+            f"the base image {BASE_IMAGE} is missing or stale and {source.setting} names a "
+            "folder of .deb files, which holds the role images' packages, not a whole Debian "
+            "system; build the base image where a mirror answers (`rehearsal images bootstrap`, "
+            "with REHEARSAL_APT_MIRROR=URL in a lab with a mirror or proxy) and bring it here"
+        )
+    if source.setting:
+        return _build_offline(client, progress, source)
     if _pull_debian(client, progress):
         return _build_from_pulled(client, progress)
-    return _build_offline(client, progress)
+    return _build_offline(client, progress, source)
 
 
 def _pull_debian(client: Any, progress: Progress) -> bool:
@@ -125,25 +134,33 @@ def _tar_of(path: Path, workdir: Path) -> bytes:
     return archive.read_bytes()
 
 
-def mmdebstrap_argv(tarball: Path) -> list[str]:
+def mmdebstrap_argv(tarball: Path, source: PackageSource = DEBIAN_SOURCE) -> list[str]:
+    """mmdebstrap fetching from ``source`` with few retries and short timeouts; the image's
+    own sources.list is Debian's (``MIRRORS``) and its apt settings the default, whichever
+    mirror the packages came through."""
+    own_sources = "\n".join(MIRRORS)
     return [
         "mmdebstrap",
         "--variant=apt",
         "--components=main",
         f"--include={','.join(PACKAGES)}",
+        '--aptopt=Acquire::Retries "1"',
+        '--aptopt=Acquire::http::Timeout "10"',
         f"--customize-hook=copy-in {_init_script()} /usr/local/sbin",
         '--customize-hook=chroot "$1" apt-get clean',
-        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/*',
+        '--customize-hook=rm -rf "$1"/var/lib/apt/lists/* "$1"/etc/apt/apt.conf.d/99mmdebstrap',
+        f"--customize-hook=printf '%s\\n' '{own_sources}' >\"$1\"/etc/apt/sources.list",
         SUITE,
         str(tarball),
-        *MIRRORS,
+        *source.lines(),
     ]
 
 
-def _build_offline(client: Any, progress: Progress) -> str:
+def _build_offline(client: Any, progress: Progress, source: PackageSource) -> str:
+    check_from_here(source)
     with tempfile.TemporaryDirectory(prefix="rehearsal-base-") as tmp:
         tarball = Path(tmp) / "base.tar"
-        argv = mmdebstrap_argv(tarball)
+        argv = mmdebstrap_argv(tarball, source)
         progress("building the base image with mmdebstrap (about half a minute)")
         try:
             process = subprocess.Popen(

@@ -16,6 +16,7 @@ from typing import Any
 
 from rehearsal.envs import labels as L
 from rehearsal.envs.ansible import HostVars, run_playbook
+from rehearsal.envs.apt_source import package_source
 from rehearsal.envs.docker import (
     DockerEnvironment,
     EnvironmentSpec,
@@ -94,7 +95,10 @@ class Mirror:
         self.client = docker_client()
         self.stack.callback(self.route.close)
         self.guard()
-        base = ensure_base_image(self.client, self.progress)
+        source = package_source(self.profile.lab.apt)
+        if source.setting:
+            self.progress(f"packages from {source.folder or source.mirror} ({source.setting})")
+        base = ensure_base_image(self.client, self.progress, source)
         wanted = {node.name: role_image(node, self.catalog[node.role]) for node in self.containers}
         self.progress(f"role images for {', '.join(sorted({w.role for w in wanted.values()}))}")
         workdir = self.run_dir / "ansible-images"
@@ -107,6 +111,7 @@ class Mirror:
                 self.labels,
                 workdir,
                 self.route,
+                source,
             )
         finally:
             # ansible-runner writes this process's whole environment there: a secret's too.

@@ -8,7 +8,9 @@ a misspelt parameter without asking apt or running Ansible:
 
 - ``defaults/main.yml``: every parameter the role takes (its keys), documented there;
 - ``meta/rehearsal.yml`` (Ansible ignores it): the product ``versions`` a node may ask for,
-  each with the apt version pattern the install tasks pin, the ``default_version``, the
+  each with the apt version pattern the install tasks pin (``"15": "15.*"``) and, where
+  bookworm lacks it, the apt repository offering it (``"16": {apt: "16.*", source: {...}}``:
+  :class:`VersionSource`), the ``default_version``, the
   ``packages`` baked into the role's image, extra params the role ``also_accepts``,
   ``readback`` commands the fidelity check uses to read effective values back, the
   ``path_params`` that name files beside the profile (resolved, checked and shipped to the
@@ -31,12 +33,32 @@ ROLE_FILE = Path("meta") / "rehearsal.yml"
 
 
 @dataclass(frozen=True)
+class VersionSource:
+    """An apt repository one version of a role comes from (bookworm lacks that version): added
+    to the bake container before the role's install tasks run, and part of the image's key."""
+
+    url: str
+    suite: str
+    components: tuple[str, ...] = ("main",)
+    key: str = ""
+    """The repository's signing key, a file relative to the role's folder; none: trusted."""
+
+    def line(self, key_path: str = "") -> str:
+        """The ``sources.list`` line; ``key_path`` is where the key lies in the container."""
+        option = f"signed-by={key_path}" if key_path else "trusted=yes"
+        return f"deb [{option}] {self.url} {self.suite} {' '.join(self.components)}"
+
+
+@dataclass(frozen=True)
 class RoleInfo:
     name: str
     params: frozenset[str]
     folder: Path = Path()
     """The role's own folder: what its image is made from and Ansible runs."""
     versions: dict[str, str] = field(default_factory=dict)
+    """version → the apt version pattern pinned."""
+    sources: dict[str, VersionSource] = field(default_factory=dict)
+    """version → the apt repository it comes from, for versions bookworm does not have."""
     default_version: str = ""
     packages: tuple[str, ...] = ()
     package: str = ""
@@ -68,7 +90,7 @@ class RoleInfo:
 
     def fingerprint(self) -> str:
         """What of the role goes into its image: versions and packages."""
-        return repr((sorted(self.versions.items()), self.packages))
+        return repr((sorted(self.versions.items()), sorted(self.sources.items()), self.packages))
 
 
 @dataclass(frozen=True)
@@ -148,7 +170,15 @@ def _stamp(path: Path) -> int:
 def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
     defaults = _mapping(path / "defaults" / "main.yml")
     meta = _mapping(path / ROLE_FILE)
-    versions = {str(k): str(v or "") for k, v in (meta.get("versions") or {}).items()}
+    entries = {str(k): v for k, v in (meta.get("versions") or {}).items()}
+    versions = {
+        k: str((v.get("apt") if isinstance(v, dict) else v) or "") for k, v in entries.items()
+    }
+    sources = {
+        k: _source(v["source"])
+        for k, v in entries.items()
+        if isinstance(v, dict) and isinstance(v.get("source"), dict)
+    }
     prefix = str(meta.get("var_prefix") or "")
     return RoleInfo(
         name=path.name,
@@ -157,6 +187,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         | frozenset(meta.get("also_accepts", [])),
         var_prefix=prefix,
         versions=versions,
+        sources=sources,
         default_version=str(meta.get("default_version") or ""),
         packages=tuple(str(p) for p in meta.get("packages", [])),
         package=str(meta.get("package") or ""),
@@ -165,6 +196,17 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
         capabilities=tuple(str(c) for c in meta.get("capabilities") or []),
         params_schema={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
+    )
+
+
+def _source(entry: dict[str, Any]) -> VersionSource:
+    """A version's ``source:`` as written; ``role check`` says what is wrong with a bad one."""
+    components = entry.get("components") or ["main"]
+    return VersionSource(
+        url=str(entry.get("url") or "").rstrip("/"),
+        suite=str(entry.get("suite") or ""),
+        components=tuple(str(c) for c in components),
+        key=str(entry.get("key") or ""),
     )
 
 

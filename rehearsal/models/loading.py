@@ -37,6 +37,8 @@ def load_profile(path: Path) -> Profile:
     profile = _templates_from(validate_model(Profile, document), document)
     folders, problems = _own_roles(profile, document, path)
     profile = profile.model_copy(update={"roles_path": [str(folder) for folder in folders]})
+    profile, folder_problems = _apt_folder(profile, document)
+    problems += folder_problems
     catalog = catalog_of(profile)
     profile, shipped = resolve_paths(profile, document, path.parent, catalog)
     problems += shipped + check_shapes(profile, document, catalog)
@@ -75,6 +77,24 @@ def _own_roles(
                 )
             )
     return list(dict.fromkeys(folders)), problems
+
+
+def _apt_folder(profile: Profile, document: YamlDocument) -> tuple[Profile, list[Problem]]:
+    """``lab.apt.folder``, absolute (relative to the file naming it): a folder of .deb files."""
+    apt = profile.lab.apt
+    if apt is None or apt.folder is None:
+        return profile, []
+    loc = ("lab", "apt", "folder")
+    folder = (document.origin(loc).parent / Path(apt.folder).expanduser()).resolve()
+    if not folder.is_dir() or not any(folder.glob("*.deb")):
+        problem = document.problem(
+            loc,
+            f"lab.apt.folder: {apt.folder!r} ({folder}) is not a folder of .deb files; put the "
+            "packages the role images need there (apt-get download NAME fetches one)",
+        )
+        return profile, [problem]
+    lab = profile.lab.model_copy(update={"apt": apt.model_copy(update={"folder": str(folder)})})
+    return profile.model_copy(update={"lab": lab}), []
 
 
 def _templates_from(profile: Profile, document: YamlDocument) -> Profile:

@@ -213,6 +213,40 @@ class Network(Strict):
     )
 
 
+class AptSource(Strict):
+    """Where image builds take Debian's packages from, for a lab without Debian's mirror."""
+
+    mirror: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        max_length=2048,
+        description="a Debian mirror or an apt-cacher-ng style proxy in place of "
+        "http://deb.debian.org/debian, e.g. http://10.0.0.5:3142/deb.debian.org/debian "
+        "(security updates from the same URL with -security appended)",
+    )
+    folder: str | None = Field(
+        default=None,
+        description="a folder of .deb files beside the profile, made into the only "
+        "repository of role image builds (no network needed)",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.mirror is None) == (self.folder is None):
+            raise ValueError("lab.apt takes exactly one of 'mirror:' or 'folder:'")
+        return self
+
+
+class Lab(Strict):
+    """How this machine's lab reaches what image builds need."""
+
+    apt: AptSource | None = Field(
+        default=None,
+        description="the package source of image builds (else REHEARSAL_APT_MIRROR, "
+        "else Debian's mirror)",
+    )
+
+
 PROBE_KINDS = ("http", "tcp", "command", "log", "sql")
 
 
@@ -315,6 +349,7 @@ class Profile(Strict):
     on_call: OnCall | None = Field(default=None, description="people, escalation, targets")
     calendar: Calendar | None = None
     jobs: list[Job] = Field(default=[], description="batch jobs and scheduled operations")
+    lab: Lab = Field(default=Lab(), description="where image builds get their packages")
     secrets: list[str | SecretSource] = Field(
         default=[],
         description="node params whose values must never appear in a journal or report; "

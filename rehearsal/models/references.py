@@ -230,7 +230,7 @@ def _check_role(doc: YamlDocument, index: int, node: Node, catalog: RoleCatalog)
             doc.problem(
                 ("nodes", index, "version"),
                 f"role {node.role!r} does not offer version {node.version!r}; it offers "
-                f"{offered} (what Debian bookworm has; see "
+                f"{offered} (bookworm's, and those whose apt repository the role names: see "
                 f"{info.folder / 'meta' / 'rehearsal.yml'})",
             )
         )

@@ -102,6 +102,7 @@ def _check(folder: Path) -> list[Problem]:
     params = {param_name(name, prefix) for name in defaults} | also
     problems += _readbacks(folder / "meta" / "rehearsal.yml", meta, params, folder.name)
     problems += _schemas(folder, meta, params)
+    problems += _version_sources(folder / "meta" / "rehearsal.yml", meta, folder)
     declared = defaults | {prefix + name for name in also}
     declared |= _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
     problems += _undeclared(folder, declared)
@@ -215,6 +216,39 @@ def _schemas(folder: Path, meta: Any, params: set[str]) -> list[Problem]:
         wrong = schema_problem(schemas.get(name))
         if wrong is not None:
             problems.append(Problem(*at, f"params_schema {name!r}: {wrong}"))
+    return problems
+
+
+VERSION_KEYS = {"apt", "source"}
+SOURCE_KEYS = {"url", "suite", "components", "key"}
+
+
+def _version_sources(path: Path, meta: Any, folder: Path) -> list[Problem]:
+    """A version written as a mapping has its apt pattern and a whole apt source."""
+    problems = []
+    for key, entry in _pairs(_get(meta, "versions")):
+        if not hasattr(entry, "value") or isinstance(entry.value, str):
+            continue  # the plain form: "15": "15.*"
+        at = (str(path), key.start_mark.line + 1, key.start_mark.column + 1)
+        name = str(key.value)
+        unknown = _keys(entry) - VERSION_KEYS
+        source = _get(entry, "source")
+        wrong = sorted(_keys(source) - SOURCE_KEYS) if source is not None else []
+        url = _scalar(source, "url") if source is not None else ""
+        why = [
+            *(f"unknown key {k!r} (a version takes apt: and source:)" for k in sorted(unknown)),
+            *(f"unknown source key {k!r} (url, suite, components, key)" for k in wrong),
+        ]
+        if not _scalar(entry, "apt"):
+            why.append("no apt: version pattern (such as '16.*')")
+        if source is not None and not url.startswith(("http://", "https://")):
+            why.append(f"source url {url!r} is not an http:// or https:// repository")
+        if source is not None and not _scalar(source, "suite"):
+            why.append("source has no suite: (the repository's dists/SUITE, e.g. bookworm-pgdg)")
+        key_file = _scalar(source, "key") if source is not None else ""
+        if key_file and not (folder / key_file).is_file():
+            why.append(f"source key {key_file!r} is not a file in the role's folder")
+        problems += [Problem(*at, f"version {name!r}: {reason}") for reason in why]
     return problems
 
 
