@@ -31,6 +31,7 @@ BENCHES = (
     "cold",
     "converge",
     "own_role",
+    "image_archive",
     "faults",
     "switch",
     "engine",
