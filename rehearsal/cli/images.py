@@ -108,6 +108,8 @@ def images_save(
 
     if not profiles and not scenarios:
         raise typer.BadParameter("give at least one --profile or --scenario", param_hint="FILE")
+    if not file.parent.is_dir():
+        raise typer.BadParameter(f"{file.parent} is not a folder", param_hint="FILE")
     loaded = [load_profile(path) for path in profiles or ()]
     loaded += [load_plan(path).profile for path in scenarios or ()]
     client = docker_client()

@@ -94,7 +94,7 @@ def needed_images(
     for profile in profiles:
         catalog = catalog_of(profile)
         wanted |= {
-            role_image(node, catalog[node.role]) for node in profile.nodes if not node.lab_host
+            role_image(node, catalog[node.role]) for node in profile.nodes if node.lab_host is None
         }
     if not wanted:
         return [BASE_IMAGE]
