@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -27,7 +28,8 @@ from rehearsal.envs.docker import docker_client
 from rehearsal.envs.image_archive import CHUNK, load, needed_images, save
 from rehearsal.models.loading import load_profile
 
-DEMO = Path(__file__).parents[1] / "examples" / "webshop" / "profile.yaml"
+ROOT = Path(__file__).parents[1]
+DEMO = ROOT / "examples" / "webshop" / "profile.yaml"
 
 
 def _operate(operation: str, file: Path, tags: list[str]) -> float:
@@ -48,8 +50,11 @@ def _operate(operation: str, file: Path, tags: list[str]) -> float:
 
 def _child(operation: str, file: Path, tags: list[str]) -> tuple[float, float]:
     """Seconds the operation took and the peak resident MB of the process that did it."""
-    argv = [sys.executable, "-m", "bench.image_archive", operation, str(file), *tags]
-    done = subprocess.run(argv, check=True, timeout=1200, capture_output=True, text=True)
+    argv = [sys.executable, "-P", "-m", "bench.image_archive", operation, str(file), *tags]
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}  # as bench/run has it
+    done = subprocess.run(
+        argv, env=environment, check=True, timeout=1200, capture_output=True, text=True
+    )
     figures = json.loads(done.stdout.splitlines()[-1])
     return figures["seconds"], figures["peak_mb"]
 
