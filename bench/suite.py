@@ -31,7 +31,6 @@ BENCHES = (
     "cold",
     "converge",
     "own_role",
-    "image_archive",
     "faults",
     "switch",
     "engine",
@@ -46,6 +45,7 @@ BENCHES = (
     "concurrent",
     "emergency_stop",
     "load",
+    "image_archive",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]
