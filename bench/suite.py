@@ -46,6 +46,7 @@ BENCHES = (
     "concurrent",
     "emergency_stop",
     "load",
+    "image_archive",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]

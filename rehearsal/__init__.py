@@ -21,6 +21,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from rehearsal.errors import (
+    ArchiveRefused,
     ConvergeFailure,
     DockerUnavailable,
     EnvironmentFailure,
@@ -57,6 +58,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "ArchiveRefused",
     "ConvergeFailure",
     "DockerUnavailable",
     "EnvironmentFailure",

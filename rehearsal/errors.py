@@ -3,6 +3,8 @@
 RehearsalError                 base; ``exit_code`` is what the CLI exits with
 ├── InvalidInput               profile/scenario problems (exit 2); carries ``problems``
 ├── RunRefused                 a run that must not start (exit 2)
+├── ArchiveRefused             an image archive that is damaged, foreign or of another
+│                              rehearsal: nothing was loaded (exit 2)
 ├── ReportRefused              a report or finding change asked for wrongly: unknown locale,
 │                              finding id, severity; no journal (exit 2)
 ├── PdfUnavailable             no headless Chromium to print report.pdf with (exit 3)
@@ -59,6 +61,10 @@ class InvalidInput(RehearsalError):
 
 
 class RunRefused(RehearsalError):
+    exit_code = 2
+
+
+class ArchiveRefused(RehearsalError):
     exit_code = 2
 
 

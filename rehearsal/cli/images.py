@@ -85,3 +85,56 @@ def images_prune(
         out.print(f"removed {image.tag}", highlight=False)
     freed = sum(image.size_bytes for image in removed) / 1e6
     out.print(f"{len(removed)} image(s) removed ({freed:.0f} MB)", highlight=False)
+
+
+@images_app.command("save")
+def images_save(
+    file: Annotated[Path, typer.Argument(help="the archive to write (replaced when done)")],
+    profiles: Annotated[
+        list[Path] | None,
+        typer.Option("--profile", help="a profile whose nodes' images go in (repeatable)"),
+    ] = None,
+    scenarios: Annotated[
+        list[Path] | None,
+        typer.Option("--scenario", help="a scenario: its profile's images go in (repeatable)"),
+    ] = None,
+) -> None:
+    """Write the base image and every role image the profiles need into one archive, for an
+    engine with no network ([bold]images load[/]); images not made yet are made first."""
+    import tempfile
+
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_archive import needed_images, save
+    from rehearsal.models.loading import load_profile
+    from rehearsal.scenarios.planning import load_plan
+
+    if not profiles and not scenarios:
+        raise typer.BadParameter("give at least one --profile or --scenario", param_hint="FILE")
+    if not file.parent.is_dir():
+        raise typer.BadParameter(f"{file.parent} is not a folder", param_hint="FILE")
+    loaded = [load_profile(path) for path in profiles or ()]
+    loaded += [load_plan(path).profile for path in scenarios or ()]
+    client = docker_client()
+    reporter = Reporter()
+    with reporter.status, tempfile.TemporaryDirectory(prefix="rehearsal-images-") as tmp:
+        tags = needed_images(client, loaded, Path(tmp), reporter)
+        reporter(f"saving {len(tags)} image(s) to {file}")
+        written = save(client, tags, file)
+    for image in written.manifest.images:
+        out.print(f"{image.tag} {image.id[:19]}", highlight=False)
+    size = file.stat().st_size / 1e6
+    out.print(f"wrote {file} ({size:.0f} MB), sha256 {written.sha256}", highlight=False)
+
+
+@images_app.command("load")
+def images_load(
+    file: Annotated[Path, typer.Argument(help="an archive written by [bold]images save[/]")],
+) -> None:
+    """Load an archive of [bold]images save[/], checked whole first: a damaged or foreign one
+    is refused (exit 2) and nothing is loaded."""
+    from rehearsal.envs.docker import docker_client
+    from rehearsal.envs.image_archive import load
+
+    manifest = load(docker_client(), file)
+    for image in manifest.images:
+        out.print(f"loaded {image.tag} {image.id[:19]}", highlight=False)

@@ -17,6 +17,7 @@ from tests.conftest import ROOT
 ERRORS = [
     errors.InvalidInput([errors.Problem("drill.yaml", 3, 5, "unknown probe 'shop-htp'")]),
     errors.RunRefused("no new runs: emergency stop"),
+    errors.ArchiveRefused("images.tar: no rehearsal-images.json"),
     errors.ReportRefused("unknown locale 'fr'; choose en or ja"),
     errors.PdfUnavailable("no headless Chromium"),
     errors.NoticeUndelivered("not sent: smtp.acme.example:587 refused the connection"),
