@@ -27,6 +27,7 @@ def test_scenarios_are_found_for_the_launch_form() -> None:
     assert sorted(scenario_choices(EXAMPLES).values()) == [
         "clinic/drill-api-node-loss.yaml",
         "clinic/repro-db-disk-full.yaml",
+        "products/mariadb/drill-primary-loss.yaml",
         "webshop/drill-app-node-loss.yaml",
         "webshop/drill-db-failover.yaml",
         "webshop/drill-nightly-export.yaml",
