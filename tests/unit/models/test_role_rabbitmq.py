@@ -72,47 +72,47 @@ def profile(tmp_path: Path) -> Path:
         (
             "vm_memory_high_watermark: 0.5\n      vhosts",
             "vm_memory_high_watermark: 40%\n      vhosts",
-            "20:7",
+            "23:7",
             "param vm_memory_high_watermark: '40%' is not of type 'number'; give a share of "
             "the node's memory, e.g. 0.4",
         ),
         (
             "tags: [management]",
             "tags: management",
-            "23:47",
+            "26:47",
             "param users[0].tags: 'management' is not of type 'array'; give a list of tags",
         ),
         (
             "{name: shop, password: shop-secret",
             "{name: shop, pasword: shop-secret",
-            "23:11",
+            "26:11",
             "param users[0]: 'password' is a required property; give a list of {name, "
             "password, tags, vhosts}",
         ),
         (
             "{name: payments, vhost: shop, type: quorum}",
             "{name: payments, vhost: shop, type: quorum, durable: false}",
-            "26:55",
+            "29:55",
             "param queues[1].durable: True was expected; give durable: true or none for a "
             "quorum queue",
         ),
         (
             "type: quorum}",
             "type: stream}",
-            "26:41",
+            "29:41",
             "param queues[1].type: 'stream' is not one of ['classic', 'quorum']",
         ),
         (
             "x-max-length: 10000",
             "max-length: 10000",
-            "25:39",
+            "28:39",
             "param queues[0].arguments: 'max-length' does not match '^x-'; give a mapping of "
             "x- arguments",
         ),
         (
             "cluster_with: mq1",
             "cluster_with: [mq1]",
-            "33:7",
+            "36:7",
             "param cluster_with: ['mq1'] is not of type 'string'; give the node name of a "
             "cluster member",
         ),
