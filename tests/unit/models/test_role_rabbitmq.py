@@ -72,46 +72,46 @@ def profile(tmp_path: Path) -> Path:
         (
             "vm_memory_high_watermark: 0.5\n      vhosts",
             "vm_memory_high_watermark: 40%\n      vhosts",
-            "20:7",
+            "23:7",
             "vm_memory_high_watermark must be number; give a share of the node's memory, e.g. 0.4",
         ),
         (
             "tags: [management]",
             "tags: management",
-            "23:47",
+            "26:47",
             "users[0].tags must be array; give a list of tags",
         ),
         (
             "{name: shop, password: shop-secret",
             "{name: shop, pasword: shop-secret",
-            "23:11",
+            "26:11",
             "users[0] must contain ['password'] properties; give a list of {name, password, tags, "
             "vhosts}",
         ),
         (
             "{name: payments, vhost: shop, type: quorum}",
             "{name: payments, vhost: shop, type: quorum, durable: false}",
-            "26:55",
+            "29:55",
             "queues[1].durable must be true; give a list of {name, vhost, durable, type, "
             "arguments}",
         ),
         (
             "type: quorum}",
             "type: stream}",
-            "26:41",
+            "29:41",
             "queues[1].type must be one of ['classic', 'quorum']",
         ),
         (
             "x-max-length: 10000",
             "max-length: 10000",
-            "25:51",
+            "28:51",
             "queues[0].arguments key 'max-length' does not match ^x-; give a mapping of x- "
             "arguments",
         ),
         (
             "cluster_with: mq1",
             "cluster_with: [mq1]",
-            "33:7",
+            "36:7",
             "cluster_with must be string; give the node name of a cluster member",
         ),
     ],
