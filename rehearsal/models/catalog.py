@@ -15,7 +15,9 @@ a misspelt parameter without asking apt or running Ansible:
   node), the ``package_params`` that list more Debian packages for the node's image, and
   the ``var_prefix`` of the role's variables: with ``var_prefix: nginx_`` the defaults
   declare ``nginx_worker_connections`` (ansible-lint's var-naming), a node gives the param
-  ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``.
+  ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``, and how to
+  ``recognise`` the product on a server (``rehearsal profile capture``): its Debian
+  ``packages``, a ``binary`` (a path, ``*`` allowed) and a ``service`` name.
 """
 
 from __future__ import annotations
@@ -26,6 +28,23 @@ from pathlib import Path
 from typing import Any
 
 ROLE_FILE = Path("meta") / "rehearsal.yml"
+
+
+@dataclass(frozen=True)
+class Recognise:
+    """How profile capture tells that a server runs the role's product: every kind of
+    evidence given must be there (all the packages installed, the binary, the service)."""
+
+    packages: tuple[str, ...] = ()
+    """Debian package names (``*`` allowed), each installed."""
+    binary: str = ""
+    """A program's path (``*`` allowed); a listening process running it is the product's."""
+    service: str = ""
+    """The service's name (a SysV init script or a systemd unit)."""
+
+    @property
+    def given(self) -> bool:
+        return bool(self.packages or self.binary or self.service)
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class RoleInfo:
     """Params listing Debian packages, baked into the node's image with the role's."""
     var_prefix: str = ""
     """What a param's name gets in front to be the role's variable (empty: used as given)."""
+    recognise: Recognise = Recognise()
+    """How profile capture recognises the product on a server; empty: it does not."""
 
     def variable(self, param: str) -> str:
         """The Ansible variable a node's param reaches the role as."""
@@ -157,6 +178,17 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         readback={str(k): str(v) for k, v in (meta.get("readback") or {}).items()},
         path_params=tuple(str(p) for p in meta.get("path_params") or []),
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
+        recognise=_recognise(meta.get("recognise")),
+    )
+
+
+def _recognise(block: Any) -> Recognise:
+    if not isinstance(block, dict):
+        return Recognise()
+    return Recognise(
+        packages=tuple(str(p) for p in block.get("packages") or []),
+        binary=str(block.get("binary") or ""),
+        service=str(block.get("service") or ""),
     )
 
 
