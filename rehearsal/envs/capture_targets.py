@@ -45,9 +45,9 @@ def from_words(words: list[str]) -> list[Target]:
                 f"--hosts: {word!r} is not a host; write USER@HOST or USER@HOST:PORT "
                 "(e.g. admin@10.0.0.5:2222)"
             )
-        targets.append(
-            Target(match["host"], match["host"], match["user"] or "root", int(match["port"] or 22))
-        )
+        port = int(match["port"] or 22)
+        name = match["host"] if port == 22 else f"{match['host']}:{port}"
+        targets.append(Target(name, match["host"], match["user"] or "root", port))
     return targets
 
 
