@@ -45,6 +45,7 @@ BENCHES = (
     "concurrent",
     "emergency_stop",
     "load",
+    "capture",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]
