@@ -165,11 +165,12 @@ def _read_or_why(
         return read_host(env, target, catalog)
     except EnvironmentFailure as failure:
         reason = str(failure).replace("use host_keys: accept-new", "use --host-keys accept-new")
-        return Unreached(target.login, reason)
+        return Unreached(target.login, reason, target.name)
     except (paramiko.SSHException, OSError, EOFError) as error:
         return Unreached(
             target.login,
             f"{target.name} ({target.login}): the connection dropped ({error}); try again",
+            target.name,
         )
 
 

@@ -125,6 +125,8 @@ class Unreached:
 
     target: str
     reason: str
+    node: str = ""
+    """The name it would have had: the inventory's, else the address given."""
 
 
 @dataclass(frozen=True)
