@@ -58,8 +58,9 @@ def capture(
         Path | None, typer.Option("--out", "-o", help="write the draft here (else stdout)")
     ] = None,
 ) -> None:
-    """Read servers over SSH (read-only: nothing is changed or installed) into a draft
-    profile: OS, size, disks, networks, the products of every role that recognises itself
+    """Read the customer's servers over SSH into a draft profile to review.
+
+    Read-only: nothing is changed or installed. Captured: OS, size, disks, networks, the products of every role that recognises itself
     with their versions and read-back params, services, ports, cron jobs and timers, proposed
     probes, and what matched no role. Secrets are never copied. Exit 1 when a host could not
     be read (the draft says it is partial)."""
@@ -95,8 +96,9 @@ def diff(
     host_keys: HostKeys = "strict",
     as_json: Annotated[bool, typer.Option("--json", help="print the differences as JSON")] = False,
 ) -> None:
-    """Say how the servers have drifted from the profile: a node gone or added, another
-    product, a version upgraded, a param changed, a job added, gone or rescheduled (only what
+    """Say how the customer's servers have drifted from the profile.
+
+    A node gone or added, another product, a version upgraded, a param changed, a job added, gone or rescheduled (only what
     the profile states is compared). Exit 1 on a difference, also a server not read."""
     import json
 
