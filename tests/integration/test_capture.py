@@ -7,6 +7,7 @@ be read named while the others are captured."""
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import subprocess
 import sys
@@ -216,3 +217,44 @@ def test_hosts_that_cannot_be_read_are_named_and_the_others_captured(
     ]
     assert "# PARTIAL DRAFT" in draft.read_text()
     assert load_profile(draft).nodes[0].name == "erp1"
+
+
+def test_drift_of_a_lab_host_from_its_captured_profile_is_a_row_and_exit_1(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    login = ["--hosts", f"root@{env.address('erp1')}", "--key", str(env.private_key())]
+    login += ["--known-hosts", str(known)]
+    rehearsal = [sys.executable, "-m", "rehearsal", "profile"]
+    draft = tmp_path / "profile.yaml"
+    captured = subprocess.run(
+        [*rehearsal, "capture", *login, "-o", str(draft)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert captured.returncode == 0, captured.stderr
+    same = subprocess.run(
+        [*rehearsal, "diff", str(draft), *login],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert same.returncode == 0 and "no drift" in same.stdout, same.stdout + same.stderr
+    added = "echo '0 3 * * * root /opt/acme/reindex' > /etc/cron.d/acme-reindex"
+    assert env.exec("erp1", ["sh", "-c", added], 10).ok
+    try:
+        drifted = subprocess.run(
+            [*rehearsal, "diff", str(draft), *login, "--json"],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+    finally:
+        env.exec("erp1", ["rm", "-f", "/etc/cron.d/acme-reindex"], 10)
+    assert drifted.returncode == 1
+    assert json.loads(drifted.stdout) == [
+        {
+            "node": "erp1",
+            "aspect": "job",
+            "name": "/opt/acme/reindex",
+            "profile": "not in the profile",
+            "servers": "0 3 * * *",
+        }
+    ]
