@@ -60,10 +60,10 @@ def capture(
 ) -> None:
     """Read the customer's servers over SSH into a draft profile to review.
 
-    Read-only: nothing is changed or installed. Captured: OS, size, disks, networks, the products of every role that recognises itself
-    with their versions and read-back params, services, ports, cron jobs and timers, proposed
-    probes, and what matched no role. Secrets are never copied. Exit 1 when a host could not
-    be read (the draft says it is partial)."""
+    Read-only: nothing is changed or installed. Captured: OS, size, disks, networks, the
+    products of every role that recognises itself with their versions and read-back params,
+    services, ports, cron jobs and timers, proposed probes, and what matched no role. Secrets
+    are never copied. Exit 1 when a host could not be read (the draft says it is partial)."""
     from rehearsal.models.draft import draft_profile
 
     own = [folder.resolve() for folder in roles or []]
@@ -98,8 +98,9 @@ def diff(
 ) -> None:
     """Say how the customer's servers have drifted from the profile.
 
-    A node gone or added, another product, a version upgraded, a param changed, a job added, gone or rescheduled (only what
-    the profile states is compared). Exit 1 on a difference, also a server not read."""
+    A node gone or added, another product, a version upgraded, a param changed, a job added,
+    gone or rescheduled (only what the profile states is compared). Exit 1 on a difference,
+    and when a server could not be read."""
     import json
 
     from rich.table import Table

@@ -13,6 +13,7 @@ from typing import Any
 from rehearsal.envs.fidelity import same_value
 from rehearsal.models.captured import Capture, CapturedHost
 from rehearsal.models.catalog import RoleCatalog
+from rehearsal.models.draft import UNRECOGNISED_ROLE
 from rehearsal.models.profile import Node, Profile
 
 
@@ -56,6 +57,8 @@ def drift(profile: Profile, captured: Capture, catalog: RoleCatalog) -> list[Dri
 
 def _node(node: Node, host: CapturedHost, catalog: RoleCatalog) -> list[Drift]:
     product = next((p for p in host.products if p.role == node.role), None)
+    if product is None and not host.products and node.role == UNRECOGNISED_ROLE:
+        return []  # the customer's own program, as the draft has it: nothing to compare
     if product is None:
         roles = ", ".join(p.role for p in host.products) or "no role recognised"
         return [Drift(node.name, "role", node.role, node.role, roles)]

@@ -23,6 +23,8 @@ SIZES_SHOWN = 0.85
 """A file system shows less than its disk (ext4's journal, inode tables): a size within this
 of a power of two is taken as that power of two."""
 PLACEHOLDER_RTO = "5m"
+UNRECOGNISED_ROLE = "service"
+"""The role a draft gives a server no role recognises: it runs the program found there."""
 
 
 def draft_profile(capture: Capture, roles_path: Iterable[str] = ()) -> str:
@@ -98,8 +100,8 @@ def _node(
         lines += _version(product)
     else:
         lines.append(
-            "    role: service  # needs a person: no role recognised; the program below is a "
-            "guess (see the candidates at the end)"
+            f"    role: {UNRECOGNISED_ROLE}  # needs a person: no role recognised; the program "
+            "below is a guess (see the candidates at the end)"
         )
     for other in others:
         lines.append(
