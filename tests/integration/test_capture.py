@@ -132,15 +132,14 @@ def _own_role(folder: Path) -> Path:
 
 
 def _host_digest(env: DockerEnvironment) -> str:
-    """A hash of everything capture could change: configuration, programs, packages, cron."""
-    argv = [
-        "sh",
-        "-c",
-        "find /etc /usr /opt /var/spool /var/lib/dpkg -xdev -type f -print0 2>/dev/null "
-        "| sort -z | xargs -0 sha256sum",
-    ]
-    result = env.exec("erp1", argv, 120)
-    assert result.ok and result.output.count("\n") > 1000
+    """A hash of everything capture could change: the content of configuration, programs of
+    its own, packages' records and cron; every file's name, size and time under /usr."""
+    script = (
+        "find /etc /opt /usr/local /var/spool /var/lib/dpkg -type f -print0 2>/dev/null "
+        "| sort -z | xargs -0 sha256sum; find /usr -printf '%p %s %T@\\n' | sort"
+    )
+    result = env.exec("erp1", ["sh", "-c", script], 120)
+    assert result.ok and result.output.count("\n") > 5000, result.output[-300:]
     return hashlib.sha256(result.output.encode()).hexdigest()
 
 
