@@ -100,6 +100,7 @@ def _check(folder: Path) -> list[Problem]:
     prefix = _scalar(meta, "var_prefix")
     params = {param_name(name, prefix) for name in defaults} | also
     problems += _readbacks(folder / "meta" / "rehearsal.yml", meta, params, folder.name)
+    problems += _recognise(folder / "meta" / "rehearsal.yml", meta)
     declared = defaults | {prefix + name for name in also}
     declared |= _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
     problems += _undeclared(folder, declared)
@@ -192,6 +193,24 @@ def _readbacks(path: Path, meta: Any, params: set[str], role: str) -> list[Probl
                 )  # fmt: skip
             )
     return problems
+
+
+RECOGNISE_KEYS = ("packages", "binary", "service")
+
+
+def _recognise(path: Path, meta: Any) -> list[Problem]:
+    """A misspelt key of ``recognise:`` would make capture never recognise the product."""
+    return [
+        Problem(
+            str(path),
+            key.start_mark.line + 1,
+            key.start_mark.column + 1,
+            f"recognise: {key.value!r} is not evidence capture looks for; give "
+            + ", ".join(RECOGNISE_KEYS),
+        )
+        for key, _ in _pairs(_get(meta, "recognise"))
+        if key.value not in RECOGNISE_KEYS
+    ]
 
 
 def _task_files(folder: Path) -> list[Path]:
