@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -76,7 +77,9 @@ def _setup(mirror: Mirror, key: Path, folder: Path) -> float:
         "ANSIBLE_FORKS": str(len(mirror.profile.nodes)),
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
     }
-    argv = ["ansible", "all", "-i", str(inventory), "-u", "root", "--private-key", str(key)]
+    # The venv's ansible: bench/run starts the venv's python without the venv on PATH.
+    program = str(Path(sys.executable).with_name("ansible"))
+    argv = [program, "all", "-i", str(inventory), "-u", "root", "--private-key", str(key)]
     started = time.monotonic()
     subprocess.run(
         [*argv, "-m", "ansible.builtin.setup"],
