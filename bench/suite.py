@@ -47,6 +47,7 @@ BENCHES = (
     "emergency_stop",
     "load",
     "image_archive",
+    "capture",
 )
 RESULTS = Path(__file__).with_name("results.json")
 Measure = Callable[[Options], list[Figure]]

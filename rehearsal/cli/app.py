@@ -12,7 +12,19 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from rehearsal.cli import env, images, notice, readiness, reports, role, run, serve, stop, validate
+from rehearsal.cli import (
+    env,
+    images,
+    notice,
+    profile,
+    readiness,
+    reports,
+    role,
+    run,
+    serve,
+    stop,
+    validate,
+)
 from rehearsal.cli.console import say_plainly
 from rehearsal.errors import RehearsalError
 
@@ -43,6 +55,7 @@ app = typer.Typer(
 app.add_typer(env.env_app, name="env")
 app.add_typer(images.images_app, name="images")
 app.add_typer(role.role_app, name="role")
+app.add_typer(profile.profile_app, name="profile")
 app.add_typer(reports.findings_app, name="findings")
 app.add_typer(reports.cases_app, name="cases")
 for command in (

@@ -28,6 +28,10 @@ default_version: ""
 versions: {}
 packages: [python3, curl]
 also_accepts: []
+# how `rehearsal profile capture` recognises the service on a server (every one given)
+recognise:
+  binary: /usr/local/bin/ROLE-server
+  service: ROLE
 readback:
   # asks the running service, so a config it did not load shows as a difference
   PREFIX_greeting: >-

@@ -42,7 +42,7 @@ def schema() -> None:
 
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "rehearsal profile or scenario",
+        "title": "profile or scenario of rehearsal",
         "anyOf": [{"$ref": "#/$defs/Profile"}, {"$ref": "#/$defs/Scenario"}],
         "$defs": {
             "Profile": Profile.model_json_schema(ref_template="#/$defs/Profile/$defs/{model}"),

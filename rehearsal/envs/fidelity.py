@@ -71,7 +71,7 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
     for param, command in role.readback.items():
         if param not in node.params or param in role.path_params:
             continue
-        result = env.exec(node.name, ["sh", "-c", command], 15)
+        result = read_back(env, node.name, command)
         actual = result.output.strip() if result.ok else f"unreadable ({result.output[:80]})"
         expected = str(node.params[param])
         matches = result.ok and same_value(expected, actual)
@@ -119,6 +119,13 @@ def _node(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:
             )
         )
     return facts
+
+
+def read_back(env: Inspectable, node: str, command: str) -> CommandResult:
+    """Run a role's read-back in the node: how the fidelity check and profile capture both
+    read a param's effective value, so one definition in the role serves both. From ``/``:
+    over SSH the shell starts in root's home, which ``su postgres`` cannot enter."""
+    return env.exec(node, ["sh", "-c", f"cd / && {command}"], 15)
 
 
 def _shipped(env: Inspectable, node: Node, role: RoleInfo) -> list[Fact]:

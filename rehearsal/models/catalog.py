@@ -18,8 +18,9 @@ a misspelt parameter without asking apt or running Ansible:
   the ``params_schema`` that gives each param's shape (a JSON Schema, checked at validate), and
   the ``var_prefix`` of the role's variables: with ``var_prefix: nginx_`` the defaults
   declare ``nginx_worker_connections`` (ansible-lint's var-naming), a node gives the param
-  ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``; and the
-  ``params_schema``, a JSON Schema per structured param (see ``param_shapes``).
+  ``worker_connections`` and Ansible gets it as ``nginx_worker_connections``; and how to
+  ``recognise`` the product on a server (``rehearsal profile capture``): its Debian
+  ``packages``, a ``binary`` (a path, ``*`` allowed) and a ``service`` name.
 """
 
 from __future__ import annotations
@@ -50,6 +51,23 @@ class VersionSource:
 
 
 @dataclass(frozen=True)
+class Recognise:
+    """How profile capture tells that a server runs the role's product: every kind of
+    evidence given must be there (all the packages installed, the binary, the service)."""
+
+    packages: tuple[str, ...] = ()
+    """Debian package names (``*`` allowed), each installed."""
+    binary: str = ""
+    """A program's path (``*`` allowed); a listening process running it is the product's."""
+    service: str = ""
+    """The service's name (a SysV init script or a systemd unit)."""
+
+    @property
+    def given(self) -> bool:
+        return bool(self.packages or self.binary or self.service)
+
+
+@dataclass(frozen=True)
 class RoleInfo:
     name: str
     params: frozenset[str]
@@ -75,6 +93,8 @@ class RoleInfo:
     """Linux capabilities the product needs in a node's container (keepalived: NET_ADMIN)."""
     params_schema: dict[str, Any] = field(default_factory=dict)
     """param name → the JSON Schema its value must fit (checked at validate)."""
+    recognise: Recognise = Recognise()
+    """How profile capture recognises the product on a server; empty: it does not."""
 
     def variable(self, param: str) -> str:
         """The Ansible variable a node's param reaches the role as."""
@@ -196,6 +216,7 @@ def _role(path: Path, _stamps: tuple[int, ...]) -> RoleInfo:
         package_params=tuple(str(p) for p in meta.get("package_params") or []),
         capabilities=tuple(str(c) for c in meta.get("capabilities") or []),
         params_schema={str(k): v for k, v in (meta.get("params_schema") or {}).items()},
+        recognise=_recognise(meta.get("recognise")),
     )
 
 
@@ -207,6 +228,16 @@ def _source(entry: dict[str, Any]) -> VersionSource:
         suite=str(entry.get("suite") or ""),
         components=tuple(str(c) for c in components),
         key=str(entry.get("key") or ""),
+    )
+
+
+def _recognise(block: Any) -> Recognise:
+    if not isinstance(block, dict):
+        return Recognise()
+    return Recognise(
+        packages=tuple(str(p) for p in block.get("packages") or []),
+        binary=str(block.get("binary") or ""),
+        service=str(block.get("service") or ""),
     )
 
 

@@ -103,6 +103,7 @@ def _check(folder: Path) -> list[Problem]:
     problems += _readbacks(folder / "meta" / "rehearsal.yml", meta, params, folder.name)
     problems += _schemas(folder, meta, params)
     problems += _version_sources(folder / "meta" / "rehearsal.yml", meta, folder)
+    problems += _recognise(folder / "meta" / "rehearsal.yml", meta)
     declared = defaults | {prefix + name for name in also}
     declared |= _declared_in_tasks(folder) | _keys(_tree(folder / "vars" / "main.yml"))
     problems += _undeclared(folder, declared)
@@ -250,6 +251,24 @@ def _version_sources(path: Path, meta: Any, folder: Path) -> list[Problem]:
             why.append(f"source key {key_file!r} is not a file in the role's folder")
         problems += [Problem(*at, f"version {name!r}: {reason}") for reason in why]
     return problems
+
+
+RECOGNISE_KEYS = ("packages", "binary", "service")
+
+
+def _recognise(path: Path, meta: Any) -> list[Problem]:
+    """A misspelt key of ``recognise:`` would make capture never recognise the product."""
+    return [
+        Problem(
+            str(path),
+            key.start_mark.line + 1,
+            key.start_mark.column + 1,
+            f"recognise: {key.value!r} is not evidence capture looks for; give "
+            + ", ".join(RECOGNISE_KEYS),
+        )
+        for key, _ in _pairs(_get(meta, "recognise"))
+        if key.value not in RECOGNISE_KEYS
+    ]
 
 
 def _task_files(folder: Path) -> list[Path]:

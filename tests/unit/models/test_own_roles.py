@@ -11,6 +11,7 @@ import pytest
 from rehearsal.cli.role_scaffold import write_role
 from rehearsal.errors import InvalidInput
 from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
+from rehearsal.models.role_contract import check_role
 
 PROFILE = """\
 customer: {{name: Own Roles}}
@@ -192,3 +193,18 @@ def test_the_contract_check_is_cached_by_the_roles_content(tmp_path: Path) -> No
     [problem] = check_role(role)
     assert "'order_api_workers'" in problem.message
     assert len(list((tmp_path / "cache" / "rehearsal" / "role-checks").iterdir())) == 2
+
+
+def test_a_misspelt_recognise_key_is_a_problem_at_its_line(tmp_path: Path) -> None:
+    role = tmp_path / "acme"
+    for part in ("defaults", "meta", "tasks"):
+        (role / part).mkdir(parents=True)
+    (role / "defaults" / "main.yml").write_text("---\n# Port.\nacme_port: 80\n")
+    (role / "tasks" / "main.yml").write_text("---\n[]\n")
+    (role / "tasks" / "install.yml").write_text("---\n[]\n")
+    meta = role / "meta" / "rehearsal.yml"
+    meta.write_text("---\nrecognise:\n  binary: /opt/acme\n  pakages: [acme]\n")
+    assert [str(p) for p in check_role(role)] == [
+        f"{meta}:4:3: recognise: 'pakages' is not evidence capture looks for; give packages, "
+        "binary, service"
+    ]
