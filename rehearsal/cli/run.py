@@ -46,6 +46,10 @@ def run(
     force: Annotated[
         bool, typer.Option(help="run even outside the profile's calendar.lab_windows")
     ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(help="converge every node with Ansible; use and make no converged snapshots"),
+    ] = False,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -95,6 +99,7 @@ def run(
             answers=str(answers.resolve()) if answers else None,
             people=asker,
             locale=locale or "en",
+            fresh=fresh,
         )
     _summarise(results, out_dir.resolve() / run_id, keep)
 
