@@ -196,7 +196,7 @@ class Mirror:
             self._why_converged = f"its snapshots did not start ({failure}), so it converged"
             self.restored = {}
             containers.remove_nodes()
-            containers.spec = self._spec(None if not self.lab_hosts else self._lab_hosts())
+            containers.spec = self._spec(None)  # snapshotted mirrors have no lab hosts
             containers.on_create = lambda _node, _container: None
             containers.start_nodes(self.progress)
 

@@ -133,13 +133,15 @@ def test_a_converged_set_is_restored_without_ansible_and_holds_no_key_or_secret(
         # replica streams from its primary of the same moment
         streaming = second.env.run_command(
             "db1",
-            "su postgres -c \"psql -tAc 'select state from pg_stat_replication'\"",
-            30,
+            "cd /tmp; for i in $(seq 60); do s=$(su postgres -c \"psql -tAc 'select state "
+            'from pg_stat_replication\'"); [ "$s" = streaming ] && break; sleep 1; done; '
+            'echo "$s"',
+            90,
         )
         assert streaming.output.strip() == "streaming", streaming
         login = second.env.run_command(
             "db1",
-            f"PGPASSWORD={SECRET} psql -h 127.0.0.1 -U shop -d shop -tAc 'select 1'",
+            f"cd /tmp; PGPASSWORD={SECRET} psql -h 127.0.0.1 -U shop -d shop -tAc 'select 1'",
             30,
         )
         assert login.output.strip() == "1", login
