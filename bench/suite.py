@@ -43,6 +43,7 @@ BENCHES = (
     "notice",
     "prefect_overhead",
     "demo",
+    "repro",
     "concurrent",
     "emergency_stop",
     "load",

@@ -18,6 +18,10 @@ env_app = typer.Typer(help="Build, list and remove customer mirrors by hand.", n
 def env_up(
     profile: Annotated[Path, typer.Argument(help="the customer profile")],
     out_dir: OutDir = DEFAULT_OUT,
+    fresh: Annotated[
+        bool,
+        typer.Option(help="converge with Ansible; use and make no converged snapshots"),
+    ] = False,
 ) -> None:
     """Build a customer mirror and leave it running."""
     from rehearsal.models.loading import load_profile
@@ -29,7 +33,7 @@ def env_up(
     install()
     reporter = Reporter()
     with reporter.status:
-        run_id, addresses = bring_up(loaded, profile, out_dir, reporter)
+        run_id, addresses = bring_up(loaded, profile, out_dir, reporter, fresh)
     out.print(f"environment {run_id} is up:", highlight=False)
     for node, address in addresses.items():
         out.print(f"  {node:12} {address}", highlight=False)

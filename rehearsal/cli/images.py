@@ -1,4 +1,5 @@
-"""`rehearsal images`: the base node image and the cached role images made from it."""
+"""`rehearsal images`: the base node image, the cached role images made from it, and the
+converged snapshots made from those."""
 
 from __future__ import annotations
 
@@ -51,11 +52,13 @@ def _catalog(profile: Path | None) -> RoleCatalog:
 
 @images_app.command("ls")
 def images_ls(profile: Profile = None) -> None:
-    """List the cached role images: role, version, size, whether current, containers using it."""
+    """List the cached role images (role, version, size, whether current, containers using it)
+    and the converged snapshots (node, key, own size, last used)."""
     from rich.table import Table
 
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.image_cache import cached_role_images
+    from rehearsal.envs.snapshots import snapshots as list_snapshots
 
     images = cached_role_images(docker_client(), _catalog(profile))
     table = Table("image", "role", "version", "size", "created", "state", "containers")
@@ -66,6 +69,21 @@ def images_ls(profile: Profile = None) -> None:
             image.tag, image.role, image.version, size, image.created, state, str(image.in_use)
         )
     out.print(table)
+    snapshots = list_snapshots(docker_client())
+    if not snapshots:
+        return
+    shots = Table("snapshot", "node", "key", "size", "last used", "state", "containers")
+    for snapshot in reversed(snapshots):
+        shots.add_row(
+            snapshot.tag,
+            snapshot.node,
+            snapshot.key[:12],
+            f"{snapshot.size_bytes / 1e6:.0f} MB",
+            snapshot.last_used or snapshot.created,
+            "current" if snapshot.current else "stale",
+            str(snapshot.in_use),
+        )
+    out.print(shots)
 
 
 @images_app.command("prune")
@@ -76,15 +94,21 @@ def images_prune(
     role: Annotated[str | None, typer.Option(help="only images of this role")] = None,
     profile: Profile = None,
 ) -> None:
-    """Remove stale role images (made from older role files or an older base image)."""
+    """Remove stale role images (made from older role files or an older base image), and the
+    converged snapshots of role images no longer there (then the least recently used ones
+    beyond REHEARSAL_SNAPSHOT_MAX_GB)."""
     from rehearsal.envs.docker import docker_client
     from rehearsal.envs.image_cache import prune
+    from rehearsal.envs.snapshots import bound_bytes
+    from rehearsal.envs.snapshots import prune as prune_snapshots
 
-    removed = prune(docker_client(), _catalog(profile), everything, role)
-    for image in removed:
-        out.print(f"removed {image.tag}", highlight=False)
-    freed = sum(image.size_bytes for image in removed) / 1e6
-    out.print(f"{len(removed)} image(s) removed ({freed:.0f} MB)", highlight=False)
+    client = docker_client()
+    shots = [] if role else prune_snapshots(client, everything, bound_bytes())
+    removed = prune(client, _catalog(profile), everything, role)
+    for tag in [s.tag for s in shots] + [image.tag for image in removed]:
+        out.print(f"removed {tag}", highlight=False)
+    freed = (sum(i.size_bytes for i in removed) + sum(s.size_bytes for s in shots)) / 1e6
+    out.print(f"{len(removed) + len(shots)} image(s) removed ({freed:.0f} MB)", highlight=False)
 
 
 @images_app.command("save")

@@ -48,6 +48,10 @@ def run(
     force: Annotated[
         bool, typer.Option(help="run even outside the profile's calendar.lab_windows")
     ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option(help="converge every node with Ansible; use and make no converged snapshots"),
+    ] = False,
 ) -> None:
     """Build the mirror, run the scenario, tear down, and write the findings report.
 
@@ -99,6 +103,7 @@ def run(
                 answers=str(answers.resolve()) if answers else None,
                 people=asker,
                 locale=locale or "en",
+                fresh=fresh,
             )
         else:
             # Without a server Prefect would start a temporary one of its own (seconds on the
@@ -113,6 +118,7 @@ def run(
                 answers.resolve() if answers else None,
                 TerminalPrompt() if asker == "terminal" else None,
                 locale=locale or "en",
+                fresh=fresh,
             )
             results = run_admitted(admitted, options, reporter, run_id)
     _summarise(results, out_dir.resolve() / run_id, keep)

@@ -11,6 +11,7 @@ address, so peers that resolved its name once (nginx upstreams do) still reach i
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import random
 import time
@@ -71,6 +72,10 @@ class EnvironmentSpec:
     labels: dict[str, str] = field(default_factory=dict)
     backing: Backing = Backing("loop")
     """What the nodes' volumes are made of here (see ``volumes``)."""
+    plan: str = ""
+    """Names the address plan: the same plan tries the same subnets first, so a profile's
+    nodes get the same addresses run after run (and converged snapshots match); empty, a
+    random start."""
 
 
 def docker_client() -> Any:
@@ -123,6 +128,9 @@ class DockerEnvironment:
         self._closing = False
         self._events: Any = None
         self._lost: Lost | None = None
+        self.on_create: Callable[[NodeSpec, Any], None] = lambda _node, _container: None
+        """Called with each node's container made and not yet started (a snapshot's secrets
+        go in there)."""
 
     def container_name(self, node: str) -> str:
         return f"{self.prefix}-{node}"
@@ -131,18 +139,42 @@ class DockerEnvironment:
         return f"{self.prefix}-{network}"
 
     def up(self, progress: Progress = lambda _m: None) -> None:
+        self.create_networks()
+        self.start_nodes(progress)
+
+    def create_networks(self) -> None:
         import docker.errors
 
         try:
             self._create_networks()
+        except docker.errors.APIError as error:
+            raise EnvironmentFailure(f"Docker refused to build the environment: {error}") from None
+
+    def start_nodes(self, progress: Progress = lambda _m: None) -> None:
+        import docker.errors
+
+        try:
             progress(f"starting {len(self.spec.nodes)} nodes")
             with ThreadPoolExecutor(max_workers=min(16, len(self.spec.nodes))) as pool:
                 list(pool.map(self._start, self.spec.nodes))
         except docker.errors.APIError as error:
             raise EnvironmentFailure(f"Docker refused to build the environment: {error}") from None
 
+    def planned_addresses(self, node: str) -> dict[str, str]:
+        """The node's address on each of its networks (once the networks are made)."""
+        return {network: self._ip(network, node) for network in self._node_spec(node).networks}
+
+    def remove_nodes(self) -> None:
+        """Remove the nodes' containers and keep the networks (a start to be tried again)."""
+        self._removing.update(self.nodes())
+        try:
+            self._remove_nodes()
+        finally:
+            self._removing.clear()
+        self._addresses.clear()
+
     def _create_networks(self) -> None:
-        candidates = _free_subnets()
+        candidates = _free_subnets(self.spec.plan)
         for network in self.spec.networks:
             if network.subnet is None:
                 self._create_network(network.name, network.internal, candidates)
@@ -218,6 +250,7 @@ class DockerEnvironment:
                 container, aliases=[node.name], ipv4_address=self._ip(network, node.name)
             )
         container.put_archive("/root", self.keys.authorized_keys_tar())
+        self.on_create(node, container)
         self._node_volumes.before_start(container)
         container.start()
         self._addresses[node.name] = address
@@ -474,10 +507,14 @@ def _close_stream(stream: Any) -> None:
         stream._response.raw._fp.fp.channel.close()
 
 
-def _free_subnets() -> Iterator[ipaddress.IPv4Network]:
-    """The pool's /24 subnets from a random point, so concurrent runs rarely collide."""
+def _free_subnets(plan: str = "") -> Iterator[ipaddress.IPv4Network]:
+    """The pool's /24 subnets from the plan's point (a random one without a plan); a run
+    finding its plan's subnets taken goes on to the next ones, as a random start would."""
     subnets = list(SUBNET_POOL.subnets(new_prefix=24))
-    start = random.randrange(len(subnets))
+    if plan:
+        start = int(hashlib.sha256(plan.encode()).hexdigest(), 16) % len(subnets)
+    else:
+        start = random.randrange(len(subnets))
     yield from subnets[start:] + subnets[:start]
 
 

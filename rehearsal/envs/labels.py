@@ -16,6 +16,8 @@ OWNER_HOST = "rehearsal.owner.host"
 OWNER_START = "rehearsal.owner.start"
 KEEP = "rehearsal.keep"
 RUN_DIR = "rehearsal.run_dir"
+IMAGE_KIND = "rehearsal.image"
+"""On images rehearsal makes: ``role`` (a role image) or ``snapshot`` (a converged node)."""
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -6,10 +6,13 @@ environments the same way.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,14 +35,27 @@ from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.envs.reaper import release, start_reaper
 from rehearsal.envs.roles import ensure_role_images, role_image
 from rehearsal.envs.routes import Route, engine_route
+from rehearsal.envs.snapshots import (
+    NodeMaterial,
+    SnapshotProblem,
+    bound_bytes,
+    commit_set,
+    find_set,
+    restorer,
+    snapshot_keys,
+    snapshot_tag,
+    touch,
+)
+from rehearsal.envs.snapshots import prune as prune_snapshots
 from rehearsal.envs.volumes import VolumeHost, VolumeSpec
+from rehearsal.errors import EnvironmentFailure
 from rehearsal.journal.writer import Journal
 from rehearsal.models.catalog import RoleInfo
 from rehearsal.models.loading import catalog_of, playbooks_dir
 from rehearsal.models.node_files import render_all
 from rehearsal.models.profile import Node, Profile
 from rehearsal.models.role_params import image_packages, node_path, shipped
-from rehearsal.secrets.redaction import redactor_for, scrub_folder
+from rehearsal.secrets.redaction import MASK, redactor_for, scrub_folder
 
 Progress = Callable[[str], None]
 
@@ -57,8 +73,12 @@ class Mirror:
         capabilities: dict[str, frozenset[str]] | None = None,
         lost: Callable[[str], None] | None = None,
         volumes: VolumeHost | None = None,
+        snapshots: bool = True,
     ) -> None:
         self.profile = profile
+        self.snapshots = snapshots
+        """Start from converged snapshots when there are, and make them after a converge;
+        off (``--fresh``), every mirror converges as it always did."""
         self.volumes = volumes or VolumeHost()
         """Where the nodes' data volumes are made, and whether loop devices work there."""
         self.run_id = run_id
@@ -86,9 +106,16 @@ class Mirror:
         """What the nodes' volumes are made of: loop devices, or the tmpfs fallback."""
         self._images: dict[str, str] = {}
         self._reaper: subprocess.Popen[bytes] | None = None
+        self._keys: dict[str, str] = {}
+        """Per node, its snapshot key (empty: this mirror is not snapshotted)."""
+        self.restored: dict[str, str] = {}
+        """Per node, the snapshot it was made from (empty: it is converged)."""
+        self._why_converged = ""
 
     def prepare_images(self) -> None:
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
+        if self.snapshots:
+            bound_bytes()  # a bad REHEARSAL_SNAPSHOT_MAX_GB is told before anything is built
         if not self.containers:
             self.journal.record("images.ready", base=None, nodes={})
             return
@@ -135,7 +162,8 @@ class Mirror:
         if sized and backing.kind == "tmpfs":
             self.progress(f"volumes: {backing.described()}")
         if containers is not None:
-            containers.up(self.progress)
+            containers.create_networks()
+            self._start_nodes(containers)
         if lab is not None:
             self.progress(f"reaching {len(self.lab_hosts)} lab host(s) over SSH")
             lab.reach()
@@ -160,6 +188,110 @@ class Mirror:
                 }
                 for node, volume in sized
             ],
+        )
+
+    def _start_nodes(self, containers: DockerEnvironment) -> None:
+        """Start the nodes from their snapshots when the whole set is there; a snapshot
+        that does not come up is told, and the nodes start from their role images."""
+        self._plan_snapshots(containers)
+        try:
+            containers.start_nodes(self.progress)
+        except EnvironmentFailure as failure:
+            if not self.restored:
+                raise
+            self._why_converged = f"its snapshots did not start ({failure}), so it converged"
+            self.restored = {}
+            containers.remove_nodes()
+            containers.spec = self._spec(None)  # snapshotted mirrors have no lab hosts
+            containers.on_create = lambda _node, _container: None
+            containers.start_nodes(self.progress)
+
+    def _plan_snapshots(self, containers: DockerEnvironment) -> None:
+        self.restored, self._keys = {}, {}
+        if not self.snapshots:
+            self._why_converged = "--fresh: snapshots not used"
+            return
+        reason = self._not_snapshotted()
+        if reason:
+            self._why_converged = reason
+            return
+        materials = {
+            n.name: NodeMaterial(
+                n.name,
+                self._images[n.name],
+                self.catalog[n.role].folder,
+                self._variables(n),
+                containers.planned_addresses(n.name),
+            )
+            for n in self.containers
+        }
+        converge = playbooks_dir() / "converge.yml"
+        self._keys = snapshot_keys(self.client, materials, converge, self._secrets())
+        try:
+            found = find_set(self.client, self._keys)
+        except SnapshotProblem as problem:
+            self._why_converged = str(problem)
+            return
+        touch(self.client, found.values())
+        restore = restorer(self._secrets())
+        containers.spec = replace(
+            containers.spec,
+            nodes=tuple(replace(n, image=str(found[n.name].id)) for n in containers.spec.nodes),
+        )
+        containers.on_create = lambda node, container: restore(found[node.name], container)
+        self.restored = {node: snapshot_tag(key) for node, key in self._keys.items()}
+        self.progress(f"starting from converged snapshots ({self.set_key()})")
+
+    def _not_snapshotted(self) -> str:
+        """Why this mirror cannot be snapshotted ("" when it can)."""
+        if self.lab_hosts:
+            return "a mirror with lab hosts converges every run"
+        with_volumes = [n.name for n in self.containers if n.volumes]
+        if with_volumes:
+            return f"{with_volumes[0]} has volumes, whose data a snapshot does not hold"
+        return ""
+
+    def set_key(self) -> str:
+        """The mirror's key: its nodes' keys together (shortened, for people)."""
+        joined = "\0".join(f"{node}={key}" for node, key in sorted(self._keys.items()))
+        return hashlib.sha256(joined.encode()).hexdigest()[:12] if self._keys else ""
+
+    def _variables(self, node: Node) -> dict[str, Any]:
+        info = self.catalog[node.role]
+        return {
+            "node": node.name,
+            "role": node.role,
+            "version": node.version or "",
+            "params": info.variables(node.params) | converge_vars(node, info),
+        }
+
+    def _secrets(self) -> list[str]:
+        replacements = redactor_for(self.profile).replacements
+        return [value for value, shown in replacements.items() if shown == MASK]
+
+    def _save_snapshots(self) -> None:
+        """Commit the converged mirror as its snapshots; a failure is told, never fatal."""
+        import docker.errors
+
+        if not self._keys:
+            return
+        assert self.env is not None and self.env.containers is not None
+        self.progress("saving converged snapshots")
+        started = time.monotonic()
+        docker_env = self.env.containers
+        containers = {node: docker_env.container(node) for node in self._keys}
+        try:
+            tags = commit_set(self.client, containers, self._keys, self._images, self._secrets())
+        except (SnapshotProblem, docker.errors.APIError) as problem:
+            self.journal.record("snapshot.saved", key=self.set_key(), error=str(problem))
+            return
+        removed = prune_snapshots(self.client, limit_bytes=bound_bytes())
+        self.journal.record(
+            "snapshot.saved",
+            key=self.set_key(),
+            nodes=tags,
+            seconds=round(time.monotonic() - started, 2),
+            removed=[snapshot.tag for snapshot in removed],
         )
 
     def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
@@ -189,6 +321,7 @@ class Mirror:
             ),
             labels=self.labels,
             backing=self.backing,
+            plan=address_plan(self.profile),
         )
 
     def _lab_hosts(self) -> LabHostEnvironment | None:
@@ -215,8 +348,45 @@ class Mirror:
         return hosts
 
     def converge(self) -> None:
+        """Configure the nodes with Ansible, or nothing when they started converged; the
+        fidelity check runs either way, and a converged mirror that matches is snapshotted."""
         assert self.env is not None and self.keys is not None
         hosts = self.hosts()
+        if self.restored:
+            self.journal.record(
+                "mirror.source", source="snapshot", key=self.set_key(), nodes=self.restored
+            )
+            summary = f"skipped: restored from snapshots {self.set_key()}"
+        else:
+            self.journal.record(
+                "mirror.source",
+                source="converge",
+                key=self.set_key(),
+                reason=self._why_converged or "no snapshots for this mirror yet",
+            )
+            summary = self._run_converge(hosts)
+        backends = ["docker"] if self.containers else []
+        backends += [f"{len(self.lab_hosts)} lab host(s) over SSH"] if self.lab_hosts else []
+        facts = {
+            "backend": " + ".join(backends),
+            "engine": self.route.engine if self.containers else "none",
+            "nodes": str(len(hosts)),
+            "converge": summary,
+        }
+        facts.update({f"node {name}": image for name, image in self._images.items()})
+        facts.update({f"node {name}": tag for name, tag in self.restored.items()})
+        if any(n.volumes for n in self.containers):
+            facts["volumes"] = self.backing.described()
+        facts.update(
+            {f"node {n.name}": f"lab host {self.env.address(n.name)}" for n in self.lab_hosts}
+        )
+        self.journal.record("environment.ready", facts=facts)
+        found = self.check_fidelity()
+        if not self.restored and not any(not fact.matches for fact in found):
+            self._save_snapshots()
+
+    def _run_converge(self, hosts: list[HostVars]) -> str:
+        assert self.keys is not None
         self.progress("configuring nodes with Ansible")
         report = run_playbook(
             playbooks_dir() / "converge.yml",
@@ -232,22 +402,7 @@ class Mirror:
             changed=report.changed,
             ok=report.ok,
         )
-        backends = ["docker"] if self.containers else []
-        backends += [f"{len(self.lab_hosts)} lab host(s) over SSH"] if self.lab_hosts else []
-        facts = {
-            "backend": " + ".join(backends),
-            "engine": self.route.engine if self.containers else "none",
-            "nodes": str(len(hosts)),
-            "converge": f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes",
-        }
-        facts.update({f"node {name}": image for name, image in self._images.items()})
-        if any(n.volumes for n in self.containers):
-            facts["volumes"] = self.backing.described()
-        facts.update(
-            {f"node {n.name}": f"lab host {self.env.address(n.name)}" for n in self.lab_hosts}
-        )
-        self.journal.record("environment.ready", facts=facts)
-        self.check_fidelity()
+        return f"{report.duration_s:.1f} s, {sum(report.changed.values())} changes"
 
     def check_fidelity(self) -> list[Fact]:
         """Compare the converged nodes with the profile; the journal keeps every fact."""
@@ -287,6 +442,13 @@ class Mirror:
             shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
         # lab hosts are not ours to remove: they stay as converged, their faults reverted
         self.journal.record("environment.removed", lab_hosts_left=[n.name for n in self.lab_hosts])
+
+
+def address_plan(profile: Profile) -> str:
+    """What names a profile's address plan: its customer, nodes and networks."""
+    nodes = ",".join(f"{n.name}:{'/'.join(n.networks)}" for n in profile.nodes)
+    networks = ",".join(n.name for n in profile.networks)
+    return f"{profile.customer.name}\0{nodes}\0{networks}"
 
 
 def converge_vars(node: Node, role: RoleInfo) -> dict[str, Any]:

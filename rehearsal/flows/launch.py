@@ -86,11 +86,14 @@ def rehearsal_run(
     answers: str | None = None,
     people: str = "none",
     locale: str = "en",
+    fresh: bool = False,
 ) -> Results:
     """Build the mirror, run the scenario, tear down and report (the CLI's flow). The CLI
     loaded and admitted the plan before Prefect was imported; the paths are the record."""
     keep_refusals_off_console()
-    launch = Launch(scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale)
+    launch = Launch(
+        scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale, fresh=fresh
+    )
     return _run(launch, handover.admitted, handover.progress)
 
 
@@ -110,6 +113,8 @@ class Launch:
     force: bool = False
     lab_host: str | None = None
     """A shared lab host named at launch, held like the profile's own lab hosts."""
+    fresh: bool = False
+    """Converge with Ansible, no converged snapshots (``--fresh``)."""
 
     def plan(self) -> Plan:
         return load_plan(
@@ -139,6 +144,7 @@ def _run(
         attempts=launch.attempts,
         notes=launch.notes,
         locale=launch.locale,
+        fresh=launch.fresh,
     )
     session = RunSession(plan, options, say, run_id=launch.run_id)
     tracker = PhaseProgress(

@@ -115,6 +115,16 @@ CATALOGUE = _catalogue(
     EventType("environment.removed", optional={"lab_hosts_left": LIST}),
     EventType("environment.lost", optional={"detail": TEXT}),
     EventType("converge.finished", optional={"duration_s": NUMBER, "changed": MAP, "ok": MAP}),
+    # Where the mirror's configuration came from: a converge, or converged snapshots (key).
+    EventType(
+        "mirror.source",
+        required={"source": TEXT},
+        optional={"key": TEXT, "reason": TEXT, "nodes": MAP},
+    ),
+    EventType(
+        "snapshot.saved",
+        optional={"key": TEXT, "nodes": MAP, "seconds": NUMBER, "removed": LIST, "error": TEXT},
+    ),
     EventType("fidelity.checked", optional={"facts": LIST, "differences": INT, "by": TEXT}),
     EventType("steady_state.checking", optional={"when": TEXT, "probes": LIST}),
     EventType("steady_state.checked", optional={"when": TEXT, "ok": FLAG, "failing": LIST}),

@@ -133,7 +133,24 @@ def _environment(events: list[Event]) -> dict[str, str]:
     for event in events:
         if event["event"] == "environment.ready":
             found.update({str(k): str(v) for k, v in event.get("facts", {}).items()})
+        elif event["event"] == "mirror.source":
+            found["mirror"] = _mirror_source(event)
+        elif event["event"] == "snapshot.saved":
+            saved = event.get("error") is None
+            found["snapshot"] = (
+                f"saved {event.get('key', '-')} in {event.get('seconds', '-')} s"
+                if saved
+                else f"not saved: {event['error']}"
+            )
     return found
+
+
+def _mirror_source(event: Event) -> str:
+    """How the mirror got its configuration; a later attempt's line replaces an earlier's."""
+    key = event.get("key") or "-"
+    if event["source"] == "snapshot":
+        return f"restored from converged snapshots (key {key}); Ansible skipped"
+    return f"converged with Ansible (key {key}): {event.get('reason') or '-'}"
 
 
 def _phases(events: list[Event], symptoms: dict[tuple[int, str], bool]) -> list[PhaseResult]:

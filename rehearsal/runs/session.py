@@ -65,6 +65,8 @@ class RunOptions:
     notes: str = ""
     locale: str = "en"
     """The language of the customer-facing wording in the reports."""
+    fresh: bool = False
+    """Converge every mirror with Ansible: no converged snapshot used or made."""
 
 
 class RunSession:
@@ -100,6 +102,7 @@ class RunSession:
             progress,
             needed_capabilities(plan.scenario, plan.profile),
             self.environment_lost,
+            snapshots=not options.fresh,
         )
         self.lost: str | None = None
         """Why the mirror broke under the run, when it did."""

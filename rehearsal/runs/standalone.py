@@ -24,7 +24,7 @@ READY_TIMEOUT_S = 120.0
 
 
 def bring_up(
-    profile: Profile, profile_path: Path, out_dir: Path, progress: Progress
+    profile: Profile, profile_path: Path, out_dir: Path, progress: Progress, fresh: bool = False
 ) -> tuple[str, dict[str, str]]:
     """Build and keep a mirror; a mirror that fails half-way is removed, not left behind."""
     check_volume_room(profile, profile_path, VolumeHost())
@@ -34,7 +34,14 @@ def bring_up(
     with Journal(run_dir, redactor_for(profile) or None) as journal:
         journal.record("environment.requested", run_id=run_id, profile=str(profile_path.resolve()))
         mirror = Mirror(
-            profile, run_id, run_dir, journal, keep=True, stack=ExitStack(), progress=progress
+            profile,
+            run_id,
+            run_dir,
+            journal,
+            keep=True,
+            stack=ExitStack(),
+            progress=progress,
+            snapshots=not fresh,
         )
         try:
             mirror.prepare_images()
