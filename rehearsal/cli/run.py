@@ -1,6 +1,5 @@
 """`rehearsal run`: the plan loaded and admitted here, once, before Prefect is imported; the
-run itself is a flow run of the configured Prefect server, or runs in this process without
-Prefect when none is configured; its Results are summed up on the terminal."""
+run itself is the Prefect flow, whose Results are summed up on the terminal."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ import typer
 
 from rehearsal.cli.console import Reporter, err, out, say_plainly
 from rehearsal.cli.options import DEFAULT_OUT, Locale, OutDir
-from rehearsal.flows.server import prefect_configured
 
 if TYPE_CHECKING:
     from rehearsal.results.model import Results
@@ -72,55 +70,37 @@ def run(
         for line in describe_plan(plan, seed):
             out.print(line, markup=False, highlight=False)
         return
-    asker = people or ("terminal" if sys.stdin.isatty() else "none")
-    as_flow_run = prefect_configured() or asker == "ui"
     from rehearsal.envs.docker import docker_client
     from rehearsal.flows.adapters import install
     from rehearsal.runs.admission import admit
-    from rehearsal.runs.session import RunOptions, new_run_id
 
-    install()  # secrets from Prefect blocks, a stop set through Prefect
+    install()
     admitted = admit(plan, force)
     if admitted.forced:
         say_plainly(admitted.forced)
     docker_client()
     _terminate_as_interrupt()
+    from rehearsal.flows.launch import Handover, rehearsal_run
+    from rehearsal.runs.session import new_run_id
+
     run_id = new_run_id(scenario)
+    asker = people or ("terminal" if sys.stdin.isatty() else "none")
     reporter = Reporter(spinner=asker != "terminal")
     err.print(f"run [bold]{run_id}[/bold]", highlight=False)
     with reporter.status:
-        if as_flow_run:
-            from rehearsal.flows.launch import Handover, rehearsal_run
-
-            results = rehearsal_run(
-                str(scenario.resolve()),
-                str(profile.resolve()) if profile else None,
-                str(out_dir.resolve()),
-                keep,
-                run_id,
-                Handover(admitted, reporter),
-                seed=seed,
-                answers=str(answers.resolve()) if answers else None,
-                people=asker,
-                locale=locale or "en",
-                fresh=fresh,
-            )
-        else:
-            # Without a server Prefect would start a temporary one of its own (seconds on the
-            # critical path) that nobody else sees; the engine, journal and reports are the same.
-            from rehearsal.runs.direct import run_admitted
-            from rehearsal.scenarios.people import TerminalPrompt
-
-            options = RunOptions(
-                out_dir.resolve(),
-                keep,
-                seed,
-                answers.resolve() if answers else None,
-                TerminalPrompt() if asker == "terminal" else None,
-                locale=locale or "en",
-                fresh=fresh,
-            )
-            results = run_admitted(admitted, options, reporter, run_id)
+        results = rehearsal_run(
+            str(scenario.resolve()),
+            str(profile.resolve()) if profile else None,
+            str(out_dir.resolve()),
+            keep,
+            run_id,
+            Handover(admitted, reporter),
+            seed=seed,
+            answers=str(answers.resolve()) if answers else None,
+            people=asker,
+            locale=locale or "en",
+            fresh=fresh,
+        )
     _summarise(results, out_dir.resolve() / run_id, keep)
 
 

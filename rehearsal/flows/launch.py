@@ -1,7 +1,7 @@
 """The Prefect face of a run: the same sequence as the CLI, with each part a task.
 
-The CLI runs a flow run when a server is configured (or the UI is to answer); without one it
-runs the engine in its own process (``rehearsal.runs.direct``).
+Without a configured server Prefect starts a temporary local one, so a CLI run is a flow
+run either way and shows up in the UI whenever a server is configured.
 """
 
 from __future__ import annotations

@@ -157,6 +157,7 @@ def test_a_drill_on_a_remote_engine_reaches_its_nodes_through_the_engine_host(
             str(DATA / "drill.yaml"),
             "--out",
             str(tmp_path),
+            "--fresh",  # what is under test is Ansible reaching the nodes through the engine host
         ],
         cwd=ROOT,
         env=env,
