@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from rehearsal.envs.ansible import run_playbook
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.labels import owner_labels
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import Journal
-from rehearsal.models.loading import load_profile
+from rehearsal.models.loading import load_profile, playbooks_dir
 from rehearsal.scenarios.faults import Fault, FaultSpec
 from rehearsal.scenarios.faults.lifecycle import revert_with_retries
 from rehearsal.scenarios.faults.node import spawn
@@ -40,6 +41,19 @@ def converged(profile: Path, run_dir: Path) -> Iterator[Mirror]:
         mirror.environment_up()
         mirror.converge()
         yield mirror
+
+
+def converged_again(built: Mirror) -> dict[str, int]:
+    """Changed tasks per node of a second converge of a converged mirror (none: idempotent)."""
+    assert built.keys is not None
+    report = run_playbook(
+        playbooks_dir() / "converge.yml",
+        built.hosts(),
+        built.keys.private_path,
+        built.run_dir / "again",
+        built.catalog.folders,
+    )
+    return report.changed
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ import pytest
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
 from tests.conftest import EXAMPLES
-from tests.integration.conftest import converged, eventually
+from tests.integration.conftest import converged, converged_again, eventually
 from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
 
 pytestmark = pytest.mark.docker
@@ -79,18 +79,8 @@ def test_the_profiles_account_logs_in_over_tcp_and_init_sql_made_its_table(built
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import run_playbook
-    from rehearsal.models.loading import playbooks_dir
-
-    assert built.keys is not None
-    report = run_playbook(
-        playbooks_dir() / "converge.yml",
-        built.hosts(),
-        built.keys.private_path,
-        built.run_dir / "again",
-        built.catalog.folders,
-    )
-    assert sum(report.changed.values()) == 0, report.changed
+    changed = converged_again(built)
+    assert sum(changed.values()) == 0, changed
 
 
 def test_the_helpers_refuse_a_wrong_usage_with_exit_2(built: Mirror) -> None:

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from rehearsal.envs.ansible import run_playbook
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
-from rehearsal.models.loading import playbooks_dir
 from tests.conftest import EXAMPLES
-from tests.integration.conftest import converged, eventually, injected
+from tests.integration.conftest import converged, converged_again, eventually, injected
 from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
 
 pytestmark = pytest.mark.docker
@@ -78,15 +76,8 @@ def test_fidelity_after_converge_matches_the_profile(built: Mirror) -> None:
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    assert built.keys is not None
-    report = run_playbook(
-        playbooks_dir() / "converge.yml",
-        built.hosts(),
-        built.keys.private_path,
-        built.run_dir / "again",
-        built.catalog.folders,
-    )
-    assert sum(report.changed.values()) == 0, report.changed
+    changed = converged_again(built)
+    assert sum(changed.values()) == 0, changed
 
 
 def test_a_queue_that_exists_otherwise_than_declared_is_named(built: Mirror) -> None:

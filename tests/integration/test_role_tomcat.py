@@ -21,7 +21,7 @@ from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
 from rehearsal.scenarios.probes import PROBES
 from tests.conftest import EXAMPLES
-from tests.integration.conftest import converged, eventually, injected
+from tests.integration.conftest import converged, converged_again, eventually, injected
 from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
 
 pytestmark = pytest.mark.docker
@@ -126,18 +126,8 @@ def test_the_helpers_say_how_tomcat_is_and_refuse_bad_usage(built: Mirror) -> No
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import run_playbook
-    from rehearsal.models.loading import playbooks_dir
-
-    assert built.keys is not None
-    report = run_playbook(
-        playbooks_dir() / "converge.yml",
-        built.hosts(),
-        built.keys.private_path,
-        built.run_dir / "again",
-        built.catalog.folders,
-    )
-    assert sum(report.changed.values()) == 0, report.changed
+    changed = converged_again(built)
+    assert sum(changed.values()) == 0, changed
 
 
 def test_a_killed_jvm_is_brought_back_by_the_runbooks_commands(built: Mirror) -> None:

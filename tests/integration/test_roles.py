@@ -15,7 +15,7 @@ import pytest
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
 from rehearsal.scenarios.probes import PROBES
-from tests.integration.conftest import converged, eventually
+from tests.integration.conftest import converged, converged_again, eventually
 
 pytestmark = pytest.mark.docker
 
@@ -86,18 +86,8 @@ def test_haproxy_forwards_to_its_backend_with_the_profiles_maxconn(built: Mirror
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import run_playbook
-    from rehearsal.models.loading import playbooks_dir
-
-    assert built.keys is not None
-    report = run_playbook(
-        playbooks_dir() / "converge.yml",
-        built.hosts(),
-        built.keys.private_path,
-        built.run_dir / "again",
-        built.catalog.folders,
-    )
-    assert sum(report.changed.values()) == 0, report.changed
+    changed = converged_again(built)
+    assert sum(changed.values()) == 0, changed
 
 
 def test_files_of_the_parameter_design_are_written_and_their_service_reloaded(

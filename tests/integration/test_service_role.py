@@ -19,7 +19,7 @@ import pytest
 
 from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
-from tests.integration.conftest import converged, eventually
+from tests.integration.conftest import converged, converged_again, eventually
 
 pytestmark = pytest.mark.docker
 
@@ -224,18 +224,8 @@ def test_a_jar_is_placed_in_the_application_folder_and_runs(built: Mirror) -> No
 
 
 def test_a_second_converge_changes_nothing(built: Mirror) -> None:
-    from rehearsal.envs.ansible import run_playbook
-    from rehearsal.models.loading import playbooks_dir
-
-    assert built.keys is not None
-    report = run_playbook(
-        playbooks_dir() / "converge.yml",
-        built.hosts(),
-        built.keys.private_path,
-        built.run_dir / "again",
-        built.catalog.folders,
-    )
-    assert sum(report.changed.values()) == 0, report.changed
+    changed = converged_again(built)
+    assert sum(changed.values()) == 0, changed
 
 
 def test_a_nodes_extra_packages_are_in_its_image_only_and_others_share_one(built: Mirror) -> None:
