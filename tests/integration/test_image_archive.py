@@ -117,7 +117,9 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
             str(client.images.get(BASE_IMAGE).id),
         )
     finally:
-        for image in client.images.list(filters={"label": f"rehearsal.role={ROLE}"}):
+        # Children first: the drill's converged snapshot is made from the role image.
+        made = client.images.list(filters={"label": f"rehearsal.role={ROLE}"})
+        for image in sorted(made, key=lambda image: str(image.attrs["Created"]), reverse=True):
             client.images.remove(image.id, force=True)
 
 

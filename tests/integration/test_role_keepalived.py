@@ -1,17 +1,15 @@
 """The keepalived role for real: a pair of nginx front ends sharing a virtual IP by VRRP
 multicast on a Docker bridge (examples/products/keepalived). The fidelity check reads the
 running keepalived back; the address moves to the backup when the master's health check fails,
-when the master is released on purpose, and when its container is stopped (measured); and the
-drill built on it passes as `rehearsal run` runs it."""
+when the master is released on purpose, and when its container is stopped (measured). The
+drill built on it is test_role_keepalived_drill's."""
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +17,6 @@ from rehearsal.envs.mirror import Mirror
 from rehearsal.journal.writer import read_journal
 from tests.conftest import EXAMPLES
 from tests.integration.conftest import converged, eventually, injected
-from tests.integration.test_demo_drill import _labelled, _only_run, _rehearsal
 
 pytestmark = pytest.mark.docker
 
@@ -118,23 +115,3 @@ def test_a_stopped_master_hands_the_virtual_ip_to_the_backup_within_seconds(
         assert _run(pair, "lb2", "keepalived-state")[0] == 0
     # lb1 boots keepalived from its init scripts and, of higher priority, takes the address back
     assert eventually(lambda: _served_by() == "lb1", 30)
-
-
-def test_the_keepalived_drill_passes_as_rehearsal_run_runs_it(tmp_path: Path) -> None:
-    drill = FOLDER / "drill-lb-loss.yaml"
-    process = _rehearsal("run", str(drill), "--people", "none", "--out", str(tmp_path))
-    output, _ = process.communicate(timeout=900)
-    run_dir = _only_run(tmp_path)
-    assert process.returncode == 0, output
-    results = json.loads((run_dir / "results.json").read_text())
-    assert results["status"] == "passed", results.get("findings")
-    [fault] = results["faults"]
-    assert fault["type"] == "container.stop" and fault["revert_status"] == "reverted"
-    lost, switch = results["phases"]
-    [runbook] = [s for s in lost["steps"] if s["type"] == "runbook"]
-    assert [s["status"] for s in runbook["runbook_steps"]] == ["passed", "passed"]
-    assert "lb2 is MASTER" in runbook["runbook_steps"][0]["output"]
-    [planned] = [s for s in switch["steps"] if s["type"] == "runbook"]
-    assert [s["status"] for s in planned["runbook_steps"]] == ["passed"] * 3
-    assert results["metrics"]["within_rto"] is True
-    assert _labelled(results["run_id"]) == []
