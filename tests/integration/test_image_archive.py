@@ -27,6 +27,7 @@ import rehearsal
 from rehearsal.cli.app import app
 from rehearsal.envs.image_archive import DOCKER_PART
 from rehearsal.envs.images import BASE_IMAGE
+from rehearsal.envs.snapshots import ROLE_IMAGE_LABEL as SNAPSHOT_OF
 from rehearsal.journal.writer import read_journal
 from rehearsal.models.loading import playbooks_dir
 
@@ -117,9 +118,15 @@ def saved(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Saved]:
             str(client.images.get(BASE_IMAGE).id),
         )
     finally:
+        roles = client.images.list(filters={"label": f"rehearsal.role={ROLE}"})
+        tags = {tag for image in roles for tag in image.tags}
         # Children first: the drill's converged snapshot is made from the role image.
-        made = client.images.list(filters={"label": f"rehearsal.role={ROLE}"})
-        for image in sorted(made, key=lambda image: str(image.attrs["Created"]), reverse=True):
+        children = [
+            image
+            for image in client.images.list(filters={"label": SNAPSHOT_OF})
+            if image.labels[SNAPSHOT_OF] in tags
+        ]
+        for image in children + roles:
             client.images.remove(image.id, force=True)
 
 
