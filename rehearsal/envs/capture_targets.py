@@ -4,6 +4,7 @@ read by Ansible's own parsers, so groups and host vars mean what they mean to An
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,13 @@ class Target:
     @property
     def login(self) -> str:
         return f"{self.user}@{self.host}:{self.port}"
+
+
+def targets_of(hosts: Sequence[str] | None, inventory: Path | None) -> list[Target]:
+    """The servers given as ``USER@HOST[:PORT]`` words or as an inventory, never both."""
+    if bool(hosts) == (inventory is not None):
+        raise RunRefused("give the servers either as --hosts USER@HOST[:PORT] or --inventory FILE")
+    return from_inventory(inventory) if inventory is not None else from_words(list(hosts or []))
 
 
 def from_words(words: list[str]) -> list[Target]:
