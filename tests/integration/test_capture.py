@@ -12,9 +12,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
+from prefect.client.schemas.responses import DeploymentResponse
 
 from rehearsal.envs.capture import CaptureAccess, capture
 from rehearsal.envs.capture_targets import from_inventory, from_words
@@ -28,7 +31,7 @@ from rehearsal.models.catalog import role_catalog
 from rehearsal.models.draft import draft_profile
 from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
 from tests.integration.conftest import converged, serve_http
-from tests.integration.prefect_server import prefect_server
+from tests.integration.prefect_server import prefect_server, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -271,7 +274,7 @@ def test_drift_of_a_lab_host_from_its_captured_profile_is_a_row_and_exit_1(
 
 
 @pytest.mark.prefect
-def test_the_scheduled_drift_flow_fails_on_a_changed_param_and_publishes_the_table(
+def test_the_scheduled_drift_check_fails_on_a_changed_param_and_publishes_the_table(
     lab: tuple[DockerEnvironment, str], tmp_path: Path
 ) -> None:
     env, line = lab
@@ -286,13 +289,31 @@ def test_the_scheduled_drift_flow_fails_on_a_changed_param_and_publishes_the_tab
     assert load_profile(clean).node("erp1").params["port"] == 8090
     drifted = tmp_path / "drifted.yaml"
     drifted.write_text(clean.read_text().replace("port: 8090", "port: 9999", 1))
+    drills = tmp_path / "drills.yaml"
+    drills.write_text(
+        "drift_checks:\n  - name: erp1-drift\n    profile: drifted.yaml\n"
+        f"    hosts: [{login}]\n    key: {env.private_key()}\n    known_hosts: {known}\n"
+        "    cron: '0 6 * * *'\n    timezone: Asia/Seoul\n"
+    )
     asked = {"hosts": [login], "key": str(env.private_key()), "known_hosts": str(known)}
-    with prefect_server(tmp_path / "prefect-home"):
+    with prefect_server(tmp_path / "prefect-home") as prefect_env:
         same = rehearsal_drift(profile=str(clean), **asked, return_state=True)
-        differs = rehearsal_drift(profile=str(drifted), **asked, return_state=True)
         gone = rehearsal_drift(
             profile=str(clean), **{**asked, "hosts": [f"{login}:2222"]}, return_state=True
         )
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "rehearsal", "serve", "--scenarios", str(tmp_path),
+             "--reports", str(tmp_path / "reports"), "--drills", str(drills)],
+            env=prefect_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deployment = wait_for(_drift_deployment, 120, "the drift check's deployment")
+            with get_client(sync_client=True) as client:
+                launched = client.create_flow_run_from_deployment(deployment.id)
+            differs = wait_for(lambda: _final(launched.id), 300, "the drift check's run")
+        finally:
+            serving.terminate()
+            serving.wait(timeout=60)
         with get_client(sync_client=True) as client:
             published = {
                 (a.key, a.flow_run_id): str(a.data)
@@ -303,9 +324,23 @@ def test_the_scheduled_drift_flow_fails_on_a_changed_param_and_publishes_the_tab
     assert published[("drift-profile", same.state_details.flow_run_id)].startswith(
         "no differences: the servers are as profile.yaml says"
     )
+    assert gone.is_failed() and f"{env.address('erp1')}:2222" in str(gone.message), gone
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Seoul")
     assert differs.is_failed(), differs
     assert "erp1 param port: 9999 → 8090" in str(differs.message)
-    table = published[("drift-drifted", differs.state_details.flow_run_id)]
+    table = published[("drift-drifted", launched.id)]
     assert "| erp1 | param | port | 9999 | 8090 |" in table.splitlines()
     assert '"servers": "8090"' in table  # the JSON beside the table
-    assert gone.is_failed() and f"{env.address('erp1')}:2222" in str(gone.message), gone
+
+
+def _drift_deployment() -> DeploymentResponse | None:
+    with get_client(sync_client=True) as client:
+        found = [d for d in client.read_deployments() if d.name == "erp1-drift"]
+    return found[0] if found else None
+
+
+def _final(flow_run_id: UUID) -> State | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+    return state if state is not None and state.is_final() else None
