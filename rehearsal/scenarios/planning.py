@@ -262,17 +262,18 @@ def load_drift_checks(path: Path, scenarios: Path) -> list[DriftCheck]:
     checks = validate_model(DrillsFile, document).drift_checks
     problems: list[Problem] = []
     for index, check in enumerate(checks):
-        for key in ("profile", "inventory", "key"):
-            value = getattr(check, key)
-            if value is not None and not (scenarios / value).is_file():
-                problems.append(
-                    document.problem(
-                        ("drift_checks", index, key),
-                        f"{value!r} not found under {scenarios}; fix the path (relative to the "
-                        "scenarios folder) or pass --scenarios DIR",
-                    )
-                )
-        if problems:
+        files = {key: getattr(check, key) for key in ("profile", "inventory", "key")}
+        missing = [
+            document.problem(
+                ("drift_checks", index, key),
+                f"{value!r} not found under {scenarios}; fix the path (relative to the "
+                "scenarios folder) or pass --scenarios DIR",
+            )
+            for key, value in files.items()
+            if value is not None and not (scenarios / value).is_file()
+        ]
+        problems += missing
+        if missing:
             continue
         try:
             load_profile(scenarios / check.profile)

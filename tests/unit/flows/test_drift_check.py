@@ -78,3 +78,16 @@ def test_the_artifact_table_has_a_row_a_difference_and_a_sentence_when_none() ->
     assert "| db1 | param | max_connections | 100 | a\\|b |" in table.splitlines()
     assert drift_markdown([], "profile.yaml").startswith("no differences")
     assert artifact_key(Path("/x/Acme_Profile.v2.yaml")) == "drift-acme-profile-v2"
+
+
+def test_every_bad_drift_check_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    entry = "  - name: {name}\n    profile: {profile}\n    hosts: [{host}]\n    cron: '0 6 * * *'\n"
+    path = _file(
+        tmp_path,
+        "drift_checks:\n"
+        + entry.format(name="a", profile="webshop/none.yaml", host="root@h")
+        + entry.format(name="b", profile="webshop/profile.yaml", host="'root@bad host'"),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        load_drift_checks(path, EXAMPLES)
+    assert [p.line for p in refused.value.problems] == [3, 8]
