@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from rehearsal.cli.console import err, out, say_plainly
-from rehearsal.errors import RunRefused
 
 if TYPE_CHECKING:
     from rehearsal.models.captured import Capture
@@ -105,20 +104,20 @@ def diff(
 
     from rich.table import Table
 
-    from rehearsal.envs.drift import drift
-    from rehearsal.models.loading import catalog_of, load_profile
+    from rehearsal.envs.capture import CaptureAccess
+    from rehearsal.envs.capture_targets import targets_of
+    from rehearsal.envs.drift import COLUMNS, servers_drift
+    from rehearsal.models.loading import load_profile
 
     loaded = load_profile(profile)
-    catalog = catalog_of(loaded)
-    own = [folder for folder in catalog.folders[1:]]
-    captured = _read(hosts, inventory, key, known_hosts, host_keys, own)
-    found = drift(loaded, captured, catalog)
+    access = CaptureAccess(key, known_hosts.expanduser(), host_keys)
+    found = servers_drift(loaded, targets_of(hosts, inventory), access)
     if as_json:
         out.print_json(json.dumps([d.as_dict() for d in found]))
     elif found:
-        table = Table("node", "what", "name", "profile", "servers")
+        table = Table(*COLUMNS)
         for d in found:
-            table.add_row(d.node, d.aspect, d.name, d.profile, d.servers)
+            table.add_row(*d.row())
         out.print(table)
     else:
         out.print(f"no drift: the servers are as {profile} says", highlight=False)
@@ -136,12 +135,10 @@ def _read(
 ) -> Capture:
     """The servers named on the command line or in the inventory, read."""
     from rehearsal.envs.capture import CaptureAccess, capture
-    from rehearsal.envs.capture_targets import from_inventory, from_words
+    from rehearsal.envs.capture_targets import targets_of
     from rehearsal.models.catalog import role_catalog
     from rehearsal.models.loading import playbooks_dir
 
-    if bool(hosts) == (inventory is not None):
-        raise RunRefused("give the servers either as --hosts USER@HOST[:PORT] or --inventory FILE")
-    targets = from_inventory(inventory) if inventory is not None else from_words(hosts or [])
+    targets = targets_of(hosts, inventory)
     catalog = role_catalog(playbooks_dir() / "roles", own)
     return capture(targets, CaptureAccess(key, known_hosts.expanduser(), host_keys), catalog)

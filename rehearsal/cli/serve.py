@@ -19,7 +19,7 @@ def serve(
     ] = DEFAULT_SCENARIOS,
     reports: Annotated[Path, typer.Option(help="folder for run folders")] = DEFAULT_OUT,
     drills: Annotated[
-        Path | None, typer.Option(help="drills file: scheduled, unattended runs")
+        Path | None, typer.Option(help="drills file: scheduled, unattended runs and drift checks")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="runs at once on this machine")] = None,
     pool: Annotated[
@@ -30,7 +30,8 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Register and serve the Prefect deployments: a launch form and scheduled drills.
+    """Register and serve the Prefect deployments: a launch form, scheduled drills and drift
+    checks.
 
     Needs a Prefect server (PREFECT_API_URL); runs until stopped, or with --pool registers
     the deployments for the pool's workers and returns.

@@ -1,13 +1,16 @@
 """Which servers profile capture reads: ``user@host[:port]`` words, or an Ansible inventory
-read by Ansible's own parsers, so groups and host vars mean what they mean to Ansible."""
+read by Ansible's own parsers, so groups and host vars (inline, and in the ``group_vars/`` and
+``host_vars/`` folders beside it) mean what they mean to Ansible."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rehearsal.envs.inventory_vars import VarsFolders
 from rehearsal.errors import InvalidInput, Problem, RunRefused
 
 _TARGET = re.compile(
@@ -35,6 +38,13 @@ class Target:
         return f"{self.user}@{self.host}:{self.port}"
 
 
+def targets_of(hosts: Sequence[str] | None, inventory: Path | None) -> list[Target]:
+    """The servers given as ``USER@HOST[:PORT]`` words or as an inventory, never both."""
+    if bool(hosts) == (inventory is not None):
+        raise RunRefused("give the servers either as --hosts USER@HOST[:PORT] or --inventory FILE")
+    return from_inventory(inventory) if inventory is not None else from_words(list(hosts or []))
+
+
 def from_words(words: list[str]) -> list[Target]:
     """``user@host[:port]`` (user root and port 22 when left out), refused with the form."""
     targets = []
@@ -52,12 +62,12 @@ def from_words(words: list[str]) -> list[Target]:
 
 
 def from_inventory(path: Path) -> list[Target]:
-    """Every host of an INI or YAML inventory, with its groups and connection vars (group
-    vars under host vars, as Ansible combines them); a file that does not parse is refused
-    at FILE:LINE:COL."""
+    """Every host of an INI or YAML inventory, with its groups and connection vars combined
+    in Ansible's order (the file's group vars, group_vars/ from ``all`` down, the file's host
+    vars, host_vars/); a file that does not parse is refused at FILE:LINE:COL."""
     from ansible.errors import AnsibleError
     from ansible.inventory.data import InventoryData
-    from ansible.inventory.helpers import get_group_vars
+    from ansible.inventory.helpers import get_group_vars, sort_groups
     from ansible.parsing.dataloader import DataLoader
     from ansible.plugins.loader import inventory_loader
     from ansible.utils.vars import combine_vars
@@ -73,9 +83,13 @@ def from_inventory(path: Path) -> list[Target]:
         data.reconcile_inventory()
     except AnsibleError as error:
         raise InvalidInput([_where(path, error)]) from None
+    folders = VarsFolders(source)
     targets = []
     for name, host in data.hosts.items():
-        found: dict[str, Any] = combine_vars(get_group_vars(host.get_groups()), host.get_vars())
+        found: dict[str, Any] = get_group_vars(host.get_groups())
+        for group in sort_groups(host.get_groups()):
+            found = combine_vars(found, folders.group(group.name))
+        found = combine_vars(combine_vars(found, host.get_vars()), folders.host(str(name)))
         key = found.get("ansible_ssh_private_key_file") or found.get("ansible_private_key_file")
         targets.append(
             Target(

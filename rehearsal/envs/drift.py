@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from rehearsal.envs.capture import CaptureAccess, capture
+from rehearsal.envs.capture_targets import Target
 from rehearsal.envs.fidelity import same_value
 from rehearsal.models.captured import Capture, CapturedHost
 from rehearsal.models.catalog import RoleCatalog
 from rehearsal.models.draft import UNRECOGNISED_ROLE
+from rehearsal.models.loading import catalog_of
 from rehearsal.models.profile import Node, Profile
 
 
@@ -27,6 +30,33 @@ class Drift:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def row(self) -> tuple[str, str, str, str, str]:
+        """The cells of the table's columns (COLUMNS)."""
+        return (self.node, self.aspect, self.name, self.profile, self.servers)
+
+
+COLUMNS = ("node", "what", "name", "profile", "servers")
+
+
+def servers_drift(profile: Profile, targets: list[Target], access: CaptureAccess) -> list[Drift]:
+    """The servers read with the profile's roles, then compared with it: what ``profile diff``
+    and the scheduled drift check both run."""
+    catalog = catalog_of(profile)
+    return drift(profile, capture(targets, access, catalog), catalog)
+
+
+def drift_markdown(found: list[Drift], profile: str) -> str:
+    """The differences as a Markdown table (a Prefect artifact), or the sentence saying none."""
+    if not found:
+        return f"no differences: the servers are as {profile} says\n"
+    rows = ["| " + " | ".join(cell.replace("|", "\\|") for cell in d.row()) + " |" for d in found]
+    head = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    return (
+        f"{len(found)} differences between {profile} and the servers:\n\n"
+        + "\n".join(head + rows)
+        + "\n"
+    )
 
 
 def drift(profile: Profile, captured: Capture, catalog: RoleCatalog) -> list[Drift]:

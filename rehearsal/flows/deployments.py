@@ -4,7 +4,8 @@ The launch deployment's form lists the scenarios found under the scenarios folde
 enum in its parameter schema, so the UI shows a choice, not a free text field), each named by
 customer and title, and asks only what a support engineer decides (see launch_form). Each drill
 of a drills file becomes its own deployment with its schedule and fixed parameters; its
-runs are unattended (answers file only), and runs after its end date do nothing.
+runs are unattended (answers file only), and runs after its end date do nothing. Each drift
+check of the file becomes a deployment of the drift flow (``profile diff`` on a schedule).
 
 With ``--pool`` the same deployments go to a Prefect work pool instead of being served by
 this process: every worker of the pool (``prefect worker start --pool NAME``, one a Docker
@@ -13,14 +14,15 @@ host) takes runs from it, so drills run in parallel across machines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rehearsal.flows.launch_form import scenario_choices, shape_form
 from rehearsal.models.calendar import Calendar
-from rehearsal.models.drills import Drill, ended
+from rehearsal.models.drills import DriftCheck, Drill, ended
 from rehearsal.scenarios.drill_windows import now_utc, schedule_warnings, window_crons
-from rehearsal.scenarios.planning import drill_calendar, load_drills
+from rehearsal.scenarios.planning import drill_calendar, load_drift_checks, load_drills
 
 LAUNCH = "launch"
 EMERGENCY_STOP = "emergency-stop"
@@ -48,11 +50,16 @@ def serve_warnings(drills: list[Drill], scenarios: Path) -> list[str]:
 
 
 def build_deployments(
-    scenarios: Path, reports: Path, drills: list[Drill], pooled: bool = False
+    scenarios: Path,
+    reports: Path,
+    drills: list[Drill],
+    pooled: bool = False,
+    drift_checks: Sequence[DriftCheck] = (),
 ) -> list[Any]:
     from prefect.deployments.runner import RunnerDeployment
     from prefect.types.entrypoint import EntrypointType
 
+    from rehearsal.flows.drift_check import rehearsal_drift
     from rehearsal.flows.launch import emergency_stop, rehearsal_launch
 
     choices = scenario_choices(scenarios)
@@ -103,7 +110,45 @@ def build_deployments(
         assert isinstance(scheduled, RunnerDeployment), "built outside an event loop"
         shape_form(rehearsal_launch.fn, scheduled._parameter_openapi_schema)
         deployments.append(scheduled)
+    for check in drift_checks:
+        checking = rehearsal_drift.to_deployment(
+            name=check.name,
+            parameters=drift_parameters(check, scenarios),
+            schedules=[_schedule(check)],
+            description=f"Scheduled drift check: the servers against {check.profile}; fails "
+            "on a difference (the table is the run's artifact)",
+            tags=["rehearsal", "drift-check"],
+            entrypoint_type=entrypoint,
+        )
+        assert isinstance(checking, RunnerDeployment), "built outside an event loop"
+        deployments.append(checking)
     return deployments
+
+
+def drift_parameters(check: DriftCheck, scenarios: Path) -> dict[str, Any]:
+    """The drift flow's parameters, its files absolute (a worker runs elsewhere)."""
+
+    def under(value: str | None) -> str | None:
+        return str((scenarios / value).resolve()) if value is not None else None
+
+    bound = {
+        "profile": under(check.profile),
+        "hosts": check.hosts,
+        "inventory": under(check.inventory),
+        "key": under(check.key),
+        "known_hosts": check.known_hosts,
+        "host_keys": check.host_keys,
+    }
+    return {name: value for name, value in bound.items() if value is not None}
+
+
+def _schedule(check: DriftCheck) -> Any:
+    from prefect.schedules import Cron, RRule
+
+    if check.rrule is not None:
+        return RRule(check.rrule, timezone=check.timezone)
+    assert check.cron is not None, "a drift check without a schedule is refused when loaded"
+    return Cron(check.cron, timezone=check.timezone)
 
 
 def drill_timezone(drill: Drill, calendar: Calendar | None) -> str:
@@ -133,8 +178,9 @@ def serve(scenarios: Path, reports: Path, drills_file: Path | None, limit: int |
     from prefect import serve as prefect_serve
 
     drills = load_drills(drills_file, scenarios) if drills_file else []
+    checks = load_drift_checks(drills_file, scenarios) if drills_file else []
     reports.mkdir(parents=True, exist_ok=True)
-    prefect_serve(*build_deployments(scenarios, reports, drills), limit=limit)
+    prefect_serve(*build_deployments(scenarios, reports, drills, drift_checks=checks), limit=limit)
 
 
 def deploy_to_pool(scenarios: Path, reports: Path, drills_file: Path | None, pool: str) -> None:
@@ -155,7 +201,8 @@ def deploy_to_pool(scenarios: Path, reports: Path, drills_file: Path | None, poo
             client.create_work_pool(
                 WorkPoolCreate(name=pool, type="process", base_job_template=template)
             )
-    deployments = build_deployments(scenarios, reports, drills, pooled=True)
+    checks = load_drift_checks(drills_file, scenarios) if drills_file else []
+    deployments = build_deployments(scenarios, reports, drills, pooled=True, drift_checks=checks)
     deploy(
         *deployments,
         work_pool_name=pool,

@@ -9,12 +9,19 @@ drills:
                                                    # of the profile's calendar opens
     timezone: Asia/Seoul
     until: 2026-12-01                              # the cutover: no runs after it
+drift_checks:                                      # `profile diff` on a schedule
+  - name: webshop-drift
+    profile: webshop/profile.yaml                  # relative to the scenarios folder
+    inventory: webshop/hosts.ini                   # or hosts: [root@10.0.0.5, ...]
+    key: webshop/capture_key                       # optional: else the SSH agent
+    cron: "0 6 * * *"                              # or rrule:
+    timezone: Asia/Seoul
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Self
+from typing import Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cronsim import CronSim, CronSimError
@@ -31,15 +38,12 @@ CRON_FIELDS = (
 EPOCH = datetime(2000, 1, 1)
 
 
-class Drill(Strict):
-    name: Name
-    scenario: str = Field(description="scenario file, relative to the scenarios folder")
-    profile: str | None = None
-    answers: str | None = None
+class Scheduled(Strict):
+    """When a deployment runs: a cron expression or an RRULE, on a named clock."""
+
     cron: str | None = Field(default=None, description="five-field cron expression")
     rrule: str | None = Field(default=None, description="an iCalendar RRULE")
     timezone: str = "UTC"
-    until: date | None = Field(default=None, description="last day a run may start")
 
     @field_validator("cron")
     @classmethod
@@ -86,8 +90,56 @@ class Drill(Strict):
         return self
 
 
+class Drill(Scheduled):
+    name: Name
+    scenario: str = Field(description="scenario file, relative to the scenarios folder")
+    profile: str | None = None
+    answers: str | None = None
+    until: date | None = Field(default=None, description="last day a run may start")
+
+
+class DriftCheck(Scheduled):
+    """``rehearsal profile diff`` on a schedule: the run fails when the servers have drifted
+    from the profile, so Prefect's notifications say so before a cutover."""
+
+    name: Name
+    profile: str = Field(description="the profile, relative to the scenarios folder")
+    hosts: list[str] | None = Field(
+        default=None, min_length=1, description="the servers as USER@HOST[:PORT]"
+    )
+    inventory: str | None = Field(
+        default=None, description="an Ansible inventory, relative to the scenarios folder"
+    )
+    key: str | None = Field(
+        default=None, description="private key to log in with, relative to the scenarios folder"
+    )
+    known_hosts: str = "~/.ssh/known_hosts"
+    host_keys: Literal["strict", "accept-new", "off"] = "strict"
+
+    @model_validator(mode="after")
+    def _servers_and_schedule(self) -> Self:
+        if (self.hosts is None) == (self.inventory is None):
+            raise ValueError(
+                f"drift check {self.name!r} needs 'hosts:' (USER@HOST[:PORT] entries) or "
+                "'inventory:' (an Ansible inventory file), one of the two"
+            )
+        if self.cron is None and self.rrule is None:
+            raise ValueError(
+                f"drift check {self.name!r} has no schedule; add 'cron:' (e.g. \"0 6 * * *\") "
+                "or 'rrule:'"
+            )
+        return self
+
+
 class DrillsFile(Strict):
-    drills: list[Drill] = Field(min_length=1)
+    drills: list[Drill] = []
+    drift_checks: list[DriftCheck] = []
+
+    @model_validator(mode="after")
+    def _something_scheduled(self) -> Self:
+        if not self.drills and not self.drift_checks:
+            raise ValueError("the file schedules nothing; list 'drills:' or 'drift_checks:'")
+        return self
 
 
 def ended(until: date | None, timezone: str, now: datetime) -> bool:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from rehearsal.envs.capture_targets import targets_of
 from rehearsal.envs.routes import engine_route
 from rehearsal.envs.volumes import VolumeHost
-from rehearsal.errors import InvalidInput, Problem
+from rehearsal.errors import InvalidInput, Problem, RunRefused
 from rehearsal.models.calendar import Calendar
-from rehearsal.models.drills import Drill, DrillsFile
+from rehearsal.models.drills import DriftCheck, Drill, DrillsFile
 from rehearsal.models.includes import with_includes
 from rehearsal.models.loading import load_profile, validate_model
 from rehearsal.models.profile import Profile
@@ -156,7 +157,7 @@ def file_warnings(
     drills scheduled outside every maintenance window (as ``serve`` warns), data volumes
     that will be memory-backed here."""
     document = read_yaml(path)
-    if "drills" in document.data:
+    if _schedules(document):
         return _drill_warnings(document, scenarios or path.parent)
     if "answers" in document.data:
         return []
@@ -254,6 +255,42 @@ def load_drills(path: Path, scenarios: Path) -> list[Drill]:
     return drills
 
 
+def load_drift_checks(path: Path, scenarios: Path) -> list[DriftCheck]:
+    """The drift checks of a drills file as ``serve`` will run them: each profile loads, each
+    inventory parses, each host is ``USER@HOST[:PORT]``, each key is there."""
+    document = read_yaml(path)
+    checks = validate_model(DrillsFile, document).drift_checks
+    problems: list[Problem] = []
+    for index, check in enumerate(checks):
+        files = {key: getattr(check, key) for key in ("profile", "inventory", "key")}
+        missing = [
+            document.problem(
+                ("drift_checks", index, key),
+                f"{value!r} not found under {scenarios}; fix the path (relative to the "
+                "scenarios folder) or pass --scenarios DIR",
+            )
+            for key, value in files.items()
+            if value is not None and not (scenarios / value).is_file()
+        ]
+        problems += missing
+        if missing:
+            continue
+        try:
+            load_profile(scenarios / check.profile)
+            targets_of(check.hosts, scenarios / check.inventory if check.inventory else None)
+        except InvalidInput as error:
+            problems += error.problems
+        except RunRefused as refused:
+            problems.append(
+                document.problem(
+                    ("drift_checks", index, "hosts"), str(refused).removeprefix("--hosts: ")
+                )
+            )
+    if problems:
+        raise InvalidInput(problems)
+    return checks
+
+
 def validate_file(path: Path, scenario: Path | None, scenarios: Path | None) -> list[Problem]:
     """Problems in one file, told apart by shape: a scenario is checked with the profile it
     names, a drills file with its scenarios (under ``scenarios``, as ``serve`` reads it; by
@@ -263,8 +300,9 @@ def validate_file(path: Path, scenario: Path | None, scenarios: Path | None) -> 
         document = read_yaml(path)
         if "kind" in document.data:
             load_plan(path)
-        elif "drills" in document.data:
+        elif _schedules(document):
             load_drills(path, scenarios or path.parent)
+            load_drift_checks(path, scenarios or path.parent)
         elif "answers" in document.data:
             check_answers_file(path, scenario)
         else:
@@ -272,6 +310,11 @@ def validate_file(path: Path, scenario: Path | None, scenarios: Path | None) -> 
     except InvalidInput as error:
         return error.problems
     return []
+
+
+def _schedules(document: YamlDocument) -> bool:
+    """Whether a document is a drills file: drills, drift checks or both."""
+    return "drills" in document.data or "drift_checks" in document.data
 
 
 def drill_calendar(drill: Drill, scenarios: Path) -> Calendar | None:

@@ -12,20 +12,26 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import State
+from prefect.client.schemas.responses import DeploymentResponse
 
 from rehearsal.envs.capture import CaptureAccess, capture
-from rehearsal.envs.capture_targets import from_inventory
+from rehearsal.envs.capture_targets import from_inventory, from_words
 from rehearsal.envs.docker import DockerEnvironment, EnvironmentSpec, NetworkSpec, NodeSpec
 from rehearsal.envs.fidelity import check_fidelity
 from rehearsal.envs.images import BASE_IMAGE
 from rehearsal.envs.keys import generate_key_pair
 from rehearsal.envs.labels import owner_labels
+from rehearsal.flows.drift_check import rehearsal_drift
 from rehearsal.models.catalog import role_catalog
 from rehearsal.models.draft import draft_profile
 from rehearsal.models.loading import catalog_of, load_profile, playbooks_dir
 from tests.integration.conftest import converged, serve_http
+from tests.integration.prefect_server import prefect_server, wait_for
 
 pytestmark = pytest.mark.docker
 
@@ -47,9 +53,15 @@ def test_the_demo_captured_from_an_inventory_mirrors_as_the_original_profile(
             "[shop]\n"
             f"app1 ansible_host={address('app1')}\n"
             f"app2 ansible_host={address('app2')}\n"
-            f"db1 ansible_host={address('db1')} ansible_port=22\n"
-            "[shop:vars]\nansible_user=root\n"
+            "db1\n"
         )
+        # db1's address and the shop group's login come from Ansible's vars folders
+        (tmp_path / "host_vars").mkdir()
+        (tmp_path / "host_vars" / "db1.yml").write_text(
+            f"ansible_host: {address('db1')}\nansible_port: 22\n"
+        )
+        (tmp_path / "group_vars" / "shop").mkdir(parents=True)
+        (tmp_path / "group_vars" / "shop" / "login.yml").write_text("ansible_user: root\n")
         access = CaptureAccess(src.keys.private_path, tmp_path / "known_hosts", "accept-new")
         captured = capture(from_inventory(inventory), access, catalog_of(None))
         assert not captured.partial, captured.unreached
@@ -259,3 +271,76 @@ def test_drift_of_a_lab_host_from_its_captured_profile_is_a_row_and_exit_1(
             "servers": "0 3 * * *",
         }
     ]
+
+
+@pytest.mark.prefect
+def test_the_scheduled_drift_check_fails_on_a_changed_param_and_publishes_the_table(
+    lab: tuple[DockerEnvironment, str], tmp_path: Path
+) -> None:
+    env, line = lab
+    known = tmp_path / "known_hosts"
+    known.write_text(line)
+    roles = _own_role(tmp_path / "roles")
+    login = f"root@{env.address('erp1')}"
+    access = CaptureAccess(env.private_key(), known, "strict")
+    catalog = role_catalog(playbooks_dir() / "roles", [roles])
+    clean = tmp_path / "profile.yaml"  # the servers as captured; roles/ beside it
+    clean.write_text(draft_profile(capture(from_words([login]), access, catalog), ["roles"]))
+    assert load_profile(clean).node("erp1").params["port"] == 8090
+    drifted = tmp_path / "drifted.yaml"
+    drifted.write_text(clean.read_text().replace("port: 8090", "port: 9999", 1))
+    drills = tmp_path / "drills.yaml"
+    drills.write_text(
+        "drift_checks:\n  - name: erp1-drift\n    profile: drifted.yaml\n"
+        f"    hosts: [{login}]\n    key: {env.private_key()}\n    known_hosts: {known}\n"
+        "    cron: '0 6 * * *'\n    timezone: Asia/Seoul\n"
+    )
+    asked = {"hosts": [login], "key": str(env.private_key()), "known_hosts": str(known)}
+    with prefect_server(tmp_path / "prefect-home") as prefect_env:
+        same = rehearsal_drift(profile=str(clean), **asked, return_state=True)
+        gone = rehearsal_drift(
+            profile=str(clean), **{**asked, "hosts": [f"{login}:2222"]}, return_state=True
+        )
+        serving = subprocess.Popen(
+            [sys.executable, "-m", "rehearsal", "serve", "--scenarios", str(tmp_path),
+             "--reports", str(tmp_path / "reports"), "--drills", str(drills)],
+            env=prefect_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deployment = wait_for(_drift_deployment, 120, "the drift check's deployment")
+            with get_client(sync_client=True) as client:
+                launched = client.create_flow_run_from_deployment(deployment.id)
+            differs = wait_for(lambda: _final(launched.id), 300, "the drift check's run")
+        finally:
+            serving.terminate()
+            serving.wait(timeout=60)
+        with get_client(sync_client=True) as client:
+            published = {
+                (a.key, a.flow_run_id): str(a.data)
+                for a in client.read_artifacts()
+                if a.key is not None
+            }
+    assert same.is_completed() and "no differences" in str(same.message), same
+    assert published[("drift-profile", same.state_details.flow_run_id)].startswith(
+        "no differences: the servers are as profile.yaml says"
+    )
+    assert gone.is_failed() and f"{env.address('erp1')}:2222" in str(gone.message), gone
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Seoul")
+    assert differs.is_failed(), differs
+    assert "erp1 param port: 9999 → 8090" in str(differs.message)
+    table = published[("drift-drifted", launched.id)]
+    assert "| erp1 | param | port | 9999 | 8090 |" in table.splitlines()
+    assert '"servers": "8090"' in table  # the JSON beside the table
+
+
+def _drift_deployment() -> DeploymentResponse | None:
+    with get_client(sync_client=True) as client:
+        found = [d for d in client.read_deployments() if d.name == "erp1-drift"]
+    return found[0] if found else None
+
+
+def _final(flow_run_id: UUID) -> State | None:
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+    return state if state is not None and state.is_final() else None

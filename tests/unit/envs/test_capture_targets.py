@@ -59,3 +59,42 @@ def test_an_inventory_that_does_not_parse_is_refused_at_file_line_col(tmp_path: 
     problem = refused.value.problems[0]
     assert (problem.file, problem.line) == (str(inventory), 4)
     assert "YAML parsing failed" in problem.message and "ansible-inventory -i" in problem.message
+
+
+def test_group_vars_and_host_vars_folders_are_honoured_in_ansibles_order(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[shop]\napp1 ansible_port=2200\napp2\n[web]\nlb1 ansible_user=inline\n"
+        "[shop:vars]\nansible_user=from-inline-group\n"
+    )
+    (tmp_path / "group_vars" / "shop").mkdir(parents=True)
+    (tmp_path / "group_vars" / "all.yml").write_text("ansible_user: everyone\nansible_port: 2022\n")
+    (tmp_path / "group_vars" / "shop" / "ssh.yml").write_text(
+        "ansible_user: deploy\nansible_ssh_private_key_file: keys/shop\n"
+    )
+    (tmp_path / "group_vars" / "shop" / "notes.txt").write_text("not: [vars")  # not a vars file
+    (tmp_path / "host_vars").mkdir()
+    (tmp_path / "host_vars" / "app1.yaml").write_text("---\nansible_host: 10.0.0.2\n")
+    (tmp_path / "host_vars" / "lb1").write_text("# nothing here yet\n")
+    found = {t.name: t for t in from_inventory(inventory)}
+    app1, app2, lb1 = found["app1"], found["app2"], found["lb1"]
+    # the file's host var beats group_vars; host_vars beats the file's host vars
+    assert (app1.host, app1.port, app1.user) == ("10.0.0.2", 2200, "deploy")
+    assert app1.key_file == tmp_path / "keys" / "shop"
+    # group_vars/shop/ beats the file's [shop:vars] and group_vars/all
+    assert (app2.host, app2.port, app2.user) == ("app2", 2022, "deploy")
+    assert (lb1.port, lb1.user) == (2022, "inline")
+
+
+def test_a_vars_file_that_does_not_parse_is_refused_at_file_line_col(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[shop]\napp1\n")
+    (tmp_path / "host_vars").mkdir()
+    bad = tmp_path / "host_vars" / "app1.yml"
+    bad.write_text("ansible_host: 10.0.0.2\nansible_port: [22\n")
+    with pytest.raises(InvalidInput) as refused:
+        from_inventory(inventory)
+    [problem] = refused.value.problems
+    assert (problem.file, problem.line) == (str(bad), 3), problem
+    assert problem.message.startswith("YAML syntax error")
+    assert "fix this vars file" in problem.message
