@@ -176,6 +176,8 @@ class ProbeSample(Record):
 class ProbeHistory(Record):
     name: str
     samples: list[ProbeSample]
+    attempt: int = 1
+    """The attempt of a parallel reproduction whose mirror it probed (else 1: all of them)."""
 
 
 class Metrics(Record):
