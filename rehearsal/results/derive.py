@@ -43,9 +43,13 @@ def derive_results(events: list[Event]) -> Results:
     finished = next((e for e in reversed(events) if e["event"] == "run.finished"), None)
     probes = _probe_histories(events)
     faults = _faults(events)
-    reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
+    # The run-wide figures are the first attempt's (a parallel one's events are tagged).
+    reverting = [
+        _at(e) for e in events if e["event"] == "fault.reverting" and e.get("attempt", 1) == 1
+    ]
     first_revert = min(reverting) if reverting else None
-    metrics = _metrics(started, probes, response.fault_began(events), first_revert)
+    first_began = response.fault_began([e for e in events if e.get("attempt", 1) == 1])
+    metrics = _metrics(started, probes, first_began, first_revert)
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     chain = response.escalation(events)
