@@ -294,7 +294,7 @@ def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
                 )
             )
     return [
-        ProbeHistory(name=name, samples=found, attempt=attempt or 1)
+        ProbeHistory(name=name, samples=found, attempt=attempt)
         for (attempt, name), found in samples.items()
     ]
 
