@@ -66,11 +66,12 @@ def _span(events: list[dict[str, Any]], attempt: int) -> tuple[datetime, datetim
 def _left_behind(run_id: str) -> list[str]:
     """Containers and networks of the run or of any of its attempts' mirrors."""
     client = docker.from_env()
-    ours = [
-        *client.containers.list(all=True, filters={"label": "rehearsal.run"}),
-        *client.networks.list(filters={"label": "rehearsal.run"}),
+    selector = {"label": "rehearsal.run"}
+    labelled = [
+        *((c.name, c.labels) for c in client.containers.list(all=True, filters=selector)),
+        *((n.name, n.attrs["Labels"]) for n in client.networks.list(filters=selector)),
     ]
-    return [r.name for r in ours if r.attrs["Labels"]["rehearsal.run"].startswith(run_id)]
+    return [name for name, labels in labelled if labels["rehearsal.run"].startswith(run_id)]
 
 
 def test_three_attempts_run_side_by_side_on_mirrors_of_their_own(
