@@ -478,7 +478,9 @@ class Mirror:
     def guard(self) -> None:
         """Start the run's reaper (once): from here on, a killed run leaks nothing."""
         if self._reaper is None:
-            self._reaper = start_reaper(self.labels)
+            # Its folder: where the run's key is (a parallel attempt's has none, since the
+            # other attempts still use it) and where its Ansible inputs are.
+            self._reaper = start_reaper({**self.labels, L.RUN_DIR: str(self.work_dir)})
 
     def release(self) -> None:
         """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""
