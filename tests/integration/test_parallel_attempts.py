@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import secrets
+import signal
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -115,4 +117,27 @@ def test_three_attempts_run_side_by_side_on_mirrors_of_their_own(
     assert histories == {(attempt, "web-tcp") for attempt in (1, 2, 3)}
     phases = [(p["attempt"], p["name"], p["status"]) for p in results["phases"]]
     assert len(phases) == 6 and all(status == "passed" for _, _, status in phases), phases
+    assert _left_behind(results["run_id"]) == []
+
+
+def test_sigterm_with_attempts_side_by_side_tears_every_mirror_down(
+    scenario: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out-stopped"
+    process = _rehearsal("run", str(scenario), "--people", "none", "--out", str(out))
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and process.poll() is None:
+        journals = list(out.glob("*/journal.jsonl"))
+        events = read_journal(journals[0].parent) if journals else []
+        if {2, 3} <= set(_of(events, "attempt.started")):  # the second group is running
+            break
+        time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=300)
+    run_dir = _only_run(out)
+    results = json.loads((run_dir / "results.json").read_text())
+    assert process.returncode == 3 and results["status"] == "cancelled", output
+    events = read_journal(run_dir)
+    assert set(_of(events, "environment.removed")) == set(_of(events, "environment.up"))
+    assert len(_of(events, "environment.up")) >= 2
     assert _left_behind(results["run_id"]) == []
