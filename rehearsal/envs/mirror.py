@@ -268,8 +268,8 @@ class Mirror:
         except SnapshotProblem as problem:
             try:
                 found = find_set(self.client, self._free_keys)
-            except SnapshotProblem:
-                self._why_converged = str(problem)
+            except SnapshotProblem as free:
+                self._why_converged = f"{problem}; keyed without its addresses, {free}"
                 return
             self._keys = self._free_keys
         touch(self.client, found.values())
