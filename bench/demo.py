@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.options import Options
 from bench.table import Figure
-from rehearsal.envs.docker import docker_client, remove_run
+from rehearsal.envs.docker import docker_client, labelled_runs, remove_run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "webshop" / "drill-app-node-loss.yaml"
@@ -48,9 +48,11 @@ def finish(process: subprocess.Popen[bytes], started: float, out: Path) -> Drill
     finally:
         process.kill()
         client = docker_client()
-        for run_dir in out.iterdir():
-            if run_dir.is_dir() and run_dir.name.startswith("bench-"):
-                remove_run(client, run_dir.name)
+        runs = [path.name for path in out.iterdir() if path.name.startswith("bench-")]
+        for run_id in labelled_runs(client):
+            # a parallel attempt's mirror is labelled <run-id>.<attempt>
+            if run_id.split(".")[0] in runs:
+                remove_run(client, run_id)
     run_dirs = [path for path in out.iterdir() if (path / "results.json").is_file()]
     if len(run_dirs) != 1:
         said = (out / LOG).read_text(errors="replace")[-2000:]

@@ -164,6 +164,13 @@ class DockerEnvironment:
         """The node's address on each of its networks (once the networks are made)."""
         return {network: self._ip(network, node) for network in self._node_spec(node).networks}
 
+    def subnet_stems(self) -> list[str]:
+        """What every address of the mirror's networks begins with ("172.20.5." of a /24)."""
+        return [
+            ".".join(str(subnet.network_address).split(".")[: subnet.prefixlen // 8]) + "."
+            for subnet in self._subnets.values()
+        ]
+
     def remove_nodes(self) -> None:
         """Remove the nodes' containers and keep the networks (a start to be tried again)."""
         self._removing.update(self.nodes())

@@ -41,6 +41,7 @@ from rehearsal.envs.snapshots import (
     bound_bytes,
     commit_set,
     find_set,
+    mentions,
     restorer,
     snapshot_keys,
     snapshot_tag,
@@ -74,6 +75,7 @@ class Mirror:
         lost: Callable[[str], None] | None = None,
         volumes: VolumeHost | None = None,
         snapshots: bool = True,
+        work_dir: Path | None = None,
     ) -> None:
         self.profile = profile
         self.snapshots = snapshots
@@ -83,6 +85,8 @@ class Mirror:
         """Where the nodes' data volumes are made, and whether loop devices work there."""
         self.run_id = run_id
         self.run_dir = run_dir
+        self.work_dir = work_dir or run_dir
+        """Where converge keeps Ansible's files: a parallel attempt's mirror has its own."""
         self.journal = journal
         self.keep = keep
         self.stack = stack
@@ -108,9 +112,15 @@ class Mirror:
         self._reaper: subprocess.Popen[bytes] | None = None
         self._keys: dict[str, str] = {}
         """Per node, its snapshot key (empty: this mirror is not snapshotted)."""
+        self._free_keys: dict[str, str] = {}
+        """Per node, its key without the mirror's addresses: a set whose files name none of
+        them is saved under these, so a mirror on other addresses (a parallel attempt, a
+        concurrent run) restores it too."""
         self.restored: dict[str, str] = {}
         """Per node, the snapshot it was made from (empty: it is converged)."""
         self._why_converged = ""
+        self.owns_key = True
+        """Its final teardown removes the run's SSH key (not a parallel attempt's mirror)."""
 
     def prepare_images(self) -> None:
         self.keys = generate_key_pair(self.run_dir / "ssh", f"rehearsal-{self.run_id}")
@@ -145,6 +155,40 @@ class Mirror:
             scrub_folder(workdir, redactor_for(self.profile))
         self._images = {node: tags[image] for node, image in wanted.items()}
         self.journal.record("images.ready", base=base, nodes=self._images)
+
+    def for_attempt(self, attempt: int, journal: Journal, keep: bool) -> Mirror:
+        """A mirror of its own for one attempt of a parallel reproduction, from this one's
+        images and key: its containers, networks and reaper are labelled with
+        ``<run-id>.<attempt>``, so attempts up at once neither clash nor remove each other."""
+        mirror = Mirror(
+            self.profile,
+            f"{self.run_id}.{attempt}",
+            self.run_dir,
+            journal,
+            keep,
+            ExitStack(),
+            self.progress,
+            self.capabilities,
+            self.lost,
+            self.volumes,
+            self.snapshots,
+            work_dir=self.run_dir / "attempts" / str(attempt),
+        )
+        mirror.keys, mirror.client, mirror._images = self.keys, self.client, self._images
+        mirror.owns_key = False  # the run's key: the other attempts still log in with it
+        return mirror
+
+    def restorable_anywhere(self) -> bool:
+        """Whether a snapshot set that holds no address is there for this mirror, so that
+        mirrors on any addresses can start from it (call after ``prepare_images``)."""
+        if not self.snapshots or self._not_snapshotted() or not self.containers:
+            return False
+        keys = self._snapshot_keys({n.name: {} for n in self.containers})
+        try:
+            find_set(self.client, keys)
+        except SnapshotProblem:
+            return False
+        return True
 
     def environment_up(self) -> None:
         assert self.keys is not None
@@ -215,23 +259,19 @@ class Mirror:
         if reason:
             self._why_converged = reason
             return
-        materials = {
-            n.name: NodeMaterial(
-                n.name,
-                self._images[n.name],
-                self.catalog[n.role].folder,
-                self._variables(n),
-                containers.planned_addresses(n.name),
-            )
-            for n in self.containers
-        }
-        converge = playbooks_dir() / "converge.yml"
-        self._keys = snapshot_keys(self.client, materials, converge, self._secrets())
+        self._keys = self._snapshot_keys(
+            {n.name: containers.planned_addresses(n.name) for n in self.containers}
+        )
+        self._free_keys = self._snapshot_keys({n.name: {} for n in self.containers})
         try:
             found = find_set(self.client, self._keys)
         except SnapshotProblem as problem:
-            self._why_converged = str(problem)
-            return
+            try:
+                found = find_set(self.client, self._free_keys)
+            except SnapshotProblem as free:
+                self._why_converged = f"{problem}; keyed without its addresses, {free}"
+                return
+            self._keys = self._free_keys
         touch(self.client, found.values())
         restore = restorer(self._secrets())
         containers.spec = replace(
@@ -241,6 +281,21 @@ class Mirror:
         containers.on_create = lambda node, container: restore(found[node.name], container)
         self.restored = {node: snapshot_tag(key) for node, key in self._keys.items()}
         self.progress(f"starting from converged snapshots ({self.set_key()})")
+
+    def _snapshot_keys(self, addresses: dict[str, dict[str, str]]) -> dict[str, str]:
+        """Each node's key, with the addresses given (none: the address-free key)."""
+        materials = {
+            n.name: NodeMaterial(
+                n.name,
+                self._images[n.name],
+                self.catalog[n.role].folder,
+                self._variables(n),
+                addresses[n.name],
+            )
+            for n in self.containers
+        }
+        converge = playbooks_dir() / "converge.yml"
+        return snapshot_keys(self.client, materials, converge, self._secrets())
 
     def _not_snapshotted(self) -> str:
         """Why this mirror cannot be snapshotted ("" when it can)."""
@@ -281,6 +336,9 @@ class Mirror:
         docker_env = self.env.containers
         containers = {node: docker_env.container(node) for node in self._keys}
         try:
+            addressed = mentions(containers.values(), docker_env.subnet_stems())
+            if not addressed:
+                self._keys = self._free_keys
             tags = commit_set(self.client, containers, self._keys, self._images, self._secrets())
         except (SnapshotProblem, docker.errors.APIError) as problem:
             self.journal.record("snapshot.saved", key=self.set_key(), error=str(problem))
@@ -292,6 +350,7 @@ class Mirror:
             nodes=tags,
             seconds=round(time.monotonic() - started, 2),
             removed=[snapshot.tag for snapshot in removed],
+            addresses=bool(addressed),
         )
 
     def _spec(self, lab: LabHostEnvironment | None) -> EnvironmentSpec:
@@ -392,7 +451,7 @@ class Mirror:
             playbooks_dir() / "converge.yml",
             hosts,
             self.keys.private_path,
-            self.run_dir / "ansible",
+            self.work_dir / "ansible",
             self.catalog.folders,
             after=partial(scrub_folder, redactor=redactor_for(self.profile)),
         )
@@ -419,7 +478,9 @@ class Mirror:
     def guard(self) -> None:
         """Start the run's reaper (once): from here on, a killed run leaks nothing."""
         if self._reaper is None:
-            self._reaper = start_reaper(self.labels)
+            # Its folder: where the run's key is (a parallel attempt's has none, since the
+            # other attempts still use it) and where its Ansible inputs are.
+            self._reaper = start_reaper({**self.labels, L.RUN_DIR: str(self.work_dir)})
 
     def release(self) -> None:
         """The run is over: its reaper sweeps once and exits (a kept mirror has none)."""
@@ -439,9 +500,14 @@ class Mirror:
         self.progress("tearing the environment down")
         env.down()
         if final:
-            shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
+            self.forget_key()
         # lab hosts are not ours to remove: they stay as converged, their faults reverted
         self.journal.record("environment.removed", lab_hosts_left=[n.name for n in self.lab_hosts])
+
+    def forget_key(self) -> None:
+        """Remove the run's SSH key: no mirror of the run needs it any more."""
+        if self.owns_key:
+            shutil.rmtree(self.run_dir / "ssh", ignore_errors=True)
 
 
 def address_plan(profile: Profile) -> str:

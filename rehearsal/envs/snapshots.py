@@ -15,6 +15,10 @@ as any node does, and its secrets written back into those files before it starts
 secret found in a file that is not text cannot be put back, so that mirror is not
 snapshotted.
 
+A set whose nodes' changed files (logs aside) name none of the mirror's addresses is keyed
+without them, so a mirror on other addresses (a parallel attempt, a concurrent run of the
+profile) restores it too; a mirror looks for the keys with its addresses first.
+
 A snapshot is committed untagged and tagged only once every node of the set is committed,
 so a failed commit leaves no half set; two runs committing the same key both succeed, the
 tag names the later one's. Using a snapshot tags it again, which is what "last used" is
@@ -50,6 +54,20 @@ DEFAULT_MAX_GB = 20.0
 SHELF = "/dev/shm/rehearsal-seal"
 # Kernel and engine file systems, and Docker's own files: never part of a commit.
 UNCOMMITTED = ("/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
+# What a node recorded rather than what configures it: who logged in from where, pid files.
+NOT_CONFIGURATION = ("/var/log/", "/run/", "/var/run/")
+
+MENTIONS = r"""
+import json, re, sys
+found = re.compile(b"|".join(re.escape(s.encode()) + rb"[0-9]" for s in json.loads(sys.argv[1])))
+for path in sys.argv[2:]:
+    try:
+        content = open(path, "rb").read()
+    except OSError:
+        continue
+    if found.search(content):
+        print(path)
+"""
 
 SEAL = r"""
 import json, os, shutil, sys
@@ -285,12 +303,31 @@ def commit_set(
     return {node: snapshot_tag(keys[node]) for node in committed}
 
 
-def _seal(container: Any, secrets: list[str]) -> list[str]:
-    changed = [
+def _changed(container: Any) -> list[str]:
+    """The files a commit of ``container`` would hold that its image does not."""
+    return [
         change["Path"]
         for change in container.diff() or []
         if change["Kind"] in (0, 1) and not change["Path"].startswith(UNCOMMITTED)
     ]
+
+
+def mentions(containers: Iterable[Any], stems: Iterable[str]) -> list[str]:
+    """The changed files (logs and pid files aside) that name an address of the mirror's
+    networks (``stems``: "172.20.5."); none, and the set does not depend on its addresses."""
+    wanted = json.dumps(sorted(stems))
+    found = []
+    for container in containers:
+        changed = [p for p in _changed(container) if not p.startswith(NOT_CONFIGURATION)]
+        code, output = container.exec_run(["python3", "-c", MENTIONS, wanted, *changed])
+        if code != 0:
+            raise SnapshotProblem(f"reading its files failed: {output.decode(errors='replace')}")
+        found += [f"{container.name}:{path}" for path in output.decode().split()]
+    return found
+
+
+def _seal(container: Any, secrets: list[str]) -> list[str]:
+    changed = _changed(container)
     code, output = container.exec_run(
         ["python3", "-c", SEAL, SHELF, *changed],
         environment={"REHEARSAL_SECRETS": json.dumps(secrets)},

@@ -148,7 +148,7 @@ def _run(
     )
     session = RunSession(plan, options, say, run_id=launch.run_id)
     tracker = PhaseProgress(
-        plan.scenario.attempts if launch.attempts is None else launch.attempts,
+        session.attempts,
         len(plan.scenario.phases),
     )
     session.why_cancelled = _StopNote(session)
@@ -266,6 +266,7 @@ class PhaseProgress:
     def __init__(self, attempts: int, phases: int) -> None:
         self.total = max(1, attempts * phases)
         self.done = 0
+        self._lock = threading.Lock()
         created = create_progress_artifact(
             0.0, key="phases", description=f"{self.total} phase(s) to run"
         )
@@ -276,11 +277,13 @@ class PhaseProgress:
         def counted(name: str, action: Callable[[], Any]) -> Any:
             result = inner(name, action)
             if name.startswith("phase "):
-                self.done += 1
+                with self._lock:  # parallel attempts end phases from their own threads
+                    self.done += 1
+                    done = self.done
                 update_progress_artifact(
                     self.artifact,
-                    100.0 * self.done / self.total,
-                    description=f"{self.done} of {self.total} phase(s) done",
+                    100.0 * done / self.total,
+                    description=f"{done} of {self.total} phase(s) done",
                 )
             return result
 
@@ -337,7 +340,8 @@ def rehearsal_launch(
         Field(
             title="Attempts (reproductions)",
             description="How many times a reproduction repeats its phases; empty: as many "
-            "as the scenario says.",
+            "as the scenario says. Its attempts side by side ('parallel') are kept, at most "
+            "this many.",
         ),
     ] = None,
     notes: Annotated[

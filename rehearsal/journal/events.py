@@ -40,7 +40,7 @@ class EventType:
     def refuse_mismatch(self, fields: Mapping[str, object]) -> None:
         """Raise when ``fields`` lack a required field, hold an undeclared one, or one of
         the wrong type (None stands for an optional field left out)."""
-        declared = {**self.optional, **self.required}
+        declared = {**ANY_EVENT, **self.optional, **self.required}
         missing = [name for name in self.required if fields.get(name) is None]
         undeclared = [name for name in fields if name not in declared]
         wrong = [
@@ -64,6 +64,11 @@ class EventType:
             )
 
 
+ANY_EVENT: Mapping[str, Kind] = {"attempt": INT}
+"""Fields every event may have: a parallel reproduction tags each of an attempt's events
+with it, since its attempts' events are interleaved in the journal."""
+
+
 def _catalogue(*types: EventType) -> dict[str, EventType]:
     return {event_type.name: event_type for event_type in types}
 
@@ -83,7 +88,7 @@ CATALOGUE = _catalogue(
         optional={
             **_fields("purpose account_manager measured_probe notes symptom locale", TEXT),
             **_fields("rto_s sla_pct", NUMBER),
-            **_fields("seed attempts", INT),
+            **_fields("seed attempts parallel", INT),
             **_fields("services criteria stop_when monitors", LIST),
             **_fields("on_call calendar", MAP),
             "keep": FLAG,
@@ -95,6 +100,12 @@ CATALOGUE = _catalogue(
     EventType("emergency_stop", optional=_fields("by why at", TEXT)),
     EventType("attempt.started", required={"attempt": INT}, optional={"seed": INT}),
     EventType("attempt.finished", optional={"attempt": INT}),
+    # A parallel reproduction's order: groups run one after the other, ``parallel`` at once.
+    EventType(
+        "attempts.scheduled",
+        required={"groups": LIST, "parallel": INT},
+        optional={"why": TEXT},
+    ),
     # The mirror
     EventType("images.ready", optional={"base": TEXT, "nodes": MAP}),
     EventType("environment.requested", optional=_fields("run_id profile", TEXT)),
@@ -123,7 +134,13 @@ CATALOGUE = _catalogue(
     ),
     EventType(
         "snapshot.saved",
-        optional={"key": TEXT, "nodes": MAP, "seconds": NUMBER, "removed": LIST, "error": TEXT},
+        optional={
+            **_fields("key error", TEXT),
+            "nodes": MAP,
+            "seconds": NUMBER,
+            "removed": LIST,
+            "addresses": FLAG,
+        },
     ),
     EventType("fidelity.checked", optional={"facts": LIST, "differences": INT, "by": TEXT}),
     EventType("steady_state.checking", optional={"when": TEXT, "probes": LIST}),

@@ -94,6 +94,30 @@ class Journal:
         self.close()
 
 
+class AttemptJournal(Journal):
+    """The run's journal as one attempt of a parallel reproduction writes it: every event
+    tagged with the attempt, since the attempts' events interleave in the one file."""
+
+    def __init__(self, journal: Journal, attempt: int) -> None:
+        # Shares the run journal's file, lock and count: nothing of its own to open.
+        self.path = journal.path
+        self.attempt = attempt
+        self._run = journal
+
+    @property
+    def unwritten(self) -> int:  # type: ignore[override]
+        return self._run.unwritten
+
+    def redact(self, value: Any) -> Any:
+        return self._run.redact(value)
+
+    def record(self, event: str, **fields: Any) -> Event:
+        return self._run.record(event, **{**fields, "attempt": self.attempt})
+
+    def close(self) -> None:
+        """The run closes its journal, once every attempt is over."""
+
+
 def _ends_mid_line(path: Path) -> bool:
     if not path.exists() or path.stat().st_size == 0:
         return False

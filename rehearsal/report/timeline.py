@@ -202,13 +202,13 @@ def _probes(
         return y
     y = _header(parent, y, "Probes")
     for probe in probes:
-        _row_label(parent, y, probe.name)
+        _row_label(parent, y, probe.label)
         for band in probe_bands(probe, axis.end):
             state = "up" if band.ok else "down"
             took = format_duration((band.end - band.start).total_seconds())
             fill = svg.UP if band.ok else down_fill
             inside = "" if band.ok else f"down {took}"
-            tip = f"{probe.name} {state} for {took}"
+            tip = f"{probe.label} {state} for {took}"
             _bar(parent, axis, y, (band.start, band.end), fill, tip, inside, f"band {state}")
         y += ROW_H
     return y

@@ -8,6 +8,7 @@ from typing import Any
 from rehearsal.journal.events import Event
 from rehearsal.models.durations import format_duration
 from rehearsal.results import activity, response
+from rehearsal.results.attempt_order import by_attempt
 from rehearsal.results.findings import FindingMaker, apply_lifecycle, fidelity_findings, recorded
 from rehearsal.results.jobs import job_findings, jobs
 from rehearsal.results.model import (
@@ -35,15 +36,20 @@ def _seconds(start: datetime, end: datetime) -> float:
 
 
 def derive_results(events: list[Event]) -> Results:
+    events = by_attempt(events)
     started = next((e for e in events if e["event"] == "run.started"), None)
     if started is None:
         raise ValueError("the journal has no run.started event; it is not a rehearsal journal")
     finished = next((e for e in reversed(events) if e["event"] == "run.finished"), None)
     probes = _probe_histories(events)
     faults = _faults(events)
-    reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
+    # The run-wide figures are the first attempt's (a parallel one's events are tagged).
+    reverting = [
+        _at(e) for e in events if e["event"] == "fault.reverting" and e.get("attempt", 1) == 1
+    ]
     first_revert = min(reverting) if reverting else None
-    metrics = _metrics(started, probes, response.fault_began(events), first_revert)
+    first_began = response.fault_began([e for e in events if e.get("attempt", 1) == 1])
+    metrics = _metrics(started, probes, first_began, first_revert)
     fired = response.alerts(events)
     per_phase = response.phase_responses(events, fired, probes, started.get("measured_probe"))
     chain = response.escalation(events)
@@ -274,10 +280,12 @@ def _faults(events: list[Event]) -> list[FaultResult]:
 
 
 def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
-    samples: dict[str, list[ProbeSample]] = {}
+    """Each probe's samples; a parallel reproduction's attempts (whose samples are tagged)
+    each have their own history, since their mirrors were up at the same time."""
+    samples: dict[tuple[int | None, str], list[ProbeSample]] = {}
     for event in events:
         if event["event"] == "probe.sample":
-            samples.setdefault(event["probe"], []).append(
+            samples.setdefault((event.get("attempt"), event["probe"]), []).append(
                 ProbeSample(
                     at=_at(event),
                     ok=event["ok"],
@@ -285,7 +293,10 @@ def _probe_histories(events: list[Event]) -> list[ProbeHistory]:
                     detail=event.get("detail", ""),
                 )
             )
-    return [ProbeHistory(name=name, samples=found) for name, found in samples.items()]
+    return [
+        ProbeHistory(name=name, samples=found, attempt=attempt)
+        for (attempt, name), found in samples.items()
+    ]
 
 
 def _outage(

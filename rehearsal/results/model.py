@@ -176,6 +176,12 @@ class ProbeSample(Record):
 class ProbeHistory(Record):
     name: str
     samples: list[ProbeSample]
+    attempt: int | None = None
+    """The attempt of a parallel reproduction whose mirror it probed (None: the run's)."""
+
+    @property
+    def label(self) -> str:
+        return self.name if self.attempt is None else f"{self.name} (attempt {self.attempt})"
 
 
 class Metrics(Record):

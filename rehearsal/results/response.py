@@ -151,6 +151,13 @@ began to break the node, not when it finished verifying the fault, since a slow-
 fault can show (and alert) before its ``fault.injected`` event is written."""
 
 
+def histories_for(probes: list[ProbeHistory], attempt: int) -> dict[str, ProbeHistory]:
+    """The probe histories a phase of ``attempt`` reads: its attempt's own in a parallel
+    reproduction (whose attempts each have theirs), else the run's."""
+    own = {p.name: p for p in probes if p.attempt == attempt}
+    return own or {p.name: p for p in probes}
+
+
 def fault_began(events: list[Event]) -> datetime | None:
     begun = [_at(e) for e in events if e["event"] == FAULT_BEGINS]
     return min(begun) if begun else None
@@ -159,11 +166,16 @@ def fault_began(events: list[Event]) -> datetime | None:
 def phase_responses(
     events: list[Event], found: list[AlertResult], probes: list[ProbeHistory], measured: str | None
 ) -> list[PhaseResponse]:
-    histories = {p.name: p for p in probes}
     by_id = {a.id: a for a in found}
-    reverting = [_at(e) for e in events if e["event"] == "fault.reverting"]
     responses = []
     for start, body in _segments(events):
+        attempt = start.get("attempt", 1)
+        histories = histories_for(probes, attempt)
+        reverting = [
+            _at(e)
+            for e in events
+            if e["event"] == "fault.reverting" and e.get("attempt", attempt) == attempt
+        ]
         fired = [by_id[e["alert"]] for e in body if e["event"] == "alert.fired"]
         alert = fired[0] if fired else None
         first = fault_began(body)
@@ -550,10 +562,9 @@ def _target_findings(
 def _never_fired(
     started: Event, events: list[Event], probes: list[ProbeHistory], findings: FindingMaker
 ) -> None:
-    histories = {p.name: p for p in probes}
     for monitor in started.get("monitors") or []:
-        history = histories.get(monitor["probe"])
         for start, body in _segments(events):
+            history = histories_for(probes, start.get("attempt", 1)).get(monitor["probe"])
             if not any(e["event"] == "fault.injecting" for e in body) or history is None:
                 continue
             if any(e["event"] == "alert.fired" and e["monitor"] == monitor["name"] for e in body):

@@ -4,7 +4,8 @@
 directly, the Prefect flow (which ``rehearsal run`` starts) passes a ``wrap`` that turns each
 part into a task. Teardown is owned by
 an exit stack, so it happens on success, failure, Ctrl-C and SIGTERM alike, and a report
-is written from the journal whatever happened.
+is written from the journal whatever happened. A reproduction with ``parallel`` attempts
+runs them side by side (``runs.attempts``), each on a mirror of its own with its own stack.
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from rehearsal.errors import (
     out_of_space,
 )
 from rehearsal.journal.finding_ids import finding_id
-from rehearsal.journal.writer import Journal
+from rehearsal.journal.writer import AttemptJournal, Journal
 from rehearsal.models.profile import Profile
 from rehearsal.report.rebuild import ReportOptions, rebuild
 from rehearsal.results.model import Results
+from rehearsal.runs.attempts import run_together, schedule
 from rehearsal.scenarios.capabilities import needed_capabilities
 from rehearsal.scenarios.engine import Engine, Wrap, call_directly
 from rehearsal.scenarios.faults.preflight import preflight
@@ -62,6 +64,8 @@ class RunOptions:
     ask: Answerer | None = None
     """Who answers questions the answers file does not: the terminal, the Prefect UI."""
     attempts: int | None = None
+    """How many attempts, instead of the scenario's count (its ``parallel`` is kept, at
+    most this many)."""
     notes: str = ""
     locale: str = "en"
     """The language of the customer-facing wording in the reports."""
@@ -91,7 +95,8 @@ class RunSession:
         """Journals who cancelled the run, when the caller can tell (an emergency stop)."""
         chosen = options.seed if options.seed is not None else plan.scenario.seed
         self.seed: int = chosen if chosen is not None else secrets.randbelow(2**31)
-        self.attempts = options.attempts or plan.scenario.attempts
+        self.attempts = options.attempts or plan.scenario.attempt_count
+        self.parallel = min(plan.scenario.parallel, self.attempts)
         self.mirror = Mirror(
             plan.profile,
             self.run_id,
@@ -164,6 +169,7 @@ class RunSession:
             keep=self.options.keep,
             seed=self.seed,
             attempts=self.attempts,
+            parallel=self.parallel,
             notes=self.options.notes,
             symptom=scenario.symptom.say if scenario.symptom else None,
             stop_when=[c.model_dump(exclude_defaults=True) for c in scenario.stop_when],
@@ -179,19 +185,28 @@ class RunSession:
             answerers.append(self.options.ask)
         return FirstThatAnswers(answerers) if answerers else NobodyAnswers()
 
-    def run_attempt(self, attempt: int, wrap: Wrap = call_directly) -> None:
-        assert self.mirror.env is not None
+    def run_attempt(
+        self,
+        attempt: int,
+        wrap: Wrap = call_directly,
+        mirror: Mirror | None = None,
+        journal: Journal | None = None,
+    ) -> None:
+        """Run the scenario once on ``mirror`` (the run's own, unless a parallel attempt's)."""
+        mirror = mirror or self.mirror
+        journal = journal or self.journal
+        assert mirror.env is not None
         attempts = self.attempts
         self.progress("running the scenario" + (f" (attempt {attempt})" if attempts > 1 else ""))
-        self.journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
+        journal.record("attempt.started", attempt=attempt, seed=self.seed + attempt - 1)
         try:
             if attempt == 1:
-                preflight(self.plan, self.mirror.env, self.seed)
+                preflight(self.plan, mirror.env, self.seed)
             Engine(
                 self.plan.scenario,
                 self.plan.profile,
-                self.mirror.env,
-                self.journal,
+                mirror.env,
+                journal,
                 cancelled=self.cancelled,
                 wrap=wrap,
                 answerer=self.answerer(),
@@ -200,7 +215,47 @@ class RunSession:
                 seed=self.seed + attempt - 1,
             ).run()
         finally:
-            self.journal.record("attempt.finished", attempt=attempt)
+            journal.record("attempt.finished", attempt=attempt)
+
+    def run_attempts_side_by_side(self, step: Step) -> None:
+        """Every attempt on a mirror of its own, ``parallel`` at a time, in the order
+        ``runs.attempts.schedule`` gives (and journals)."""
+        order = schedule(self.attempts, self.parallel, self.mirror.restorable_anywhere())
+        self.journal.record(
+            "attempts.scheduled",
+            groups=[list(group) for group in order.groups],
+            parallel=order.parallel,
+            why=order.why,
+        )
+        for group in order.groups:
+            run_together(group, order.parallel, partial(self._attempt_beside, step), self.cancelled)
+        if not self.options.keep:
+            self.mirror.forget_key()
+
+    def _attempt_beside(self, step: Step, attempt: int) -> None:
+        """One attempt of a parallel reproduction, from its mirror up to its teardown, which
+        its own stack owns: whatever ends the attempt, its mirror goes (the last attempt's
+        stays with ``--keep``)."""
+        journal = AttemptJournal(self.journal, attempt)
+        mirror = self.mirror.for_attempt(
+            attempt, journal, keep=self.options.keep and attempt == self.attempts
+        )
+        prefix = f"attempt {attempt}: "
+        mirror.guard()
+        try:
+            with mirror.stack:
+                step(f"{prefix}environment up", mirror.environment_up)
+                env = mirror.env
+                try:
+                    step(f"{prefix}converge", mirror.converge)
+                    run = partial(self.run_attempt, attempt, step, mirror, journal)
+                    step(f"{prefix}run scenario", run)
+                    step(f"{prefix}tear down", partial(mirror.teardown, final=mirror.keep))
+                finally:
+                    if env is not None:
+                        HEARTBEAT.forget(env)
+        finally:
+            mirror.release()
 
     def guarded(self, step: Step) -> Step:
         """``step`` with a full disk under the run folder told as ReportsFolderFull inside
@@ -266,6 +321,18 @@ def write_results(run_dir: Path, options: ReportOptions | None = None) -> Result
 Step = Callable[[str, Callable[[], Any]], Any]
 
 
+def run_one_by_one(session: RunSession, step: Step) -> None:
+    """Each attempt on a fresh mirror of the run's own, torn down before the next is up."""
+    attempts = session.attempts
+    for attempt in range(1, attempts + 1):
+        prefix = f"attempt {attempt}: " if attempts > 1 else ""
+        last = attempt == attempts
+        step(f"{prefix}environment up", session.mirror.environment_up)
+        step(f"{prefix}converge", session.mirror.converge)
+        step(f"{prefix}run scenario", partial(session.run_attempt, attempt, step))
+        step(f"{prefix}tear down", partial(session.mirror.teardown, final=last))
+
+
 def execute(session: RunSession, step: Step = call_directly) -> Results:
     """Run every part in order; whatever happens, tear down and write the report."""
     outcome, error = "completed", None
@@ -274,14 +341,10 @@ def execute(session: RunSession, step: Step = call_directly) -> Results:
     try:
         with session.stack:
             step("prepare images", session.mirror.prepare_images)
-            attempts = session.attempts
-            for attempt in range(1, attempts + 1):
-                prefix = f"attempt {attempt}: " if attempts > 1 else ""
-                last = attempt == attempts
-                step(f"{prefix}environment up", session.mirror.environment_up)
-                step(f"{prefix}converge", session.mirror.converge)
-                step(f"{prefix}run scenario", partial(session.run_attempt, attempt, step))
-                step(f"{prefix}tear down", partial(session.mirror.teardown, final=last))
+            if session.parallel > 1:
+                session.run_attempts_side_by_side(step)
+            else:
+                run_one_by_one(session, step)
     except RunStopped as stopped:
         outcome, error = "stopped", str(stopped)
     except RunCancelled as cancelled:

@@ -55,6 +55,40 @@ RunAt = Annotated[
 ]
 
 
+MAX_ATTEMPTS = 50
+
+
+class Attempts(Strict):
+    """How many times a reproduction tries, and how many of its tries run side by side, each
+    on a mirror of its own."""
+
+    count: int = Field(ge=1, le=MAX_ATTEMPTS, description="how many tries")
+    parallel: int = Field(
+        default=1, ge=1, description="how many tries run at once, each on its own mirror"
+    )
+
+    @model_validator(mode="after")
+    def _parallel_within_count(self) -> Self:
+        if self.parallel > self.count:
+            raise ValueError(
+                f"'parallel: {self.parallel}' is more than 'count: {self.count}'; at most "
+                f"{self.count} tries can run at once, so write 'parallel: {self.count}' or less"
+            )
+        return self
+
+
+def _attempts_form(value: Any) -> str:
+    return "mapping" if isinstance(value, dict | Attempts) else "count"
+
+
+# One form's errors only: a mapping is {count, parallel}, anything else a count.
+AttemptsField = Annotated[
+    Annotated[int, Field(ge=1, le=MAX_ATTEMPTS), Tag("count")]
+    | Annotated[Attempts, Tag("mapping")],
+    Discriminator(_attempts_form),
+]
+
+
 class Phase(Strict):
     name: Text = Field(max_length=200)
     operator: Text = Field(max_length=200)
@@ -76,7 +110,11 @@ class Scenario(Strict):
     symptom: Symptom | None = Field(
         default=None, description="reproductions: what shows the incident happened"
     )
-    attempts: int = Field(default=1, ge=1, le=50, description="reproductions: how many tries")
+    attempts: AttemptsField = Field(
+        default=1,
+        description="reproductions: how many tries (a number), or {count, parallel} to run "
+        "'parallel' of them at once, each on a mirror of its own",
+    )
     seed: int | None = Field(default=None, description="makes random choices repeatable")
     jobs: JobTiming = Field(
         default=JobTiming(),
@@ -116,9 +154,18 @@ class Scenario(Strict):
     def _reproduction_has_symptom(self) -> Self:
         if self.kind == "reproduction" and self.symptom is None:
             raise ValueError("a reproduction needs 'symptom:' (what shows the incident happened)")
-        if self.kind == "rehearsal" and self.attempts != 1:
+        if self.kind == "rehearsal" and self.attempt_count != 1:
             raise ValueError("'attempts:' is for reproductions; a rehearsal runs once")
         return self
+
+    @property
+    def attempt_count(self) -> int:
+        return self.attempts if isinstance(self.attempts, int) else self.attempts.count
+
+    @property
+    def parallel(self) -> int:
+        """How many attempts run at once (1: one after the other)."""
+        return 1 if isinstance(self.attempts, int) else self.attempts.parallel
 
 
 def question_ids(scenario: Scenario) -> list[str]:

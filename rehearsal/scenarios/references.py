@@ -57,6 +57,16 @@ def check_scenario(scenario: Scenario, profile: Profile, doc: YamlDocument) -> l
                 "in the profile, or write 'at:' as an ISO time with an offset",
             )
         )
+    shared = [node.name for node in profile.nodes if node.lab_host is not None]
+    if scenario.parallel > 1 and shared:
+        problems.append(
+            doc.problem(
+                ("attempts", "parallel"),
+                f"attempts side by side need a mirror each, but {shared[0]} is a lab host (one "
+                "machine, shared by every attempt); write 'parallel: 1' or run the attempts "
+                "one after the other with 'attempts: N'",
+            )
+        )
     return problems
 
 

@@ -37,11 +37,14 @@ def save_evidence(run_dir: Path, name: str, content: str) -> str:
     folder = run_dir / "evidence"
     folder.mkdir(exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:120] or "evidence"
-    path = folder / f"{safe}.txt"
-    counter = 1
-    while path.exists():
-        counter += 1
-        path = folder / f"{safe}-{counter}.txt"
+    path, counter = folder / f"{safe}.txt", 1
+    while True:
+        try:
+            path.touch(exist_ok=False)  # taken at once: parallel attempts save the same names
+            break
+        except FileExistsError:
+            counter += 1
+            path = folder / f"{safe}-{counter}.txt"
     write_whole(path, content[-EVIDENCE_LIMIT:])
     return str(path.relative_to(run_dir))
 

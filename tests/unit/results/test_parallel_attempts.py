@@ -1,0 +1,69 @@
+"""A parallel reproduction's journal interleaves its attempts' events, each tagged with its
+attempt: results read each attempt from its own events, and a sequential journal is read as
+it always was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rehearsal.journal.writer import AttemptJournal, Journal, read_journal
+from rehearsal.results.attempt_order import by_attempt
+from rehearsal.results.derive import derive_results
+
+
+def _interleaved(tmp_path: Path) -> list[dict[str, object]]:
+    journal = Journal(tmp_path)
+    journal.record("run.started", run_id="r", kind="reproduction", title="t", customer="c",
+                   profile="p", scenario="s", team={}, attempts=2, parallel=2)  # fmt: skip
+    first, second = AttemptJournal(journal, 1), AttemptJournal(journal, 2)
+    for attempt in (first, second):
+        attempt.record("attempt.started", attempt=attempt.attempt)
+    for attempt in (first, second):
+        attempt.record("phase.started", phase="trigger", operator="Op", analyst="An")
+    second.record("probe.sample", probe="web", ok=False)
+    first.record("probe.sample", probe="web", ok=True)
+    second.record("symptom.checked", phase="trigger", present=True)
+    first.record("symptom.checked", phase="trigger", present=False)
+    second.record("phase.finished", phase="trigger", status="passed")
+    first.record("phase.finished", phase="trigger", status="failed")
+    for attempt in (second, first):
+        attempt.record("attempt.finished")
+    journal.record("run.finished", outcome="completed")
+    journal.close()
+    return read_journal(tmp_path)
+
+
+def test_every_event_of_an_attempt_is_tagged_with_it(tmp_path: Path) -> None:
+    events = _interleaved(tmp_path)
+    assert all("attempt" in e for e in events if e["event"] not in ("run.started", "run.finished"))
+
+
+def test_each_attempt_is_read_from_its_own_events(tmp_path: Path) -> None:
+    results = derive_results(_interleaved(tmp_path))
+    assert results.attempts == 2 and results.reproduction_rate == 0.5
+    assert [(a.attempt, a.reproduced) for a in results.attempt_results] == [(1, False), (2, True)]
+    phases = [(p.attempt, p.status, p.symptom_present) for p in results.phases]
+    assert phases == [(1, "failed", False), (2, "passed", True)]
+    histories = [(p.attempt, p.name, [s.ok for s in p.samples]) for p in results.probes]
+    assert histories == [(1, "web", [True]), (2, "web", [False])]
+
+
+def test_the_run_s_own_events_stay_last(tmp_path: Path) -> None:
+    ordered = by_attempt(_interleaved(tmp_path))
+    assert ordered[0]["event"] == "run.started" and ordered[-1]["event"] == "run.finished"
+    attempts = [e["attempt"] for e in ordered[1:-1]]
+    assert attempts == sorted(attempts)
+
+
+def test_a_sequential_journal_keeps_its_order() -> None:
+    events = [
+        {"at": "t", "event": "run.started"},
+        {"at": "t", "event": "attempt.started", "attempt": 1},
+        {"at": "t", "event": "phase.started", "attempt": 1},
+        {"at": "t", "event": "environment.removed"},
+        {"at": "t", "event": "environment.up"},
+        {"at": "t", "event": "attempt.started", "attempt": 2},
+        {"at": "t", "event": "probe.sample"},
+        {"at": "t", "event": "run.finished"},
+    ]
+    assert by_attempt(events) is events
