@@ -3,6 +3,7 @@ is wrong with a bad entry, at its line."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,21 @@ def test_every_bad_drift_check_is_reported_not_only_the_first(tmp_path: Path) ->
     with pytest.raises(InvalidInput) as refused:
         load_drift_checks(path, EXAMPLES)
     assert [p.line for p in refused.value.problems] == [3, 8]
+
+
+def test_serve_refuses_an_inventory_that_does_not_parse_and_validate_leaves_it_to_serve(
+    tmp_path: Path,
+) -> None:
+    """validate stays within its budget by not importing Ansible's inventory code."""
+    shutil.copytree(EXAMPLES / "webshop", tmp_path / "webshop")
+    (tmp_path / "hosts.yml").write_text("all:\n  hosts:\n    db1: {ansible_host: [\n")
+    text = (
+        "drift_checks:\n  - name: d\n    profile: webshop/profile.yaml\n"
+        "    inventory: hosts.yml\n    cron: '0 6 * * *'\n"
+    )
+    path = _file(tmp_path, text)
+    assert validate_file(path, None, tmp_path) == []
+    with pytest.raises(InvalidInput) as refused:
+        load_drift_checks(path, tmp_path)
+    [problem] = refused.value.problems
+    assert problem.file == str(tmp_path / "hosts.yml") and problem.line >= 3, problem
