@@ -26,11 +26,13 @@ DATA = Path(__file__).parent / "data" / "parallel"
 
 @pytest.fixture
 def scenario(tmp_path: Path) -> Iterator[Path]:
-    """The scenario beside a profile whose customer is this test's alone (its own address
-    plan and snapshot keys); the snapshots its runs save are removed afterwards."""
+    """The scenario beside a profile of this test's alone (its own address plan, and a file
+    of its own so the snapshot keys are its own); the snapshots its runs save are removed
+    afterwards."""
+    token = secrets.token_hex(4)
     profile = (DATA / "profile.yaml").read_text()
     (tmp_path / "profile.yaml").write_text(
-        profile.replace("name: Parallel", f"name: Parallel {secrets.token_hex(4)}")
+        profile.replace("name: Parallel", f"name: Parallel {token}").replace("TOKEN", token)
     )
     path = tmp_path / "repro.yaml"
     path.write_text((DATA / "repro.yaml").read_text())

@@ -5,6 +5,7 @@ hand makes the next mirror converge instead of failing."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import tarfile
 from collections.abc import Iterator
@@ -25,11 +26,17 @@ SECRET = "shop-secret"
 
 @pytest.fixture
 def profile(tmp_path: Path) -> Iterator[Path]:
-    """The HA web shop under a customer name of its own: its own address plan, so its own
-    keys, whatever other tests left; the snapshots it makes are removed afterwards."""
+    """The HA web shop under a customer name of its own (its own address plan) and with a
+    file of its own on every node, so its own keys whatever other tests left (an address-free
+    key is made of what converge saw alone); the snapshots it makes are removed afterwards."""
+    token = secrets.token_hex(4)
     text = (EXAMPLES / "webshop" / "profile-ha.yaml").read_text()
+    text = text.replace("name: Acme Retail", f"name: Snapshot {token}")
+    own_file = f"    files: [{{dest: /etc/snapshot-test, content: {token}}}]\n"
+    text = re.sub(r"^(    role: .*\n)", lambda role: role[1] + own_file, text, flags=re.M)
+    assert text.count(own_file) == 4, text
     path = tmp_path / "profile.yaml"
-    path.write_text(text.replace("name: Acme Retail", f"name: Snapshot {secrets.token_hex(4)}"))
+    path.write_text(text)
     made: list[str] = []
     yield path
     client = docker_client()
