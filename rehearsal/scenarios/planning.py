@@ -211,6 +211,24 @@ def _drill_warnings(document: YamlDocument, scenarios: Path) -> list[Problem]:
     return found
 
 
+_FILE_FIELDS = ("scenario", "profile", "answers", "inventory", "key")
+"""The fields of a drill or a drift check that name a file under the scenarios folder."""
+
+
+def _missing_files(
+    document: YamlDocument, where: tuple[str | int, ...], entry: Drill | DriftCheck, scenarios: Path
+) -> list[Problem]:
+    return [
+        document.problem(
+            (*where, key),
+            f"{value!r} not found under {scenarios}; fix the path (relative to the "
+            "scenarios folder) or pass --scenarios DIR",
+        )
+        for key in _FILE_FIELDS
+        if (value := getattr(entry, key, None)) is not None and not (scenarios / value).is_file()
+    ]
+
+
 def load_drills(path: Path, scenarios: Path) -> list[Drill]:
     """A drills file checked as ``serve`` will run it: each drill's scenario with its
     profile and answers (paths relative to ``scenarios``), and a schedule to run on."""
@@ -218,16 +236,7 @@ def load_drills(path: Path, scenarios: Path) -> list[Drill]:
     drills = validate_model(DrillsFile, document).drills
     problems: list[Problem] = []
     for index, drill in enumerate(drills):
-        files = {key: getattr(drill, key) for key in ("scenario", "profile", "answers")}
-        missing = [
-            document.problem(
-                ("drills", index, key),
-                f"{value!r} not found under {scenarios}; fix the path (relative to the "
-                "scenarios folder) or pass --scenarios DIR",
-            )
-            for key, value in files.items()
-            if value is not None and not (scenarios / value).is_file()
-        ]
+        missing = _missing_files(document, ("drills", index), drill, scenarios)
         problems += missing
         if missing:
             continue
@@ -266,16 +275,7 @@ def load_drift_checks(
     checks = validate_model(DrillsFile, document).drift_checks
     problems: list[Problem] = []
     for index, check in enumerate(checks):
-        files = {key: getattr(check, key) for key in ("profile", "inventory", "key")}
-        missing = [
-            document.problem(
-                ("drift_checks", index, key),
-                f"{value!r} not found under {scenarios}; fix the path (relative to the "
-                "scenarios folder) or pass --scenarios DIR",
-            )
-            for key, value in files.items()
-            if value is not None and not (scenarios / value).is_file()
-        ]
+        missing = _missing_files(document, ("drift_checks", index), check, scenarios)
         problems += missing
         if missing:
             continue
