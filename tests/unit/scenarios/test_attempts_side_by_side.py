@@ -60,7 +60,8 @@ def test_a_bad_attempts_is_told_at_its_line_with_the_fix(
 def test_attempts_side_by_side_are_refused_on_a_lab_host(tmp_path: Path) -> None:
     lab_host = "lab_host: {address: 192.0.2.7, user: root, host_keys: accept-new}"
     profile = (DATA / "profile.yaml").read_text()
-    profile = profile.replace("networks: [front]}", f"networks: [front], {lab_host}}}")
+    profile = profile.replace("    networks: [front]\n", f"    networks: [front]\n    {lab_host}\n")
+    assert lab_host in profile
     code, problems = _validate(tmp_path, "{count: 2, parallel: 2}", profile)
     assert code == 2 and len(problems) == 1
     assert "web1 is a lab host" in problems[0] and "'parallel: 1'" in problems[0]
