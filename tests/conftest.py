@@ -15,6 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+# pytest-xdist's workers inherit COLUMNS=80, which Rich fixes as the CLI console's width when
+# the console is made (at import); a test that needs a width passes COLUMNS to its invocation.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(autouse=True, scope="session")

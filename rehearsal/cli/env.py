@@ -72,10 +72,10 @@ def env_check(
 
 @env_app.command("down")
 def env_down(run_id: Annotated[str, typer.Argument(help="the run id (see env ls)")]) -> None:
-    """Remove every container, network and volume of a run."""
-    from rehearsal.envs.docker import docker_client, remove_run
+    """Remove every container, network and volume of a run, its side-by-side attempts' too."""
+    from rehearsal.envs.docker import docker_client, remove_with_attempts
 
-    removed = remove_run(docker_client(), run_id)
+    removed = remove_with_attempts(docker_client(), run_id)
     if not removed:
         err.print(
             f"nothing is labelled rehearsal.run={run_id}; see `rehearsal env ls`", highlight=False

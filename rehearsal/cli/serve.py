@@ -12,6 +12,12 @@ import typer
 from rehearsal.cli.console import out, say_plainly
 from rehearsal.cli.options import DEFAULT_OUT, DEFAULT_SCENARIOS
 
+SERVED_LOG_LEVELS = (
+    "PREFECT_LOGGING_LEVEL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL",
+    "PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL",
+)
+
 
 def serve(
     scenarios: Annotated[
@@ -37,8 +43,11 @@ def serve(
     the deployments for the pool's workers and returns.
     """
     # The runs' progress lines are the logs an operator reads in the UI (a CLI run keeps
-    # its terminal quiet with WARNING instead).
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    # its terminal quiet with WARNING instead). The run loggers are set by name as well: a
+    # WARNING inherited from a parent that imported rehearsal's flows would keep every
+    # progress line from the server.
+    for level in SERVED_LOG_LEVELS:
+        os.environ.setdefault(level, "INFO")
     from rehearsal.flows.deployments import serve_warnings
     from rehearsal.scenarios.planning import load_drills
 

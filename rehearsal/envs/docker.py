@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -586,6 +587,18 @@ def _ignore_missing(action: Callable[[], Any]) -> None:
             if "in progress" not in str(error) or attempt == 4:
                 raise
             time.sleep(0.2)
+
+
+def with_attempts(client: Any, run_id: str) -> list[str]:
+    """The labels of a run's resources: its own and its side-by-side attempts'
+    (``<run-id>.<n>``), which a user who names the run means too."""
+    attempt = re.compile(re.escape(run_id) + r"\.[0-9]+")
+    return sorted(r for r in labelled_runs(client) if r == run_id or attempt.fullmatch(r))
+
+
+def remove_with_attempts(client: Any, run_id: str) -> int:
+    """``remove_run`` for the run and each of its side-by-side attempts; how many were removed."""
+    return sum(remove_run(client, label) for label in with_attempts(client, run_id))
 
 
 def labelled_runs(client: Any, volumes: VolumeHost | None = None) -> dict[str, dict[str, str]]:

@@ -36,6 +36,7 @@ import re
 import tarfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -51,6 +52,9 @@ SEALED_LABEL = "rehearsal.snapshot.sealed"
 """The files whose secrets were replaced by placeholders (JSON list of paths)."""
 MAX_GB = "REHEARSAL_SNAPSHOT_MAX_GB"
 DEFAULT_MAX_GB = 20.0
+COMMIT_GRACE_S = 600.0
+"""A set's images are committed untagged, then tagged together: a concurrent prune leaves an
+untagged one this young alone (one a killed run left is pruned after it)."""
 SHELF = "/dev/shm/rehearsal-seal"
 # Kernel and engine file systems, and Docker's own files: never part of a commit.
 UNCOMMITTED = ("/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf")
@@ -141,6 +145,8 @@ class Snapshot:
     in_use: int
     current: bool
     """Its role image is still there (else no run can have its key again)."""
+    committing: bool = False
+    """Untagged and younger than ``COMMIT_GRACE_S``: a run is tagging its set; not to prune."""
 
 
 def snapshot_tag(key: str) -> str:
@@ -383,6 +389,7 @@ def snapshots(client: Any) -> list[Snapshot]:
         users[image_id] = users.get(image_id, 0) + 1
     roles = {}
     found = []
+    now = datetime.now(UTC)
     for image in client.images.list(filters={"label": f"{L.IMAGE_KIND}={KIND}"}):
         labels = image.labels or {}
         role_tag = labels.get(ROLE_IMAGE_LABEL, "")
@@ -390,6 +397,7 @@ def snapshots(client: Any) -> list[Snapshot]:
             roles[role_tag] = _image_size(client, role_tag)
         parent = roles[role_tag]
         size = int(image.attrs.get("Size", 0))
+        created = str(image.attrs.get("Created", ""))[:19]  # Docker's nanoseconds cut, UTC
         for tag in image.tags or [f"<untagged>@{image.short_id}"]:
             found.append(
                 Snapshot(
@@ -399,13 +407,22 @@ def snapshots(client: Any) -> list[Snapshot]:
                     key=labels.get(KEY_LABEL, ""),
                     role_image=role_tag,
                     size_bytes=size - parent if parent is not None else size,
-                    created=str(image.attrs.get("Created", ""))[:19],
+                    created=created,
                     last_used=str(image.attrs.get("Metadata", {}).get("LastTagTime", ""))[:19],
                     in_use=users.get(str(image.id), 0),
                     current=parent is not None and bool(image.tags),
+                    committing=not image.tags and _younger_than(created, COMMIT_GRACE_S, now),
                 )
             )
     return sorted(found, key=lambda item: item.last_used or item.created)
+
+
+def _younger_than(created: str, seconds: float, now: datetime) -> bool:
+    try:
+        made = datetime.fromisoformat(created).replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return (now - made).total_seconds() < seconds
 
 
 def _image_size(client: Any, tag: str) -> int | None:
@@ -422,7 +439,7 @@ def prune(
 ) -> list[Snapshot]:
     """Remove stale snapshots (every unused one with ``everything``), then the least recently
     used ones until the rest fit in ``limit_bytes``; return what was removed."""
-    kept = snapshots(client)
+    kept = [snapshot for snapshot in snapshots(client) if not snapshot.committing]
     removed = []
     for snapshot in list(kept):
         if snapshot.in_use or (snapshot.current and not everything):

@@ -138,6 +138,7 @@ def drift_parameters(check: DriftCheck, scenarios: Path) -> dict[str, Any]:
         "key": under(check.key),
         "known_hosts": check.known_hosts,
         "host_keys": check.host_keys,
+        "check": check.name,
     }
     return {name: value for name, value in bound.items() if value is not None}
 

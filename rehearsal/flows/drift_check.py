@@ -22,9 +22,11 @@ from rehearsal.models.loading import load_profile
 DRIFT_FLOW = "rehearsal-drift"
 
 
-def artifact_key(profile: Path) -> str:
-    """``drift-<profile stem>`` in the letters Prefect allows in a key (a-z, 0-9, -)."""
-    stem = re.sub(r"[^a-z0-9-]+", "-", profile.stem.lower()).strip("-")
+def artifact_key(profile: Path, check: str | None = None) -> str:
+    """``drift-<check name>`` (or ``<profile stem>`` run by hand) in the letters Prefect allows
+    in a key (a-z, 0-9, -): two checks of one profile (two sites' servers) keep two tables."""
+    named = check if check is not None else profile.stem
+    stem = re.sub(r"[^a-z0-9-]+", "-", named.lower()).strip("-")
     return f"drift-{stem or 'profile'}"
 
 
@@ -36,6 +38,7 @@ def rehearsal_drift(
     key: str | None = None,
     known_hosts: str = "~/.ssh/known_hosts",
     host_keys: Literal["strict", "accept-new", "off"] = "strict",
+    check: str | None = None,
 ) -> State:
     """Read the servers, compare them with the profile, publish the table; Failed when they
     differ or one could not be read."""
@@ -48,7 +51,7 @@ def rehearsal_drift(
     markdown = drift_markdown(found, path.name)
     listing = json.dumps([d.as_dict() for d in found], indent=2)
     create_markdown_artifact(
-        key=artifact_key(path),
+        key=artifact_key(path, check),
         markdown=f"{markdown}\n```json\n{listing}\n```\n",
         description=f"How the servers differ from {path.name}",
     )

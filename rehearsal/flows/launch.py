@@ -6,6 +6,7 @@ run either way and shows up in the UI whenever a server is configured.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +23,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # and a CLI run would then fail before building anything (seen with three runs at once).
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
+import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import (
     create_link_artifact,
@@ -36,11 +38,12 @@ from rehearsal.flows.adapters import install
 from rehearsal.flows.launch_form import SET_BY_SERVE, scenario_path
 from rehearsal.flows.run_log import keep_refusals_off_console, run_log
 from rehearsal.flows.ui_answers import PrefectPause
+from rehearsal.journal.writer import Journal
 from rehearsal.models.drills import ended
 from rehearsal.report.readiness_page import readiness_artifact
 from rehearsal.results.model import Results
 from rehearsal.runs.admission import Admitted, admit
-from rehearsal.runs.live import current_stop, raise_stop, registered
+from rehearsal.runs.live import Stop, current_stop, raise_stop, registered
 from rehearsal.runs.session import RunOptions, RunSession, execute, new_run_id
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
 from rehearsal.scenarios.planning import Plan, load_plan
@@ -151,8 +154,9 @@ def _run(
         session.attempts,
         len(plan.scenario.phases),
     )
-    session.why_cancelled = _StopNote(session)
-    watch = CancellationWatch(session.cancelled, on_cancel=session.why_cancelled)
+    watch = CancellationWatch(session.cancelled)
+    note = _StopNote(session.journal, logger, watch.cancel_message)
+    session.why_cancelled = watch.on_cancel = note
     flow_run_id = str(watch.flow_run_id) if watch.flow_run_id else None
     held = plan.profile.lab_hosts()
     slots = sorted({*held, *([launch.lab_host] if launch.lab_host else [])})
@@ -185,21 +189,52 @@ def _run(
 
 class _StopNote:
     """A cancel that comes from an emergency stop says so, with who and why, in the journal,
-    once: whether the run saw its flow run cancelled or its process was told to stop."""
+    once: whether the run saw its flow run cancelled or its process was told to stop.
 
-    def __init__(self, session: RunSession) -> None:
-        self.session = session
+    The lock is held through the read, so the path that comes second waits for the first's
+    note instead of returning while it is still being read (the run would close its journal
+    meanwhile); a first path that read nothing leaves the second to try again.
+    """
+
+    def __init__(
+        self,
+        journal: Journal,
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
+        cancel_message: Callable[[], str | None],
+        shared_stop: Callable[[], Stop | None] = current_stop,
+    ) -> None:
+        self.journal = journal
+        self.logger = logger
+        self.cancel_message = cancel_message
+        self.shared_stop = shared_stop
         self._lock = threading.Lock()
         self._noted = False
 
-    def __call__(self) -> None:
+    def __call__(self, cancel_message: str | None = None) -> None:
         with self._lock:
             if self._noted:
                 return
-            self._noted = True
-        stop = current_stop()
+            stop = self._stop(cancel_message)
+            if stop is not None:
+                self.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+                self._noted = True
+
+    def _stop(self, seen: str | None) -> Stop | None:
+        """The cancel's own message first (an emergency stop writes who and why into it), then
+        the stop in force; a read that fails is logged, and the next source asked."""
+        if seen is None:
+            try:
+                seen = self.cancel_message()
+            except httpx.HTTPError:
+                self.logger.warning("could not read why the run was cancelled", exc_info=True)
+        stop = Stop.from_sentence(seen) if seen else None
         if stop is not None:
-            self.session.journal.record("emergency_stop", by=stop.by, why=stop.why, at=stop.at)
+            return stop
+        try:
+            return self.shared_stop()
+        except httpx.HTTPError:
+            self.logger.warning("could not read the emergency stop", exc_info=True)
+            return None
 
 
 class CancellationWatch:
@@ -211,7 +246,7 @@ class CancellationWatch:
         self,
         cancelled: threading.Event,
         every_s: float = 2.0,
-        on_cancel: Callable[[], None] = lambda: None,
+        on_cancel: Callable[[str | None], None] = lambda _message: None,
     ) -> None:
         from prefect.context import FlowRunContext
 
@@ -244,9 +279,19 @@ class CancellationWatch:
                     continue
                 if state is not None and (state.is_cancelling() or state.is_cancelled()):
                     self.seen = True
-                    self.on_cancel()
+                    self.on_cancel(state.message)
                     self.cancelled.set()
                     return
+
+    def cancel_message(self) -> str | None:
+        """What the flow run's state says now: while it is Cancelling, who cancelled and why."""
+        from prefect.client.orchestration import get_client
+
+        if self.flow_run_id is None:
+            return None
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(self.flow_run_id).state
+        return state.message if state is not None else None
 
     def mark_cancelled(self) -> None:
         """Finish what the runner would have: the run was cancelled and has unwound."""

@@ -23,7 +23,8 @@ def unknown_name(
     return doc.problem(loc, f"unknown {what} {name!r}{did_you_mean(name, known)} ({fix})")
 
 
-def _duplicates(doc: YamlDocument, key: str, names: list[str], at: Loc = ()) -> list[Problem]:
+def duplicates(doc: YamlDocument, key: str, names: list[str], at: Loc = ()) -> list[Problem]:
+    """Each entry whose name an earlier entry of the list has, at its own line."""
     counts = Counter(names)
     return [
         doc.problem(
@@ -39,10 +40,10 @@ def check_profile(profile: Profile, doc: YamlDocument, catalog: RoleCatalog) -> 
     network_names = [network.name for network in profile.networks]
     probe_names = [probe.name for probe in profile.probes]
     problems = [
-        *_duplicates(doc, "nodes", node_names),
-        *_duplicates(doc, "networks", network_names),
-        *_duplicates(doc, "probes", probe_names),
-        *_duplicates(doc, "jobs", [job.name for job in profile.jobs]),
+        *duplicates(doc, "nodes", node_names),
+        *duplicates(doc, "networks", network_names),
+        *duplicates(doc, "probes", probe_names),
+        *duplicates(doc, "jobs", [job.name for job in profile.jobs]),
     ]
     for index, segment in enumerate(profile.networks):
         room = segment.subnet.num_addresses - 12 if segment.subnet else len(profile.nodes)
@@ -159,7 +160,7 @@ def _shared_lab_hosts(profile: Profile, doc: YamlDocument) -> list[Problem]:
 def _check_services(profile: Profile, doc: YamlDocument) -> list[Problem]:
     """Service dependencies name services, and none depends on itself through others."""
     services = [service.name for service in profile.business.services]
-    problems = _duplicates(doc, "services", services, ("business", "services"))
+    problems = duplicates(doc, "services", services, ("business", "services"))
     needs = {service.name: service.depends_on for service in profile.business.services}
     for index, service in enumerate(profile.business.services):
         for position, other in enumerate(service.depends_on):

@@ -70,6 +70,7 @@ def render_html(
         rehearsed_as_at=response.rehearsed_as_at(results, w),
         response_tables=response.tables(results),
         went_well=summary.went_well(results, w),
+        metrics_scope=summary.metrics_scope(results, w),
         must_change=summary.must_change(results),
         next_steps=summary.next_steps(results, w),
         findings=summary.by_severity(results.findings),

@@ -72,7 +72,7 @@ def render_markdown(results: Results, w: Wording) -> str:
             ),
         )
     lines += _jobs(results)
-    lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results)
+    lines += _reproduction(results) + _people(results) + _response(results) + _metrics(results, w)
     lines += _fidelity(results) + _glossary(w)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -216,7 +216,7 @@ def _journal_problems(results: Results, w: Wording) -> list[str]:
     return [f"## {w('heading.journal_problems')}", "", *said, ""]
 
 
-def _metrics(results: Results) -> list[str]:
+def _metrics(results: Results, w: Wording) -> list[str]:
     m = results.metrics
     within = {True: "yes", False: "no", None: "—"}[m.within_rto]
     rows = [
@@ -227,7 +227,12 @@ def _metrics(results: Results) -> list[str]:
         ("recovery target (RTO)", _seconds(m.rto_s)),
         ("within RTO", within),
     ]
-    lines = ["## Metrics", "", *table(("metric", "value"), rows)]
+    lines = [
+        "## Metrics",
+        "",
+        *summary.metrics_scope(results, w),
+        *table(("metric", "value"), rows),
+    ]
     if results.criteria:
         criteria = ((c.name, "met" if c.met else "NOT met", c.detail) for c in results.criteria)
         lines += ["## Criteria", "", *table(("criterion", "result", "detail"), criteria)]

@@ -13,6 +13,7 @@ from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
 from rehearsal.report import response, summary
 from rehearsal.report.wording import Wording
+from rehearsal.results.activity import held_by_a_person
 from rehearsal.results.model import Results
 from rehearsal.results.response_model import StandIn
 
@@ -32,10 +33,12 @@ def render_notice(results: Results, w: Wording, calendar: Calendar | None = None
         lines.append(w("notice.purpose", purpose=results.purpose.strip()))
     lines += ["", w("notice.happened"), "", f"- **{verdict.headline}.** {verdict.sentence}"]
     lines += [f"- {s}" for s in _people(results, w, what)]
-    impact = summary.impact_sentences(results, w) + response.calendar_sentences(results, w)
+    impact = summary.impact_sentences(results, w) + response.calendar_sentences(
+        results, w, to_customer=True
+    )
     if impact:
         lines += ["", w("notice.impact"), "", *(f"- {s}" for s in impact)]
-        if any(service.downtime_s > 0 for service in results.services):
+        if any(service.downtime_s for service in results.services):
             lines += ["", f"_{w('glossary.unavailable')}_"]
     changes = summary.must_change(results)
     lines += ["", w("notice.changes"), ""]
@@ -45,6 +48,9 @@ def render_notice(results: Results, w: Wording, calendar: Calendar | None = None
         ]
     else:
         lines.append(w("notice.no_changes"))
+        stood_in_for = _stood_in_for(results)
+        if stood_in_for:
+            lines.append(w("notice.no_changes_scripted", people=", ".join(stood_in_for)))
     due = _next_window(results, calendar) or w("notice.due_unset")
     steps = summary.next_steps(results, w)
     if steps:
@@ -58,6 +64,13 @@ def render_notice(results: Results, w: Wording, calendar: Calendar | None = None
     owner = (results.team.get("owner") or [results.account_manager or ""])[0]
     lines += ["", w("notice.closing"), "", w("notice.signature"), owner]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _stood_in_for(results: Results) -> list[str]:
+    """Whom an answers file or the tool answered for: a pass they did not live through."""
+    names = [q.person for q in results.questions if not held_by_a_person(q.source)]
+    names += [r.stand_in.person for r in results.response if r.stand_in]
+    return sorted(set(names))
 
 
 def _people(results: Results, w: Wording, what: str) -> list[str]:

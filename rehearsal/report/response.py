@@ -39,7 +39,9 @@ def rehearsed_as_at(results: Results, w: Wording) -> str | None:
     )
 
 
-def calendar_sentences(results: Results, w: Wording) -> list[str]:
+def calendar_sentences(results: Results, w: Wording, to_customer: bool = False) -> list[str]:
+    """The hour against the customer's calendar; ``to_customer``: said to them (the notice),
+    so their business hours are "your" hours."""
     note = results.calendar
     if note is None:
         return []
@@ -50,9 +52,10 @@ def calendar_sentences(results: Results, w: Wording) -> list[str]:
         else w(f"calendar.{verb}_outside_window", when=note.ran_at_local)
     ]
     if note.business_hours:
-        said.append(w(f"calendar.{verb}_in_business_hours", hours=note.business_hours_text))
+        whose = "your" if to_customer else "business"
+        said.append(w(f"calendar.{verb}_in_{whose}_hours", hours=note.business_hours_text))
     for service in results.services:
-        if service.downtime_s <= 0:
+        if not service.downtime_s:  # up throughout, or not measured: no hour it cost
             continue
         sentence = w(
             f"calendar.{'as_at' if note.as_at else 'at'}_this_hour"
@@ -88,6 +91,13 @@ def _acknowledged(r: PhaseResponse) -> str:
     return _s(r.time_to_acknowledge_s)
 
 
+def _waited(people_s: float | None, stand_ins_s: float | None) -> str:
+    """The wait people held the run for; a stand-in's wait beside it, marked as not theirs."""
+    if not stand_ins_s:
+        return _s(people_s)
+    return f"{_s(people_s)} (+{format_duration(stand_ins_s)} answered for them)"
+
+
 def tables(results: Results) -> list[tuple[str, Table]]:
     """(heading, (headers, rows)) for each table that has something to show."""
     out: list[tuple[str, Table]] = []
@@ -117,7 +127,7 @@ def tables(results: Results) -> list[tuple[str, Table]]:
                             _s(r.time_to_alert_s),
                             _acknowledged(r),
                             _s(r.handling_s),
-                            _s(r.waiting_for_people_s),
+                            _waited(r.waiting_for_people_s, r.waiting_for_stand_ins_s),
                         )
                         for r in results.response
                     ],

@@ -22,6 +22,7 @@ GLOSSARY = (
     "time_to_acknowledge",
     "handling",
     "time_to_recover",
+    "outage",
     "unavailable",
     "automated",
     "scripted",
@@ -92,25 +93,37 @@ def impact_sentences(results: Results, w: Wording) -> list[str]:
     target = results.metrics.rto_s
     sentences = []
     for service in results.services:
-        if service.downtime_s <= 0:
+        down = service.downtime_s
+        if down is None:
+            said = w("impact.not_measured", service=service.name, probe=service.probe)
+            sentences.append(said + w("impact.end"))
+            continue
+        if down <= 0:
             said = w("impact.available", service=service.name)
         else:
-            took = format_duration(service.downtime_s)
-            said = w("impact.unavailable", service=service.name, took=took)
+            said = w("impact.unavailable", service=service.name, took=format_duration(down))
         if target is None:
             said += w("impact.no_target")
         else:
             said += w("impact.target", target=format_duration(target))
-            if service.downtime_s > target:
-                said += w("impact.missed", over=format_duration(service.downtime_s - target))
-        if service.sla_allowance_s and service.downtime_s > 0:
+            if down > target:
+                said += w("impact.missed", over=format_duration(down - target))
+        if service.sla_allowance_s and down > 0:
             said += w(
                 "impact.sla",
                 allowance=format_duration(service.sla_allowance_s),
-                used=f"{100 * service.downtime_s / service.sla_allowance_s:.0f}",
+                used=f"{100 * down / service.sla_allowance_s:.0f}",
             )
         sentences.append(said + w("impact.end"))
     return sentences
+
+
+def metrics_scope(results: Results, w: Wording) -> list[str]:
+    """A reproduction's run-wide figures are its first attempt's: said beside them, so they are
+    not read as every attempt's."""
+    if results.kind != "reproduction" or (results.attempts or 0) < 2:
+        return []
+    return [w("heading.metrics_of_attempt", attempts=results.attempts)]
 
 
 def went_well(results: Results, w: Wording) -> list[str]:

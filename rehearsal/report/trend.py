@@ -86,7 +86,8 @@ def response_figures(results: Results) -> dict[str, float]:
     for p in results.responders:
         if p.mean_time_to_acknowledge_s is not None:
             figures[f"acknowledge (mean): {p.person}"] = p.mean_time_to_acknowledge_s
-        figures[f"kept waiting: {p.person}"] = p.waited_for_s
+        if p.waited_for_s is not None:
+            figures[f"kept waiting: {p.person}"] = p.waited_for_s
     return figures
 
 

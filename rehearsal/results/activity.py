@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from rehearsal.journal.events import Event
@@ -25,6 +26,28 @@ def answer_source(event: Event) -> str:
 
 def by_a_person(source: str | None) -> bool:
     return source in PERSON_SOURCES
+
+
+def held_by_a_person(source: str | None) -> bool:
+    """Whether the wait for an answer was a person's: they answered, or nobody did (None)
+    and the run waited for the person asked. A scripted or tool answer's wait is not theirs."""
+    return source is None or by_a_person(source)
+
+
+def waits(
+    answers: Iterable[tuple[float | None, str | None]],
+) -> tuple[float | None, float | None]:
+    """(the waits people held the run for, the waits stand-ins held it for), in seconds, of
+    (waited_s, source) pairs; a source of None is a question nobody answered. A side with
+    no question at all is None (a dash): nothing of it was measured."""
+    mine: list[float] = []
+    others: list[float] = []
+    for waited, source in answers:
+        (mine if held_by_a_person(source) else others).append(waited or 0.0)
+    return (
+        round(sum(mine), 3) if mine else None,
+        round(sum(others), 3) if others else None,
+    )
 
 
 def stand_in_note(source: str | None) -> str:

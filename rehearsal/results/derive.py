@@ -72,6 +72,7 @@ def derive_results(events: list[Event]) -> Results:
     criteria = _criteria(started, metrics)
     status = _status(finished, criteria, findings)
     asked = activity.questions(events)
+    people_s, stand_ins_s = activity.waits((q.waited_s, q.source) for q in asked)
     return Results(
         run_id=started["run_id"],
         kind=started["kind"],
@@ -97,7 +98,8 @@ def derive_results(events: list[Event]) -> Results:
         loads=activity.loads(events),
         jobs=ran,
         questions=asked,
-        waiting_for_people_s=round(sum(q.waited_s or 0.0 for q in asked), 3),
+        waiting_for_people_s=people_s,
+        waiting_for_stand_ins_s=stand_ins_s,
         alerts=fired,
         escalation=chain,
         response=per_phase,
@@ -412,7 +414,7 @@ def _services(started: Event, probes: list[ProbeHistory]) -> list[ServiceImpact]
                 name=service["name"],
                 impact=service["impact"],
                 probe=service["probe"],
-                downtime_s=_downtime(history) if history else 0.0,
+                downtime_s=_downtime(history) if history and history.samples else None,
                 sla_allowance_s=allowance,
             )
         )
@@ -422,18 +424,18 @@ def _services(started: Event, probes: list[ProbeHistory]) -> list[ServiceImpact]
 def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding]:
     """An outage that alone uses up the month's SLA allowance: one such incident a month
     breaks the contract, whatever the RTO says."""
-    over = [
-        s for s in services if s.sla_allowance_s is not None and s.downtime_s > s.sla_allowance_s
-    ]
     findings = FindingMaker("S")
-    for service in over:
+    for service in services:
+        down, allowed = service.downtime_s, service.sla_allowance_s
+        if down is None or allowed is None or down <= allowed:
+            continue
         findings.add(
             severity="high",
             category="capacity",
             title=f"One outage like this breaks the SLA for {service.name}",
-            detail=f"{service.name} was down {format_duration(service.downtime_s)}; an "
+            detail=f"{service.name} was down {format_duration(down)}; an "
             f"availability of {started['sla_pct']:g} % allows "
-            f"{format_duration(service.sla_allowance_s or 0)} of downtime in a 30-day month.",
+            f"{format_duration(allowed)} of downtime in a 30-day month.",
             phase=None,
             recommendation="Detect and recover faster (automate the slowest runbook steps), "
             "or agree an SLA the system can keep.",
@@ -443,9 +445,12 @@ def _sla_findings(started: Event, services: list[ServiceImpact]) -> list[Finding
 
 
 def _downtime(history: ProbeHistory) -> float:
-    """Time between each failing sample and the next sample, summed."""
+    """Time from each failing sample to the next sample, summed, each timed from when it
+    started (as the outage and time to detect are): a check that failed by timing out saw the
+    service down when it began, not when it gave up."""
+    started = [s.started for s in history.samples]
     total = 0.0
-    for current, following in zip(history.samples, history.samples[1:], strict=False):
+    for current, began, following in zip(history.samples, started, started[1:], strict=False):
         if not current.ok:
-            total += (following.at - current.at).total_seconds()
+            total += (following - began).total_seconds()
     return round(total, 3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -172,6 +172,12 @@ class ProbeSample(Record):
     latency_s: float
     detail: str
 
+    @property
+    def started(self) -> datetime:
+        """When the check began (its journal time less its latency): a check that failed by
+        timing out saw the outage when it began, not when it gave up."""
+        return self.at - timedelta(seconds=self.latency_s)
+
 
 class ProbeHistory(Record):
     name: str
@@ -197,7 +203,8 @@ class ServiceImpact(Record):
     name: str
     impact: str
     probe: str
-    downtime_s: float
+    downtime_s: float | None
+    """None: its probe took no sample, so nothing says whether it was up."""
     sla_allowance_s: float | None = None
     """Downtime the profile's SLA allows in a 30-day month; None without an SLA."""
 
@@ -237,7 +244,11 @@ class Results(Record):
     loads: list[LoadResult] = []
     jobs: list[JobResult] = []
     questions: list[QuestionResult] = []
-    waiting_for_people_s: float = 0.0
+    waiting_for_people_s: float | None = None
+    """The waits for answers people gave (or nobody gave): scripted waits are not theirs;
+    None when no person was asked anything."""
+    waiting_for_stand_ins_s: float | None = None
+    """The waits an answers file or the tool held the run for; None in older results."""
     seed: int | None = None
     notes: str = ""
     error: str | None = None

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rehearsal.journal.events import Event
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.durations import format_duration
-from rehearsal.results.activity import answer_source, by_a_person, stand_in_note
+from rehearsal.results.activity import answer_source, by_a_person, stand_in_note, waits
 from rehearsal.results.findings import FindingMaker
 from rehearsal.results.model import Finding, ProbeHistory, QuestionResult, ServiceImpact
 from rehearsal.results.response_model import (
@@ -139,7 +139,7 @@ def first_sample(
     if history is None:
         return None
     for sample in history.samples:
-        taken = sample.at - timedelta(seconds=sample.latency_s)
+        taken = sample.started
         if taken >= after and sample.ok == ok and (until is None or taken <= until):
             return taken
     return None
@@ -197,11 +197,11 @@ def phase_responses(
             stand_in = None  # a person had already answered: nothing stood in for them
         ack_at = person.at if person else None
         back = _recovered_by_people(histories, alert, body)
-        waited = [
-            e.get("waited_s") or 0.0
+        people_s, stand_ins_s = waits(
+            (e.get("waited_s"), None if e["event"] == "question.unanswered" else answer_source(e))
             for e in body
             if e["event"] in ("question.answered", "question.unanswered")
-        ]
+        )
         responses.append(
             PhaseResponse(
                 phase=start["phase"],
@@ -213,7 +213,8 @@ def phase_responses(
                 time_to_alert_s=_s(first, alert.fired_at) if first and alert else None,
                 time_to_acknowledge_s=_s(alert.fired_at, ack_at) if alert and ack_at else None,
                 handling_s=_s(ack_at, back) if ack_at and back and back >= ack_at else None,
-                waiting_for_people_s=round(sum(waited), 3),
+                waiting_for_people_s=people_s,
+                waiting_for_stand_ins_s=stand_ins_s,
                 stand_in=StandIn(
                     person=stand_in.person,
                     source=stand_in.source,
@@ -291,7 +292,7 @@ def people(
                 ),
                 mean_time_to_acknowledge_s=round(sum(acks) / len(acks), 3) if acks else None,
                 handling_s=_total([r.handling_s for r in mine]),
-                waited_for_s=round(sum(q.waited_s or 0.0 for q in asked if q.person == name), 3),
+                waited_for_s=waits((q.waited_s, q.source) for q in asked if q.person == name)[0],
                 escalated_past=sum(1 for s in steps if s.person == name and s.passed_on),
                 answered_for_them=sum(
                     1
@@ -343,7 +344,7 @@ def calendar_note(
     estimates = {}
     for service in services:
         rate = RATE.search(service.impact)
-        if service.downtime_s > 0 and rate:
+        if service.downtime_s and rate:
             lost = float(rate.group(1).replace(",", "")) * service.downtime_s / 60
             estimates[service.name] = f"about {max(1, round(lost)):,} {rate.group(2)}"
     return CalendarNote(

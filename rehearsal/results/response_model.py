@@ -93,8 +93,11 @@ class PhaseResponse(Record):
     time_to_alert_s: float | None
     time_to_acknowledge_s: float | None
     handling_s: float | None
-    waiting_for_people_s: float
+    waiting_for_people_s: float | None
+    """The waits for answers people gave (or nobody gave)."""
     stand_in: StandIn | None = None
+    waiting_for_stand_ins_s: float | None = None
+    """The waits an answers file or the tool held the phase for; None in older results."""
 
 
 class PersonResponse(Record):
@@ -104,7 +107,8 @@ class PersonResponse(Record):
     """Acknowledgements they gave themselves."""
     mean_time_to_acknowledge_s: float | None
     handling_s: float | None
-    waited_for_s: float
+    waited_for_s: float | None
+    """The waits for their own answers, or their silence; a stand-in's wait is not theirs."""
     escalated_past: int
     answered_for_them: int = 0
     """Acknowledgements given in their name but not by them (scripted, the tool's, unknown)."""

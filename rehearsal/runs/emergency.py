@@ -54,7 +54,7 @@ def _signal(run: LiveRun, signum: signal.Signals) -> None:
 
 
 def _stop_one(client: Any, run: LiveRun, stop: Stop) -> Stopped:
-    from rehearsal.envs.docker import remove_run
+    from rehearsal.envs.docker import remove_with_attempts
     from rehearsal.runs.recovery import recover
     from rehearsal.runs.session import write_results
 
@@ -70,7 +70,7 @@ def _stop_one(client: Any, run: LiveRun, stop: Stop) -> Stopped:
     _signal(run, signal.SIGKILL)
     forget(run.run_id)
     if not run.keep:
-        remove_run(client, run.run_id)
+        remove_with_attempts(client, run.run_id)
     with Journal(run_dir) as journal:
         journal.record("run.finished", outcome="cancelled", error=stop.sentence())
     try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -127,6 +128,21 @@ class Stop:
 
     def sentence(self) -> str:
         return f"emergency stop by {self.by} at {self.at}: {self.why}"
+
+    @classmethod
+    def from_sentence(cls, sentence: str) -> Stop | None:
+        """The stop a cancel's message says (``sentence``), so a run cancelled elsewhere learns
+        who and why from the cancel itself, not from a second read of the shared stop."""
+        said = _SENTENCE.fullmatch(sentence)
+        return cls(said["by"], said["why"], said["at"]) if said else None
+
+
+# ``at`` is an ISO timestamp, so a name or reason with " at " or ": " in it still parses.
+_SENTENCE = re.compile(
+    r"emergency stop by (?P<by>.*?) at (?P<at>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d): "
+    r"(?P<why>.*)",
+    re.DOTALL,
+)
 
 
 class StopStore(Protocol):

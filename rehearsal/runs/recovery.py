@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rehearsal.envs import labels as L
+from rehearsal.envs.docker import with_attempts
 from rehearsal.envs.mirror import attach
 from rehearsal.envs.mixed import MixedEnvironment
 from rehearsal.errors import RunRefused
@@ -38,6 +39,14 @@ def still_injected(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["event"] == "fault.injecting" and e["fault"] not in reverted]
 
 
+def mirror_of(run_id: str, event: dict[str, Any], mirrors: dict[str, MixedEnvironment]) -> str:
+    """The label of the mirror a fault was injected into: a side-by-side attempt's own
+    (``<run-id>.<n>``), or the run's."""
+    attempt = event.get("attempt")
+    own = f"{run_id}.{attempt}"
+    return own if attempt is not None and own in mirrors else run_id
+
+
 def recover(
     client: Any, run_dir: Path, force: bool = False, by: str = "recover"
 ) -> list[Recovered]:
@@ -46,10 +55,19 @@ def recover(
     events = read_journal(run_dir)
     started = next((e for e in events if e["event"] == "run.started"), None)
     run_id = started["run_id"] if started else run_dir.name
-    env = attach(client, run_id, run_dir, events)
-    if not env.nodes():
+    mirrors = {
+        label: attach(client, label, run_dir, events) for label in with_attempts(client, run_id)
+    }
+    mirrors = {label: env for label, env in mirrors.items() if env.nodes()} or {
+        run_id: attach(client, run_id, run_dir, events)  # lab hosts only: no label here
+    }
+    if not any(env.nodes() for env in mirrors.values()):
         raise RunRefused(f"run {run_id} has no nodes left on this Docker engine; nothing to do")
-    containers = client.containers.list(all=True, filters={"label": f"{L.RUN}={run_id}"})
+    containers = [
+        container
+        for label in mirrors
+        for container in client.containers.list(all=True, filters={"label": f"{L.RUN}={label}"})
+    ]
     up = next((e for e in events if e["event"] == "environment.up"), {})
     owner = containers[0].labels if containers else up.get("owner", {})
     if not force and L.owner_alive(owner) and owner.get(L.KEEP) != "true":
@@ -60,6 +78,9 @@ def recover(
     done: list[Recovered] = []
     with Journal(run_dir) as journal:
         for event in reversed(still_injected(events)):  # last injected, first undone
+            env = mirrors.get(mirror_of(run_id, event, mirrors))
+            if env is None:
+                continue  # its attempt's mirror is gone, and the fault with it
             fault_type = FAULTS[event["type"]]
             spec = fault_type.Spec.model_validate(event["spec"])
             placement = Placement(tuple(event["targets"]), tuple(event.get("peers", ())))
@@ -76,7 +97,8 @@ def recover(
             )
             label = f"{event['type']} on {', '.join(event['targets'])}"
             done.append(Recovered(event["fault"], label, error))
-    env.close()
+    for env in mirrors.values():
+        env.close()
     return done
 
 

@@ -15,6 +15,7 @@ from rehearsal.models.drills import DriftCheck, Drill, DrillsFile
 from rehearsal.models.includes import with_includes
 from rehearsal.models.loading import load_profile, validate_model
 from rehearsal.models.profile import Profile
+from rehearsal.models.references import duplicates
 from rehearsal.models.suggest import closest, did_you_mean
 from rehearsal.models.yamlfile import YamlDocument, read_yaml
 from rehearsal.scenarios.document import Scenario, question_ids
@@ -234,7 +235,8 @@ def load_drills(path: Path, scenarios: Path) -> list[Drill]:
     profile and answers (paths relative to ``scenarios``), and a schedule to run on."""
     document = read_yaml(path)
     drills = validate_model(DrillsFile, document).drills
-    problems: list[Problem] = []
+    # A name is its deployment's: a second drill of one name would replace the first.
+    problems = duplicates(document, "drills", [drill.name for drill in drills])
     for index, drill in enumerate(drills):
         missing = _missing_files(document, ("drills", index), drill, scenarios)
         problems += missing
@@ -273,7 +275,8 @@ def load_drift_checks(
     than validate's whole budget."""
     document = read_yaml(path)
     checks = validate_model(DrillsFile, document).drift_checks
-    problems: list[Problem] = []
+    # A name is its deployment's and its artifact's: a second would replace the first.
+    problems = duplicates(document, "drift_checks", [check.name for check in checks])
     for index, check in enumerate(checks):
         missing = _missing_files(document, ("drift_checks", index), check, scenarios)
         problems += missing

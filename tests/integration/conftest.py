@@ -3,7 +3,9 @@ the end: faults are injected and reverted on it test after test."""
 
 from __future__ import annotations
 
+import fcntl
 import secrets
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -54,6 +56,15 @@ def converged_again(built: Mirror) -> dict[str, int]:
         built.catalog.folders,
     )
     return report.changed
+
+
+@pytest.fixture(scope="module")
+def keepalived_subnet() -> Iterator[None]:
+    """The keepalived example fixes its subnet (the virtual IP lives in it), so one mirror of
+    it at a time on this machine, whichever pytest-xdist worker or session wants one."""
+    with open(Path(tempfile.gettempdir()) / "rehearsal-test-keepalived-subnet.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        yield
 
 
 @pytest.fixture(scope="session")

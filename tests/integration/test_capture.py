@@ -329,7 +329,7 @@ def test_the_scheduled_drift_check_fails_on_a_changed_param_and_publishes_the_ta
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 6 * * *", "Asia/Seoul")
     assert differs.is_failed(), differs
     assert "erp1 param port: 9999 → 8090" in str(differs.message)
-    table = published[("drift-drifted", launched.id)]
+    table = published[("drift-erp1-drift", launched.id)]  # the check's name, not its profile's
     assert "| erp1 | param | port | 9999 | 8090 |" in table.splitlines()
     assert '"servers": "8090"' in table  # the JSON beside the table
 

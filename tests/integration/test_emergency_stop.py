@@ -155,17 +155,22 @@ def test_stopping_a_run_that_does_not_exist_changes_nothing(
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`rehearsal serve` of the held scenario, with the serving machine's own state folder."""
+    """`rehearsal serve` of the held scenario, with the serving machine's own state folder.
+    What it and its flow runs print (a watch thread's traceback among it) is kept in
+    ``serve.log`` beside the reports folder, for when a test here fails."""
     reports = tmp_path_factory.mktemp("reports")
-    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
+    with (
+        prefect_server(tmp_path_factory.mktemp("prefect-home")) as env,
+        (reports.parent / "serve.log").open("w") as output,
+    ):
         here = {**env, "REHEARSAL_STATE_DIR": str(tmp_path_factory.mktemp("state-serving"))}
         serving = subprocess.Popen(
             [sys.executable, "-m", "rehearsal", "serve", "--scenarios", str(HELD.parent)]
             + ["--reports", str(reports)],
             cwd=ROOT,
             env=here,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_for(lambda: len(_deployments()) >= 2, 120, "the deployments")

@@ -17,6 +17,7 @@ from typing import Any
 import docker
 import pytest
 
+from rehearsal.envs.docker import remove_with_attempts
 from rehearsal.journal.writer import read_journal
 from tests.integration.test_demo_drill import _only_run, _rehearsal
 
@@ -96,6 +97,7 @@ def test_three_attempts_run_side_by_side_on_mirrors_of_their_own(
 
     # Warm: the set is there, so all three start at once from it.
     results, events = _run(scenario, tmp_path / "out-warm")
+    kept = tmp_path / "out-kept"
     assert results["attempts"] == 3 and results["reproduction_rate"] == 1.0
     [scheduled] = [e for e in events if e["event"] == "attempts.scheduled"]
     assert scheduled["groups"] == [[1, 2, 3]]
@@ -120,6 +122,25 @@ def test_three_attempts_run_side_by_side_on_mirrors_of_their_own(
     phases = [(p["attempt"], p["name"], p["status"]) for p in results["phases"]]
     assert len(phases) == 6 and all(status == "passed" for _, _, status in phases), phases
     assert _left_behind(results["run_id"]) == []
+
+    # Kept: the last attempt's mirror stays, labelled <run-id>.3; `env down <run-id>` means it.
+    process = _rehearsal("run", str(scenario), "--people", "none", "--keep", "--out", str(kept))
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output
+    run_id = _only_run(kept).name
+    try:
+        labels = {
+            c.labels["rehearsal.run"]
+            for c in docker.from_env().containers.list(all=True, filters={"label": "rehearsal.run"})
+            if c.labels["rehearsal.run"].startswith(run_id)
+        }
+        assert labels == {f"{run_id}.3"}, labels
+        down = _rehearsal("env", "down", run_id)
+        said, _ = down.communicate(timeout=120)
+        assert down.returncode == 0 and f"of {run_id}" in said, said
+    finally:
+        remove_with_attempts(docker.from_env(), run_id)
+    assert _left_behind(run_id) == []
 
 
 def test_sigterm_with_attempts_side_by_side_tears_every_mirror_down(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -29,7 +30,8 @@ DATA = Path(__file__).parent / "data" / "serve"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     reports = tmp_path_factory.mktemp("reports")
-    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
+    errors = tmp_path_factory.mktemp("serve") / "stderr.txt"
+    with prefect_server(tmp_path_factory.mktemp("prefect-home")) as env, errors.open("wb") as err:
         started = time.monotonic()
         serving = subprocess.Popen(
             [
@@ -43,15 +45,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 str(reports),
             ],
             cwd=ROOT,
-            env=env,
+            # As a parent that imported rehearsal's flows leaves it (a CLI run's quiet
+            # terminal): the runs' progress lines must still reach the UI.
+            env={**env, "PREFECT_LOGGING_LEVEL": "WARNING"},
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=err,
         )
         try:
             deployment = _wait(_launch_deployment, 120, "the launch deployment")
             yield {
                 "ui": env["PREFECT_API_URL"].removesuffix("/api"),
                 "reports": reports,
+                "stderr": errors,
                 "deployment": deployment,
                 "visible_after_s": time.monotonic() - started,
             }
@@ -77,6 +82,33 @@ def _state(flow_run_id: Any) -> Any:
 
     with get_client(sync_client=True) as client:
         return client.read_flow_run(flow_run_id)
+
+
+def _logs(flow_run_id: UUID) -> list[str]:
+    """Every log line the server holds of a flow run, page by page (a read returns 200)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    found = LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id]))
+    lines: list[str] = []
+    with get_client(sync_client=True) as client:
+        while page := client.read_logs(log_filter=found, offset=len(lines)):
+            lines += [log.message for log in page]
+    return lines
+
+
+def _wait_for_log(flow_run_id: UUID, line: str, timeout: float, stderr: Path) -> None:
+    """Wait until the server holds the line; if it never does, say what it holds and what
+    the serving process printed (Prefect writes a batch it could not send to stderr)."""
+    try:
+        _wait(lambda: any(line in held for held in _logs(flow_run_id)), timeout, repr(line))
+    except AssertionError as missed:
+        held = _logs(flow_run_id)
+        printed = stderr.read_text(errors="replace")[-3000:]
+        raise AssertionError(
+            f"{missed}: the server holds {len(held)} lines of the run: {held[:8]} … "
+            f"{held[-4:]}; rehearsal serve's stderr ends with: {printed}"
+        ) from None
 
 
 def test_launch_form_lists_the_scenarios(served: dict[str, Any]) -> None:
@@ -236,7 +268,16 @@ def test_a_run_started_from_the_launch_form_completes_and_shows_its_summary(
             run_name = run_link.first.inner_text().strip()
             run_link.first.click()
             page.wait_for_url("**/runs/flow-run/**")
-            page.get_by_text("Completed", exact=True).first.wait_for(timeout=600_000)
+            # The run's end is read from the server: a "Completed" on the page can be a task
+            # run's while the flow still runs. Its log lines reach the server in batches, on a
+            # busy machine after the run has ended, and the UI stops polling a run's logs 30 s
+            # after its end: once the server holds the line, a fresh page shows it.
+            flow_run = UUID(page.url.rsplit("/", 1)[-1].split("?")[0])
+            ended = _wait(lambda: (r := _state(flow_run)).state.is_final() and r, 900, "the end")
+            assert ended.state.is_completed(), ended.state
+            _wait_for_log(flow_run, "running the scenario", 120, served["stderr"])
+            page.reload()
+            page.get_by_text("Completed", exact=True).first.wait_for()
             page.get_by_text("running the scenario").first.wait_for()  # the run's logs
             page.get_by_text("Artifacts", exact=True).click()
             page.get_by_text("findings-summary", exact=True).click()

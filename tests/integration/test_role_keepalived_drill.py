@@ -1,6 +1,7 @@
 """The keepalived drill (examples/products/keepalived) passes as `rehearsal run` runs it. Its
 own module: the profile's subnet is fixed (the virtual IP lives in it), so the drill's mirror
-cannot be up beside test_role_keepalived's module-long pair."""
+cannot be up beside test_role_keepalived's module-long pair (``keepalived_subnet`` holds a
+lock for whichever has it)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ pytestmark = pytest.mark.docker
 FOLDER = EXAMPLES / "products" / "keepalived"
 
 
-def test_the_keepalived_drill_passes_as_rehearsal_run_runs_it(tmp_path: Path) -> None:
+def test_the_keepalived_drill_passes_as_rehearsal_run_runs_it(
+    tmp_path: Path, keepalived_subnet: None
+) -> None:
     drill = FOLDER / "drill-lb-loss.yaml"
     process = _rehearsal("run", str(drill), "--people", "none", "--out", str(tmp_path))
     output, _ = process.communicate(timeout=900)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from rehearsal.envs.snapshots import (
     NodeMaterial,
     SnapshotProblem,
     find_set,
+    prune,
     snapshot_keys,
     snapshot_tag,
 )
@@ -121,3 +123,41 @@ def test_an_address_plan_tries_the_same_subnets_first_and_then_the_next() -> Non
     assert first == list(itertools.islice(_free_subnets("Acme\0lb1,app1"), 3))
     assert first != list(itertools.islice(_free_subnets("Other\0lb1"), 3))
     assert first[1].network_address == first[0].broadcast_address + 1
+
+
+class _Listed:
+    """An engine's image as ``images.list`` gives it, with what prune reads."""
+
+    def __init__(self, image_id: str, tags: list[str], created: datetime) -> None:
+        self.id, self.short_id, self.tags = image_id, image_id[:12], tags
+        self.labels = {L.IMAGE_KIND: KIND, KEY_LABEL: "k", "rehearsal.snapshot.role-image": "r"}
+        self.attrs = {"Created": f"{created:%Y-%m-%dT%H:%M:%S}.123456789Z", "Size": 10}
+
+
+class _Engine:
+    def __init__(self, listed: list[_Listed]) -> None:
+        self.listed, self.removed = listed, list[str]()
+        self.images = self
+        self.containers = self
+
+    def list(self, filters: dict[str, str] | None = None, **_: Any) -> list[Any]:
+        return self.listed if filters else []  # the snapshot images; no containers use them
+
+    def get(self, tag: str) -> Any:
+        return _Listed("sha256:role", [tag], datetime.now(UTC))
+
+    def remove(self, name: str, **_: Any) -> None:
+        self.removed.append(name)
+
+
+def test_prune_leaves_an_untagged_set_another_run_is_tagging_and_removes_an_old_one() -> None:
+    now = datetime.now(UTC)
+    engine = _Engine(
+        [
+            _Listed("sha256:" + "a" * 64, [], now - timedelta(seconds=5)),  # being tagged
+            _Listed("sha256:" + "b" * 64, [], now - timedelta(hours=1)),  # a killed run's
+        ]
+    )
+    removed = prune(engine, everything=True, limit_bytes=0)
+    assert engine.removed == ["sha256:" + "b" * 64]
+    assert [snapshot.committing for snapshot in removed] == [False]

@@ -44,6 +44,7 @@ drift_checks:
         "hosts": ["root@10.0.0.5", "admin@10.0.0.6:2222"],
         "known_hosts": "~/.ssh/known_hosts",
         "host_keys": "accept-new",
+        "check": "webshop-drift",
     }
     [schedule] = check.schedules
     assert schedule.schedule.cron == "0 6 * * 1-5"
@@ -79,6 +80,22 @@ def test_the_artifact_table_has_a_row_a_difference_and_a_sentence_when_none() ->
     assert "| db1 | param | max_connections | 100 | a\\|b |" in table.splitlines()
     assert drift_markdown([], "profile.yaml").startswith("no differences")
     assert artifact_key(Path("/x/Acme_Profile.v2.yaml")) == "drift-acme-profile-v2"
+    assert artifact_key(Path("/x/profile.yaml"), "Site B") == "drift-site-b", "a table a check"
+
+
+def test_two_entries_of_one_name_are_refused_at_the_second(tmp_path: Path) -> None:
+    entry = "  - name: {name}\n    profile: webshop/profile.yaml\n    hosts: [root@h]\n"
+    entry += "    cron: '0 6 * * *'\n"
+    path = _file(
+        tmp_path,
+        "drift_checks:\n" + "".join(entry.format(name=n) for n in ("site-a", "site-b", "site-a")),
+    )
+    with pytest.raises(InvalidInput) as refused:
+        load_drift_checks(path, EXAMPLES)
+    [problem] = refused.value.problems
+    assert problem.line == 10, problem
+    assert "drift_checks: 'site-a' is defined more than once" in problem.message
+    assert [p.line for p in validate_file(path, None, EXAMPLES)] == [10]
 
 
 def test_every_bad_drift_check_is_reported_not_only_the_first(tmp_path: Path) -> None:

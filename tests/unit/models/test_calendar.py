@@ -150,4 +150,9 @@ def test_business_impact_is_stated_against_the_calendar() -> None:
     noon = derive_results(_journal(datetime(2026, 11, 26, 3, 0, tzinfo=UTC)))  # Thu 12:00
     said = calendar_sentences(noon, load_wording("ja"))
     assert "メンテナンス時間帯の外" in said[0] and "営業時間内" in said[1]
+    told = calendar_sentences(noon, load_wording("en"), to_customer=True)[1]
+    assert told == (
+        "It ran during your business hours (daily 08:00-23:00), on the test copy only: "
+        "your own system was not touched."
+    ), "the customer is not left to think their system was broken in business hours"
     assert said[-1].startswith("実施した時間帯に checkout が実際に 1 min 30 s 停止していれば")

@@ -112,6 +112,17 @@ def test_bad_drills_are_reported_with_their_line(
     assert problem.line == line and expected in problem.message, problem
 
 
+def test_a_second_drill_of_one_name_is_refused_where_it_is_named(tmp_path: Path) -> None:
+    entry = (
+        '  - name: nightly\n    scenario: webshop/drill-app-node-loss.yaml\n    cron: "0 2 * * *"\n'
+    )
+    path = _drills(tmp_path, "drills:\n" + entry * 2)
+    with pytest.raises(InvalidInput) as refused:
+        load_drills(path, EXAMPLES)
+    [problem] = refused.value.problems
+    assert problem.line == 5 and "drills: 'nightly' is defined more than once" in problem.message
+
+
 @pytest.mark.parametrize(
     ("utc", "over"),
     [

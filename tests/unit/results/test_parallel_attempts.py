@@ -7,6 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from rehearsal.journal.writer import AttemptJournal, Journal, read_journal
+from rehearsal.report.html import render_html
+from rehearsal.report.markdown import render_markdown
+from rehearsal.report.wording import load_wording
 from rehearsal.results.attempt_order import by_attempt
 from rehearsal.results.derive import derive_results
 
@@ -67,3 +70,18 @@ def test_a_sequential_journal_keeps_its_order() -> None:
         {"at": "t", "event": "run.finished"},
     ]
     assert by_attempt(events) is events
+
+
+def test_the_run_wide_figures_say_they_are_the_first_attempts(tmp_path: Path) -> None:
+    events = _interleaved(tmp_path)
+    results, w = derive_results(events), load_wording("en")
+    said = (
+        "These are attempt 1's figures, of 2 attempts; the reproduction table says how each went."
+    )
+    markdown = render_markdown(results, w)
+    assert markdown.split("## Metrics\n\n", 1)[1].startswith(said + "\n")
+    shown = said.replace("'", "&#39;")  # as Jinja escapes it
+    assert f"<h2>Metrics</h2>\n<p>{shown}</p>" in render_html(results, events, w)
+    alone = derive_results([e for e in events if e.get("attempt", 1) == 1])
+    alone = alone.model_copy(update={"attempts": 1})
+    assert said not in render_markdown(alone, w), "one attempt: its figures are the run's"

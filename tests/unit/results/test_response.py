@@ -180,6 +180,14 @@ def test_a_scripted_acknowledgement_is_shown_as_scripted_not_as_the_persons(
     tell = next(q for q in results.questions if q.id == "tell")
     assert tell.source == "answers file"
     assert results.phases[0].steps[2].done_by == "answers file (scripted), for Kim Minji"
+    scripted = round(sum(e["waited_s"] for e in events if e["event"] == "question.answered"), 3)
+    assert scripted >= 3.0, "the answers file held the run for the tell step's 3 s"
+    assert (kim.waited_for_s, response.waiting_for_people_s) == (None, None), "not Kim's wait"
+    assert (response.waiting_for_stand_ins_s, results.waiting_for_stand_ins_s) == (
+        scripted,
+        scripted,
+    )
+    assert results.waiting_for_people_s is None
 
     render_reports(results, events, tmp_path / "en", load_wording("en"))
     notice = (tmp_path / "en" / "notice.md").read_text()
@@ -192,6 +200,7 @@ def test_a_scripted_acknowledgement_is_shown_as_scripted_not_as_the_persons(
     report = (tmp_path / "en" / "report.md").read_text()
     assert "| answers file for Kim Minji (scripted) | critical |" in report
     assert f"| {took} (scripted) |" in report
+    assert f"| — (+{format_duration(scripted)} answered for them) |" in report
 
 
 def test_the_runbook_waits_for_the_operator_to_take_the_alert(tmp_path: Path) -> None:
@@ -546,3 +555,29 @@ def test_a_failure_first_seen_after_the_revert_is_not_the_faults_outage() -> Non
     assert (results.metrics.time_to_detect_s, results.metrics.outage_s) == (None, None)
     [response] = results.response
     assert response.time_to_detect_s is None
+
+
+def test_a_pass_the_answers_file_answered_for_tells_the_customer_no_person_did(
+    tmp_path: Path,
+) -> None:
+    answers = {"ack.checkout-down.1": Answer(after=0.2), "tell": Answer(after=0.2)}
+    results = derive_results(_run(tmp_path, answers, [Notify(log="x")], "20s"))
+    assert (results.status, results.findings) == ("passed", [])
+
+    render_reports(results, read_journal(tmp_path), tmp_path / "en", load_wording("en"))
+    notice = (tmp_path / "en" / "notice.md").read_text()
+    assert "Nothing needs to change: no problems were found." in notice
+    assert "No person answered for Kim Minji in this run" in notice
+    assert "rehearse it once with them" in notice
+
+
+def test_a_pass_people_answered_themselves_needs_no_rehearsal_with_them(tmp_path: Path) -> None:
+    answers = {"ack.checkout-down.1": Answer(after=0.2), "tell": Answer(after=0.2)}
+    events = _run(tmp_path, answers, [Notify(log="x")], "20s", answerer=AtTheConsole)
+    results = derive_results(events)
+    assert (results.status, results.findings) == ("passed", [])
+
+    render_reports(results, events, tmp_path / "en", load_wording("en"))
+    notice = (tmp_path / "en" / "notice.md").read_text()
+    assert "Nothing needs to change: no problems were found." in notice
+    assert "No person answered" not in notice

@@ -16,6 +16,7 @@ from rehearsal.journal.writer import Journal, read_journal
 from rehearsal.models.calendar import Calendar
 from rehearsal.models.scenario import WeekdayAt
 from rehearsal.report import render_reports
+from rehearsal.report.notice import render_notice
 from rehearsal.report.response import calendar_sentences
 from rehearsal.report.wording import load_wording
 from rehearsal.results.derive import derive_results
@@ -177,6 +178,9 @@ def test_a_drill_at_monday_morning_is_in_business_hours_whatever_the_wall_clock(
     )
     hours = "Mon, Tue, Wed, Thu, Fri 09:00-18:00"
     assert said[1] == f"That hour is within the customer's business hours ({hours})."
+    notice = render_notice(results, load_wording("en"))
+    assert f"That hour is within your business hours ({hours})." in notice, "said to them"
+    assert "the customer's" not in notice
     assert said[2].startswith(
         "At the hour the drill stood for, a real outage of checkout for 1 min"
     )

@@ -117,7 +117,10 @@ answers:
     titles = {f.title: f for f in results.findings}
     assert titles["Dashboard stayed green"].severity == "high"
     assert any("did not perform a manual step" in t for t in titles)
-    assert results.waiting_for_people_s >= 0.1
+    unanswered = round(sum(q.waited_s or 0.0 for q in results.questions if q.source is None), 3)
+    assert results.waiting_for_people_s == unanswered, "the scripted wait is not a person's"
+    scripted = [q.waited_s or 0.0 for q in results.questions if q.source == "answers file"]
+    assert results.waiting_for_stand_ins_s == round(sum(scripted), 3) >= 0.1
 
 
 def test_answers_that_answer_nothing_are_refused(tmp_path: Path) -> None:
