@@ -135,13 +135,24 @@ def went_well(results: Results, w: Wording) -> list[str]:
         if c.met
     ]
     metrics = results.metrics
+    # The figures are attempt 1's when a reproduction made several: said so here as well.
+    first = "_first" if metrics_scope(results, w) else ""
+    of = {"attempts": results.attempts} if first else {}
     if metrics.time_to_detect_s is not None:
-        good.append(w("went_well.detected", took=format_duration(metrics.time_to_detect_s)))
+        took = format_duration(metrics.time_to_detect_s)
+        good.append(w(f"went_well.detected{first}", took=took, **of))
     if metrics.within_rto and metrics.time_to_recover_s is not None:
-        good.append(w("went_well.restored", took=format_duration(metrics.time_to_recover_s)))
+        took = format_duration(metrics.time_to_recover_s)
+        good.append(w(f"went_well.restored{first}", took=took, **of))
     if results.faults and all(f.revert_status == "reverted" for f in results.faults):
         good.append(w("went_well.reverted"))
-    good.extend(w("went_well.phase", phase=p.name) for p in results.phases if p.status == "passed")
+    good.extend(
+        w("went_well.phase_in", phase=p.name, attempt=p.attempt)
+        if (results.attempts or 0) > 1
+        else w("went_well.phase", phase=p.name)
+        for p in results.phases
+        if p.status == "passed"
+    )
     return good
 
 

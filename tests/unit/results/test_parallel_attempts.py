@@ -9,6 +9,7 @@ from pathlib import Path
 from rehearsal.journal.writer import AttemptJournal, Journal, read_journal
 from rehearsal.report.html import render_html
 from rehearsal.report.markdown import render_markdown
+from rehearsal.report.summary import went_well
 from rehearsal.report.wording import load_wording
 from rehearsal.results.attempt_order import by_attempt
 from rehearsal.results.derive import derive_results
@@ -85,3 +86,16 @@ def test_the_run_wide_figures_say_they_are_the_first_attempts(tmp_path: Path) ->
     alone = derive_results([e for e in events if e.get("attempt", 1) == 1])
     alone = alone.model_copy(update={"attempts": 1})
     assert said not in render_markdown(alone, w), "one attempt: its figures are the run's"
+
+
+def test_what_went_well_says_whose_detection_it_names(tmp_path: Path) -> None:
+    results = derive_results(_interleaved(tmp_path))
+    detected = results.metrics.model_copy(update={"time_to_detect_s": 12.0})
+    results = results.model_copy(update={"metrics": detected})
+    assert "In attempt 1 of 2, the outage was noticed after 12.0 s." in went_well(
+        results, load_wording("en")
+    )
+    assert "Phase “trigger” went as planned in attempt 2." in went_well(results, load_wording("en"))
+    alone = results.model_copy(update={"attempts": 1})
+    assert "The outage was noticed after 12.0 s." in went_well(alone, load_wording("en"))
+    assert "2 回の試行のうち 1 回目では" in " ".join(went_well(results, load_wording("ja")))
