@@ -25,10 +25,22 @@ NOT_OURS = (
     '|| grep -q rehearsal-switch "/proc/$p/cmdline" 2>/dev/null ||'
 )
 _LIST = f'for p in $(pgrep "$2" -- "$1"); do {NOT_OURS} echo "$p"; done'
+# A process's state is its threads': a killed JVM's main thread is a zombie while its other
+# threads still exit, holding its sockets open (a connector that accepts and never answers).
+# Prints the state of the first thread that is not a zombie, else the main thread's.
+_STATE_OF = """state() {
+  s=$(cut -d' ' -f3 /proc/$1/stat 2>/dev/null)
+  for t in /proc/$1/task/*/stat; do
+    u=$(cut -d' ' -f3 "$t" 2>/dev/null)
+    case "$u" in "" | Z | X) ;; *) s=$u; break ;; esac
+  done
+  echo "$s"
+}
+"""
 # $1 text, $2 pgrep mode, $3 signal, $4 what it should make them: dead, stopped, running.
 # Prints the signalled pids, then "took" once none is left in another state (1 s at most);
 # exits 3 when nothing matches.
-_SIGNAL_AND_WAIT = """
+_SIGNAL_AND_WAIT = _STATE_OF + """
 pids=
 for p in $(pgrep "$2" -- "$1"); do NOT_OURS pids="$pids $p"; done
 [ -n "$pids" ] || exit 3
@@ -39,14 +51,14 @@ while [ $n -lt 50 ]; do
   left=
   for p in $pids; do
     [ -r /proc/$p/stat ] || continue
-    s=$(cut -d' ' -f3 /proc/$p/stat)
-    case "$4:$s" in dead:Z | dead:X | stopped:T | running:[!T]) ;; *) left=1 ;; esac
+    s=$(state $p)
+    case "$4:$s" in dead: | dead:Z | dead:X | stopped:T | running:[!T]) ;; *) left=1 ;; esac
   done
   [ -z "$left" ] && { echo took; exit 0; }
   sleep 0.02; n=$((n + 1))
 done
 """.replace("NOT_OURS", NOT_OURS)
-_STATES = 'for p in "$@"; do [ -r /proc/$p/stat ] && cut -d" " -f3 /proc/$p/stat; done; true'
+_STATES = _STATE_OF + 'for p in "$@"; do [ -r /proc/$p/stat ] && state $p; done; true'
 
 
 class ProcessMatch(Strict):
