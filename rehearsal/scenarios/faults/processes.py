@@ -40,7 +40,9 @@ _STATE_OF = """state() {
 # $1 text, $2 pgrep mode, $3 signal, $4 what it should make them: dead, stopped, running.
 # Prints the signalled pids, then "took" once none is left in another state (1 s at most);
 # exits 3 when nothing matches.
-_SIGNAL_AND_WAIT = _STATE_OF + """
+_SIGNAL_AND_WAIT = (
+    _STATE_OF
+    + """
 pids=
 for p in $(pgrep "$2" -- "$1"); do NOT_OURS pids="$pids $p"; done
 [ -n "$pids" ] || exit 3
@@ -58,6 +60,7 @@ while [ $n -lt 50 ]; do
   sleep 0.02; n=$((n + 1))
 done
 """.replace("NOT_OURS", NOT_OURS)
+)
 _STATES = _STATE_OF + 'for p in "$@"; do [ -r /proc/$p/stat ] && state $p; done; true'
 
 
