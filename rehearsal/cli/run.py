@@ -80,27 +80,53 @@ def run(
         say_plainly(admitted.forced)
     docker_client()
     _terminate_as_interrupt()
-    from rehearsal.flows.launch import Handover, rehearsal_run
+    from rehearsal.flows.launch import Handover, Launch, head_start, rehearsal_run
+    from rehearsal.flows.temporary_server import start_temporary_server
     from rehearsal.runs.session import new_run_id
 
     run_id = new_run_id(scenario)
     asker = people or ("terminal" if sys.stdin.isatty() else "none")
     reporter = Reporter(spinner=asker != "terminal")
     err.print(f"run [bold]{run_id}[/bold]", highlight=False)
+    launch = Launch(
+        str(scenario.resolve()),
+        str(profile.resolve()) if profile else None,
+        str(out_dir.resolve()),
+        keep,
+        run_id,
+        seed,
+        str(answers.resolve()) if answers else None,
+        asker,
+        locale=locale or "en",
+        fresh=fresh,
+    )
     with reporter.status:
-        results = rehearsal_run(
-            str(scenario.resolve()),
-            str(profile.resolve()) if profile else None,
-            str(out_dir.resolve()),
-            keep,
-            run_id,
-            Handover(admitted, reporter),
-            seed=seed,
-            answers=str(answers.resolve()) if answers else None,
-            people=asker,
-            locale=locale or "en",
-            fresh=fresh,
-        )
+        # The run's start and images are made while Prefect's server gets ready to answer.
+        answering = start_temporary_server()
+        ahead = head_start(launch, admitted, reporter)
+        try:
+            if answering is not None:
+                answering()
+            results = rehearsal_run(
+                launch.scenario,
+                launch.profile,
+                launch.out_dir,
+                keep,
+                run_id,
+                Handover(admitted, reporter, ahead),
+                seed=seed,
+                answers=launch.answers,
+                people=asker,
+                locale=launch.locale,
+                fresh=fresh,
+            )
+        except BaseException as error:
+            if ahead is None or ahead.executing:
+                raise
+            abandoned = ahead.abandon(error)
+            if abandoned is None or not isinstance(error, KeyboardInterrupt):
+                raise
+            results = abandoned  # interrupted before the flow ran: told like any cancel
     _summarise(results, out_dir.resolve() / run_id, keep)
 
 

@@ -43,6 +43,7 @@ from rehearsal.models.drills import ended
 from rehearsal.report.readiness_page import readiness_artifact
 from rehearsal.results.model import Results
 from rehearsal.runs.admission import Admitted, admit
+from rehearsal.runs.head_start import HeadStart, Relay
 from rehearsal.runs.live import Stop, current_stop, raise_stop, registered
 from rehearsal.runs.session import RunOptions, RunSession, execute, new_run_id
 from rehearsal.scenarios.people import Answerer, TerminalPrompt
@@ -65,14 +66,21 @@ ASKERS: dict[str, Callable[[], Answerer | None]] = {
 
 class Handover:
     """What the CLI hands its flow beyond the parameters a flow run's record shows: the
-    admitted plan (secrets filled in) and the progress printer. It has no fields Prefect can
-    read, so the record holds ``<Handover>``, never a secret or the whole profile."""
+    admitted plan (secrets filled in), the progress printer and the run's head start. It has
+    no fields Prefect can read, so the record holds ``<Handover>``, never a secret or the
+    whole profile."""
 
-    __slots__ = ("admitted", "progress")
+    __slots__ = ("admitted", "progress", "ahead")
 
-    def __init__(self, admitted: Admitted, progress: Callable[[str], None] | None) -> None:
+    def __init__(
+        self,
+        admitted: Admitted,
+        progress: Callable[[str], None] | None,
+        ahead: HeadStart | None = None,
+    ) -> None:
         self.admitted = admitted
         self.progress = progress
+        self.ahead = ahead
 
 
 @flow(
@@ -97,7 +105,7 @@ def rehearsal_run(
     launch = Launch(
         scenario, profile, out_dir, keep, run_id, seed, answers, people, locale=locale, fresh=fresh
     )
-    return _run(launch, handover.admitted, handover.progress)
+    return _run(launch, handover.admitted, handover.progress, handover.ahead)
 
 
 @dataclass(frozen=True)
@@ -127,17 +135,7 @@ class Launch:
         )
 
 
-def _run(
-    launch: Launch, admitted: Admitted, progress: Callable[[str], None] | None = None
-) -> Results:
-    logger = get_run_logger()
-
-    def say(message: str) -> None:
-        logger.info(message)
-        if progress is not None:
-            progress(message)
-
-    plan = admitted.plan
+def _session(launch: Launch, admitted: Admitted, say: Callable[[str], None]) -> RunSession:
     options = RunOptions(
         Path(launch.out_dir),
         launch.keep,
@@ -149,7 +147,39 @@ def _run(
         locale=launch.locale,
         fresh=launch.fresh,
     )
-    session = RunSession(plan, options, say, run_id=launch.run_id)
+    return RunSession(admitted.plan, options, say, run_id=launch.run_id)
+
+
+def head_start(
+    launch: Launch, admitted: Admitted, terminal: Callable[[str], None] | None
+) -> HeadStart | None:
+    """The CLI's run, begun before its flow (``runs.head_start``); none for a run that holds
+    lab hosts, whose slots come first."""
+    if launch.lab_host or admitted.plan.profile.lab_hosts():
+        return None
+    relay = Relay(terminal)
+    return HeadStart(_session(launch, admitted, relay), relay).begin()
+
+
+def _run(
+    launch: Launch,
+    admitted: Admitted,
+    progress: Callable[[str], None] | None = None,
+    ahead: HeadStart | None = None,
+) -> Results:
+    logger = get_run_logger()
+
+    def say(message: str) -> None:
+        logger.info(message)
+        if progress is not None:
+            progress(message)
+
+    plan = admitted.plan
+    if ahead is None:
+        session = _session(launch, admitted, say)
+    else:
+        session = ahead.session
+        ahead.take_over(logger.info, say)
     tracker = PhaseProgress(
         session.attempts,
         len(plan.scenario.phases),
@@ -166,7 +196,7 @@ def _run(
         watch,
         run_log(session.run_dir, flow_run_id, session.journal.redact),
     ):
-        results = execute(session, tracker.wrap(_as_task))
+        results = execute(session, tracker.wrap(_as_task), ahead)
     if watch.seen:
         watch.mark_cancelled()
     tracker.finish()

@@ -108,6 +108,9 @@ CATALOGUE = _catalogue(
     ),
     # The mirror
     EventType("images.ready", optional={"base": TEXT, "nodes": MAP}),
+    # A CLI run's images, made while its flow run started (runs.head_start): how long each
+    # side took from the head start's beginning, and how long the flow then waited.
+    EventType("head_start", optional=_fields("flow_start_s images_s waited_s", NUMBER)),
     EventType("environment.requested", optional=_fields("run_id profile", TEXT)),
     EventType("environment.probes", optional={"failing": LIST}),
     EventType(

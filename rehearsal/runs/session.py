@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rehearsal.envs.mirror import Mirror
 from rehearsal.errors import (
@@ -333,14 +333,26 @@ def run_one_by_one(session: RunSession, step: Step) -> None:
         step(f"{prefix}tear down", partial(session.mirror.teardown, final=last))
 
 
-def execute(session: RunSession, step: Step = call_directly) -> Results:
+class Ahead(Protocol):
+    """The run's start and its images, begun before its flow run was (``runs.head_start``):
+    each call waits for its part and raises what it raised."""
+
+    def started(self) -> None: ...
+
+    def images(self) -> None: ...
+
+
+def execute(session: RunSession, step: Step = call_directly, ahead: Ahead | None = None) -> Results:
     """Run every part in order; whatever happens, tear down and write the report."""
     outcome, error = "completed", None
     step = session.guarded(step)
-    session.start()
+    if ahead is None:
+        session.start()
+    else:
+        ahead.started()
     try:
         with session.stack:
-            step("prepare images", session.mirror.prepare_images)
+            step("prepare images", session.mirror.prepare_images if ahead is None else ahead.images)
             if session.parallel > 1:
                 session.run_attempts_side_by_side(step)
             else:

@@ -123,6 +123,8 @@ def test_demo_drill_passes_and_measures_recovery(tmp_path: Path) -> None:
     assert suites.get("failures") == "0" and suites.get("errors") == "0"
     journal = [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
     assert journal[0]["event"] == "run.started" and journal[-1]["event"] == "run.finished"
+    [ahead] = [e for e in journal if e["event"] == "head_start"]
+    assert ahead["flow_start_s"] > 0 and ahead["images_s"] > 0 and ahead["waited_s"] >= 0
     assert _labelled(results["run_id"]) == []
 
     rebuilt = _rehearsal("report", str(run_dir))
@@ -174,6 +176,35 @@ def test_sigterm_mid_drill_reverts_tears_down_and_still_reports(tmp_path: Path) 
     assert (journal.parent / "report.html").is_file()
     events = [json.loads(line) for line in journal.read_text().splitlines()]
     assert [e["event"] for e in events][-2:] == ["environment.removed", "run.finished"]
+    assert _labelled(results["run_id"]) == []
+
+
+def test_sigterm_while_the_flow_run_starts_finishes_the_run_begun_before_it(
+    tmp_path: Path,
+) -> None:
+    """The run's journal and images begin before Prefect's temporary server is up: a SIGTERM
+    then still ends in a cancelled run with its report, and leaves nothing behind."""
+    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
+    journal = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
+        runs = [p for p in tmp_path.iterdir() if p.is_dir()] if tmp_path.exists() else []
+        if runs and "run.started" in (runs[0] / "journal.jsonl").read_text():
+            journal = runs[0] / "journal.jsonl"
+            break
+        time.sleep(0.05)
+    assert journal is not None, "the run never started"
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 3, output
+
+    results = json.loads((journal.parent / "results.json").read_text())
+    assert results["status"] == "cancelled"
+    assert "before the run began" in results["error"]
+    assert (journal.parent / "report.html").is_file()
+    events = [json.loads(line)["event"] for line in journal.read_text().splitlines()]
+    assert "head_start" not in events and "environment.up" not in events, "the flow never ran"
+    assert events[-1] == "run.finished"
     assert _labelled(results["run_id"]) == []
 
 
