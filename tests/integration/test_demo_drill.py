@@ -155,20 +155,27 @@ def _looks_right_in_a_browser(report: Path) -> None:
     assert report.with_suffix(".png").stat().st_size > 10_000
 
 
-def test_sigterm_mid_drill_reverts_tears_down_and_still_reports(tmp_path: Path) -> None:
-    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
+def _terminated_at(event: str, out: Path, timeout_s: float) -> tuple[Path, str, int]:
+    """Run the demo drill, SIGTERM it once its journal holds ``event``; its journal, what it
+    printed and its exit code."""
+    process = _rehearsal("run", str(DRILL), "--out", str(out))
     journal = None
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and process.poll() is None:
-        runs = [p for p in tmp_path.iterdir() if p.is_dir()] if tmp_path.exists() else []
-        if runs and "fault.injected" in (runs[0] / "journal.jsonl").read_text():
+        runs = [p for p in out.iterdir() if p.is_dir()] if out.exists() else []
+        if runs and event in (runs[0] / "journal.jsonl").read_text():
             journal = runs[0] / "journal.jsonl"
             break
-        time.sleep(0.2)
-    assert journal is not None, "the fault was never injected"
+        time.sleep(0.05)
+    assert journal is not None, f"the run never journaled {event}"
     process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=180)
-    assert process.returncode == 3, output
+    output, _ = process.communicate(timeout=300)
+    return journal, output, process.returncode
+
+
+def test_sigterm_mid_drill_reverts_tears_down_and_still_reports(tmp_path: Path) -> None:
+    journal, output, code = _terminated_at("fault.injected", tmp_path, 600)
+    assert code == 3, output
 
     results = json.loads((journal.parent / "results.json").read_text())
     assert results["status"] == "cancelled"
@@ -184,19 +191,8 @@ def test_sigterm_while_the_flow_run_starts_finishes_the_run_begun_before_it(
 ) -> None:
     """The run's journal and images begin before Prefect's temporary server is up: a SIGTERM
     then still ends in a cancelled run with its report, and leaves nothing behind."""
-    process = _rehearsal("run", str(DRILL), "--out", str(tmp_path))
-    journal = None
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and process.poll() is None:
-        runs = [p for p in tmp_path.iterdir() if p.is_dir()] if tmp_path.exists() else []
-        if runs and "run.started" in (runs[0] / "journal.jsonl").read_text():
-            journal = runs[0] / "journal.jsonl"
-            break
-        time.sleep(0.05)
-    assert journal is not None, "the run never started"
-    process.send_signal(signal.SIGTERM)
-    output, _ = process.communicate(timeout=300)
-    assert process.returncode == 3, output
+    journal, output, code = _terminated_at("run.started", tmp_path, 300)
+    assert code == 3, output
 
     results = json.loads((journal.parent / "results.json").read_text())
     assert results["status"] == "cancelled"
