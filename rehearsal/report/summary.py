@@ -118,10 +118,14 @@ def impact_sentences(results: Results, w: Wording) -> list[str]:
     return sentences
 
 
+def first_attempts_figures(results: Results) -> bool:
+    """A reproduction of several attempts: its run-wide figures are its first attempt's."""
+    return results.kind == "reproduction" and (results.attempts or 0) > 1
+
+
 def metrics_scope(results: Results, w: Wording) -> list[str]:
-    """A reproduction's run-wide figures are its first attempt's: said beside them, so they are
-    not read as every attempt's."""
-    if results.kind != "reproduction" or (results.attempts or 0) < 2:
+    """Said beside the run-wide figures, so they are not read as every attempt's."""
+    if not first_attempts_figures(results):
         return []
     return [w("heading.metrics_of_attempt", attempts=results.attempts)]
 
@@ -135,15 +139,13 @@ def went_well(results: Results, w: Wording) -> list[str]:
         if c.met
     ]
     metrics = results.metrics
-    # The figures are attempt 1's when a reproduction made several: said so here as well.
-    first = "_first" if metrics_scope(results, w) else ""
-    of = {"attempts": results.attempts} if first else {}
+    first = "_first" if first_attempts_figures(results) else ""  # said here as well
     if metrics.time_to_detect_s is not None:
         took = format_duration(metrics.time_to_detect_s)
-        good.append(w(f"went_well.detected{first}", took=took, **of))
+        good.append(w(f"went_well.detected{first}", took=took, attempts=results.attempts))
     if metrics.within_rto and metrics.time_to_recover_s is not None:
         took = format_duration(metrics.time_to_recover_s)
-        good.append(w(f"went_well.restored{first}", took=took, **of))
+        good.append(w(f"went_well.restored{first}", took=took, attempts=results.attempts))
     if results.faults and all(f.revert_status == "reverted" for f in results.faults):
         good.append(w("went_well.reverted"))
     good.extend(
